@@ -1,0 +1,16 @@
+using System.CommandLine;
+
+namespace Melos.Cli.Commands;
+
+/// <summary>Every subcommand of <c>melos</c>, in the order <c>--help</c> lists them.</summary>
+public static class CommandCatalog
+{
+    /// <summary>Creates the subcommands.</summary>
+    public static IEnumerable<Command> Create(CliContext context) =>
+    [
+        NotesCommand.Create(context),
+        TheoryCommands.Scale(context),
+        TheoryCommands.Chord(context),
+        TheoryCommands.KeyOf(context),
+    ];
+}

@@ -1,0 +1,31 @@
+namespace Melos.Formats;
+
+/// <summary>What <c>melos notes</c> asks of a file reader.</summary>
+/// <param name="Tune">For files holding many tunes (ABC), the tune's <c>X:</c> number; null for the first.</param>
+public sealed record NotesReadOptions(int? Tune = null);
+
+/// <summary>A file format that can list a file's notes as a <see cref="NotesDocument"/>.</summary>
+public interface INotesReader
+{
+    /// <summary>The file name endings this reader handles, lower case with the dot (<c>.mid</c>).</summary>
+    IReadOnlyCollection<string> Extensions { get; }
+
+    /// <summary>Reads the file's notes.</summary>
+    NotesDocument Read(string path, NotesReadOptions options);
+}
+
+/// <summary>The readers <c>melos notes</c> knows, chosen by file name ending.</summary>
+public static class NotesReaders
+{
+    /// <summary>Every registered reader.</summary>
+    public static IReadOnlyList<INotesReader> All { get; } =
+    [
+    ];
+
+    /// <summary>The reader for <paramref name="path"/>, or null when no reader handles its ending.</summary>
+    public static INotesReader? For(string path)
+    {
+        var ext = Path.GetExtension(path).ToLowerInvariant();
+        return All.FirstOrDefault(r => r.Extensions.Contains(ext));
+    }
+}
