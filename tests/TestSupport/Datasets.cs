@@ -1,0 +1,79 @@
+namespace Melos.Tests;
+
+/// <summary>Finds the shared datasets (<c>../shared/datasets</c> beside the repository, or <c>MELOS_DATASETS</c>).</summary>
+public static class Datasets
+{
+    private static readonly Lazy<string?> RootLazy = new(Find);
+
+    /// <summary>The repository root (the folder holding Melos.sln).</summary>
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    /// <summary>The datasets folder, or null when absent.</summary>
+    public static string? Root => RootLazy.Value;
+
+    /// <summary>The message tests show when they skip for lack of data.</summary>
+    public const string MissingMessage = "needs ../shared/datasets beside the repository (or MELOS_DATASETS); skipped in a plain clone";
+
+    /// <summary>A path inside the datasets folder; throws when the datasets are absent.</summary>
+    public static string PathOf(params string[] parts) =>
+        Path.Combine([Root ?? throw new InvalidOperationException(MissingMessage), .. parts]);
+
+    private static string FindRepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Melos.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("Cannot find Melos.sln above " + AppContext.BaseDirectory);
+    }
+
+    private static string? Find()
+    {
+        var env = Environment.GetEnvironmentVariable("MELOS_DATASETS");
+        if (!string.IsNullOrEmpty(env) && Directory.Exists(env)) return Path.GetFullPath(env);
+        var beside = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "datasets"));
+        return Directory.Exists(beside) ? beside : null;
+    }
+}
+
+/// <summary>A fact that needs the shared datasets: it runs where they exist and is skipped with a clear reason otherwise.</summary>
+public sealed class DatasetFactAttribute : FactAttribute
+{
+    /// <summary>Creates the attribute.</summary>
+    public DatasetFactAttribute()
+    {
+        if (Datasets.Root is null) Skip = Datasets.MissingMessage;
+    }
+}
+
+/// <summary>A theory that needs the shared datasets.</summary>
+public sealed class DatasetTheoryAttribute : TheoryAttribute
+{
+    /// <summary>Creates the attribute.</summary>
+    public DatasetTheoryAttribute()
+    {
+        if (Datasets.Root is null) Skip = Datasets.MissingMessage;
+    }
+}
+
+/// <summary>A fact that needs an external program (e.g. python3-mido, abc2midi); skipped with a reason when it is missing.</summary>
+public sealed class ToolFactAttribute : FactAttribute
+{
+    /// <summary>Creates the attribute; <paramref name="tools"/> are absolute paths or names looked up on PATH.</summary>
+    public ToolFactAttribute(params string[] tools)
+    {
+        var missing = tools.Where(t => !Tools.Exists(t)).ToList();
+        if (Datasets.Root is null) Skip = Datasets.MissingMessage;
+        else if (missing.Count > 0) Skip = $"needs {string.Join(", ", missing)} (installed by .ci/run); skipped here";
+    }
+}
+
+/// <summary>Looks up external programs.</summary>
+public static class Tools
+{
+    /// <summary>True when the program exists (absolute path, or found on PATH).</summary>
+    public static bool Exists(string tool)
+    {
+        if (Path.IsPathRooted(tool)) return File.Exists(tool);
+        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
+        return path.Split(Path.PathSeparator).Any(d => File.Exists(Path.Combine(d, tool)));
+    }
+}
