@@ -162,12 +162,25 @@ public sealed class ChordSymbol : IEquatable<ChordSymbol>
     /// <summary>True when <paramref name="pitchClass"/> is one of the chord's tones.</summary>
     public bool Contains(int pitchClass) => PitchClasses.Contains(((pitchClass % 12) + 12) % 12);
 
-    /// <summary>The chord <paramref name="semitones"/> away (root and bass respelled with sharps or flats as the root was).</summary>
-    public ChordSymbol Transpose(int semitones)
+    /// <summary>
+    /// The chord <paramref name="semitones"/> away. Root and bass are spelled as <paramref name="key"/> spells them when a key
+    /// is given, else with the simplest spelling (fewest sharps or flats: Bb rather than A#).
+    /// </summary>
+    public ChordSymbol Transpose(int semitones, Key? key = null)
     {
-        bool flats = Root.Alter < 0;
-        var root = NoteName.FromPitchClass(Root.PitchClass + semitones, flats);
-        NoteName? bass = Bass is { } b ? NoteName.FromPitchClass(b.PitchClass + semitones, flats) : null;
+        NoteName Spell(int pc) => key is null ? NoteName.Simplest(pc) : key.Spell(pc);
+        var root = Spell(Root.PitchClass + semitones);
+        NoteName? bass = null;
+        if (Bass is { } b)
+        {
+            // Keep the bass's interval to the root: same letter distance, new alteration (D/F# up a tone is E/G#).
+            int letterShift = ((int)root.Step - (int)Root.Step + 7) % 7;
+            var step = (Step)(((int)b.Step + letterShift) % 7);
+            int pc = ((b.PitchClass + semitones) % 12 + 12) % 12;
+            int alter = ((pc - NoteName.SemitonesOf(step)) % 12 + 12) % 12;
+            if (alter > 6) alter -= 12;
+            bass = alter is >= -2 and <= 2 ? new NoteName(step, alter) : Spell(pc);
+        }
         return new ChordSymbol(root, Quality, Extensions, bass);
     }
 

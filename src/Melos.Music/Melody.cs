@@ -216,7 +216,8 @@ public sealed class Melody : IEquatable<Melody>
         long first = 0;
         foreach (var (start, end, meter) in Segments())
         {
-            long count = end is { } e ? CeilDiv((e - start) / meter.BarLength) : long.MaxValue;
+            if (end is not { } e) return start + meter.BarLength * (bar - first);
+            long count = CeilDiv((e - start) / meter.BarLength);
             if (bar < first + count) return start + meter.BarLength * (bar - first);
             first += count;
         }
@@ -243,7 +244,7 @@ public sealed class Melody : IEquatable<Melody>
             throw new ArgumentOutOfRangeException(nameof(semitones), semitones, $"Transposing by {semitones} semitones takes a note outside MIDI 0..127.");
         var key = Key?.Transpose(semitones);
         var notes = Notes.Select(n => n with { Pitch = key is null ? n.Pitch.Transpose(semitones) : Pitch.FromMidi(n.Pitch.Number + semitones, key.Spell(n.Pitch.PitchClass + semitones)) });
-        var chords = Chords.Select(c => c with { Chord = c.Chord.Transpose(semitones) });
+        var chords = Chords.Select(c => c with { Chord = c.Chord.Transpose(semitones, key) });
         return new Melody([.. notes], key, Meters, Tempos, [.. chords], Info, Length);
     }
 

@@ -71,6 +71,11 @@ public readonly record struct NoteName
         return preferFlats ? FlatNames[pc] : SharpNames[pc];
     }
 
+    /// <summary>The spelling of a pitch class nearest C on the circle of fifths (C, Db, D, Eb, E, F, F#, G, Ab, A, Bb, B).</summary>
+    public static NoteName Simplest(int pitchClass) => FromFifths(SimplestFifths[((pitchClass % 12) + 12) % 12]);
+
+    private static readonly int[] SimplestFifths = [0, -5, 2, -3, 4, -1, 6, 1, -4, 3, -2, 5];
+
     private static readonly NoteName[] SharpNames =
     [
         new(Step.C), new(Step.C, 1), new(Step.D), new(Step.D, 1), new(Step.E), new(Step.F),
