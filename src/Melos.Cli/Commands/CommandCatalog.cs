@@ -9,6 +9,7 @@ public static class CommandCatalog
     public static IEnumerable<Command> Create(CliContext context) =>
     [
         NotesCommand.Create(context),
+        CorpusCommands.Create(context),
         TheoryCommands.Scale(context),
         TheoryCommands.Chord(context),
         TheoryCommands.KeyOf(context),

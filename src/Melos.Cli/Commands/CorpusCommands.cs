@@ -1,0 +1,129 @@
+using System.CommandLine;
+using System.Globalization;
+using Melos.Data.Corpus;
+using Melos.Data.Sources;
+using Melos.Data.Statistics;
+
+namespace Melos.Cli.Commands;
+
+/// <summary><c>melos corpus build|stats</c>.</summary>
+public static class CorpusCommands
+{
+    /// <summary>Creates the <c>corpus</c> command group.</summary>
+    public static Command Create(CliContext context) => new("corpus", "Build a training corpus from folders of music and report its biases.")
+    {
+        Build(context),
+        Stats(context),
+    };
+
+    private static Command Build(CliContext context)
+    {
+        var inputs = new Argument<string[]>("INPUT") { Description = "Folders (read recursively) or files: .mid, .midi, .abc, chorale .json.", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string>("--out", "-o") { Description = "The corpus file to write (e.g. nottingham.corpus).", Required = true };
+        var style = new Option<string?>("--style") { Description = "A style label for every melody (default: a melos.json sidecar, the tune's rhythm field, or the collection)." };
+        var minNotes = new Option<int>("--min-notes") { Description = "Discard melodies with fewer notes.", DefaultValueFactory = _ => 8 };
+        var valid = new Option<double>("--valid") { Description = "Share of melodies in the validation split.", DefaultValueFactory = _ => 0.1 };
+        var test = new Option<double>("--test") { Description = "Share of melodies in the test split.", DefaultValueFactory = _ => 0.1 };
+        var force = new Option<bool>("--force") { Description = "Overwrite an existing corpus file." };
+        var cmd = new Command("build", "Read folders of music into a corpus: one quantized melody per tune, with chords, key, meter, style and split.")
+            { inputs, output, style, minNotes, valid, test, force };
+        cmd.SetAction(pr => context.Guard(() =>
+        {
+            var outPath = pr.GetValue(output)!;
+            if (File.Exists(outPath) && !pr.GetValue(force)) throw new CliError($"{outPath} exists; use --force to overwrite it");
+            var options = new CorpusBuildOptions
+            {
+                Inputs = [.. pr.GetValue(inputs)!],
+                Style = pr.GetValue(style),
+                MinNotes = pr.GetValue(minNotes),
+                Ratios = new SplitRatios(pr.GetValue(valid), pr.GetValue(test)),
+            };
+            var builder = new CorpusBuilder(TuneSources.Default);
+            var corpus = ConsoleUi.WithProgress(context, "reading files", report =>
+                builder.Build(options, new SyncProgress<BuildProgress>(p => report(p.FilesDone, p.FilesTotal))));
+            CorpusFile.Write(outPath, corpus);
+            PrintSummary(context.Out, corpus.Summary, outPath);
+            return corpus.Entries.Count == 0 ? 1 : 0;
+        }));
+        return cmd;
+    }
+
+    /// <summary>Prints a build summary: files, kept, discards by reason with a few examples, splits.</summary>
+    public static void PrintSummary(TextWriter w, BuildSummary s, string path)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        w.WriteLine(string.Create(ci, $"wrote {path}: {s.MelodiesKept} melodies from {s.TunesFound} tunes in {s.FilesRead} files ({s.Seconds:0.0} s)"));
+        w.WriteLine("splits: " + string.Join(", ", s.BySplit.Select(kv => $"{kv.Key.ToLowerInvariant()} {kv.Value}")));
+        int discarded = s.DiscardedByReason.Values.Sum();
+        w.WriteLine(discarded == 0 ? "discarded: none" : $"discarded: {discarded}");
+        foreach (var (reason, count) in s.DiscardedByReason)
+        {
+            w.WriteLine($"  {reason}: {count}");
+            foreach (var d in s.Discards.Where(d => d.Reason.ToString() == reason).Take(3)) w.WriteLine($"    {d.Source}: {d.Detail}");
+        }
+        w.WriteLine(string.Create(ci, $"keys estimated: {s.KeysEstimated}; mean quantization error {s.MeanQuantizationError:0.0000} quarters"));
+    }
+
+    private static Command Stats(CliContext context)
+    {
+        var corpus = new Argument<string>("CORPUS") { Description = "A corpus file from 'melos corpus build'." };
+        var json = new Option<bool>("--json") { Description = "Print the statistics as JSON." };
+        var report = new Option<string?>("--report") { Description = "Write PNG charts, stats.json and index.html into this folder." };
+        var compare = new Option<string?>("--compare") { Description = "Another corpus file, or a folder of music (e.g. generated melodies), to put side by side." };
+        var cmd = new Command("stats", "Report what a corpus is biased toward: styles, keys, modes, meters, ranges, rhythms.") { corpus, json, report, compare };
+        cmd.SetAction(pr => context.Guard(() =>
+        {
+            var path = pr.GetValue(corpus)!;
+            var data = CorpusFile.Read(path);
+            var stats = CorpusStatistics.Compute(data.Entries, data.Summary);
+            CorpusStatistics? other = null;
+            string? otherName = null;
+            if (pr.GetValue(compare) is { } cmp)
+            {
+                otherName = Path.GetFileName(Path.TrimEndingDirectorySeparator(cmp));
+                var otherData = File.Exists(cmp) && !Directory.Exists(cmp) && cmp.EndsWith(".corpus", StringComparison.OrdinalIgnoreCase)
+                    ? CorpusFile.Read(cmp)
+                    : new CorpusBuilder(TuneSources.Default).Build(new CorpusBuildOptions { Inputs = [cmp], MinNotes = 1 });
+                other = CorpusStatistics.Compute(otherData.Entries, otherData.Summary);
+            }
+            if (pr.GetValue(report) is { } dir)
+            {
+                var files = StatsReport.Write(dir, Path.GetFileName(path), stats, otherName, other);
+                context.Err.WriteLine($"report: {Path.Combine(dir, "index.html")} ({files.Count} files)");
+            }
+            if (pr.GetValue(json))
+                context.Out.WriteLine(other is null ? stats.ToJson() : System.Text.Json.JsonSerializer.Serialize(new { corpus = stats, compare = other },
+                    new System.Text.Json.JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase }));
+            else PrintStats(context.Out, stats, otherName, other);
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static void PrintStats(TextWriter w, CorpusStatistics s, string? otherName, CorpusStatistics? other)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        static string Top(IReadOnlyDictionary<string, int> d, int total, int n) =>
+            string.Join(", ", d.Take(n).Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {100.0 * kv.Value / Math.Max(1, total):0}%")));
+        void Block(string name, CorpusStatistics x)
+        {
+            w.WriteLine($"{name}: {x.Melodies} melodies" + (x.Discarded.Count > 0 ? $" ({x.Discarded.Values.Sum()} discarded: {string.Join(", ", x.Discarded.Select(kv => $"{kv.Key} {kv.Value}"))})" : ""));
+            w.WriteLine($"  collections: {Top(x.ByCollection, x.Melodies, 6)}");
+            w.WriteLine($"  styles:      {Top(x.ByStyle, x.Melodies, 6)}");
+            w.WriteLine($"  modes:       {Top(x.Modes, x.Melodies, 7)}");
+            w.WriteLine($"  keys:        {Top(x.Keys, x.Melodies, 6)}");
+            w.WriteLine($"  meters:      {Top(x.Meters, x.Melodies, 6)}");
+            w.WriteLine(string.Create(ci, $"  length:      median {x.LengthBarsSummary?.Median ?? 0} bars, {x.NotesPerMelody?.Mean ?? 0:0} notes on average, {x.NoteDensity?.Mean ?? 0:0.0} notes per bar"));
+            w.WriteLine($"  range:       {x.OverallRange ?? "-"}; chords on {(x.WithChordsShare * 100).ToString("0", ci)}% of melodies");
+            foreach (var warn in x.Warnings) w.WriteLine($"  warning: {warn}");
+        }
+        Block("corpus", s);
+        if (other is not null) Block(otherName ?? "compare", other);
+    }
+}
+
+/// <summary>An <see cref="IProgress{T}"/> that reports on the calling thread (no synchronization-context hop).</summary>
+internal sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}

@@ -1,0 +1,249 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Melos.Data.Sources;
+using Melos.Music;
+
+namespace Melos.Data.Corpus;
+
+/// <summary>How a corpus is built.</summary>
+public sealed record CorpusBuildOptions
+{
+    /// <summary>Folders (searched recursively) or single files to read.</summary>
+    public ImmutableArray<string> Inputs { get; init; } = [];
+    /// <summary>A style label for every melody (overrides sidecar files and tune fields).</summary>
+    public string? Style { get; init; }
+    /// <summary>The quantization grid.</summary>
+    public QuantizationGrid Grid { get; init; } = QuantizationGrid.Default;
+    /// <summary>Melodies with fewer notes are discarded as too short.</summary>
+    public int MinNotes { get; init; } = 8;
+    /// <summary>Melodies whose mean onset shift under quantization exceeds this (quarter notes) are unquantizable.</summary>
+    public double MaxMeanQuantizationError { get; init; } = 0.1;
+    /// <summary>Melodies that lost more than this share of notes when reduced to one line are polyphonic beyond repair.</summary>
+    public double MaxDroppedShare { get; init; } = 0.5;
+    /// <summary>Validation and test shares.</summary>
+    public SplitRatios Ratios { get; init; } = new();
+    /// <summary>Worker threads (default: all cores).</summary>
+    public int Parallelism { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Checks the options.</summary>
+    /// <exception cref="ArgumentException">No inputs, or a value out of range.</exception>
+    public void Validate()
+    {
+        if (Inputs.IsEmpty) throw new ArgumentException("No input folders or files given.", nameof(Inputs));
+        foreach (var i in Inputs)
+            if (!Directory.Exists(i) && !File.Exists(i)) throw new DirectoryNotFoundException($"input not found: {i}");
+        if (MinNotes < 1) throw new ArgumentOutOfRangeException(nameof(MinNotes), MinNotes, "MinNotes must be at least 1.");
+        if (Parallelism < 1) throw new ArgumentOutOfRangeException(nameof(Parallelism), Parallelism, "Parallelism must be at least 1.");
+        Ratios.Validate();
+    }
+}
+
+/// <summary>Progress of a build: files done out of total.</summary>
+/// <param name="FilesDone">Files finished.</param>
+/// <param name="FilesTotal">Files to read.</param>
+public readonly record struct BuildProgress(int FilesDone, int FilesTotal);
+
+/// <summary>
+/// Builds a corpus from folders of music: reads every file a source understands (in parallel), extracts one line per tune,
+/// quantizes it to the grid (recording the error), estimates missing keys, labels collection and style, assigns the split
+/// by transposition-invariant fingerprint, and counts every discard by reason.
+/// </summary>
+public sealed class CorpusBuilder(IReadOnlyList<ITuneSource> sources)
+{
+    /// <summary>The name of the optional sidecar file that labels the melodies of a folder: <c>{"style": "...", "collection": "..."}</c>.</summary>
+    public const string SidecarName = "melos.json";
+
+    /// <summary>Builds the corpus.</summary>
+    public CorpusData Build(CorpusBuildOptions options, IProgress<BuildProgress>? progress = null)
+    {
+        options.Validate();
+        var clock = Stopwatch.StartNew();
+        var files = new List<(string Path, string Root, string Relative, ITuneSource Source)>();
+        foreach (var input in options.Inputs)
+        {
+            var full = Path.GetFullPath(input);
+            IEnumerable<string> candidates = File.Exists(full) ? [full] : Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories);
+            var root = File.Exists(full) ? Path.GetDirectoryName(full)! : full;
+            foreach (var f in candidates.Order(StringComparer.Ordinal))
+            {
+                var src = sources.FirstOrDefault(s => s.CanRead(f));
+                if (src is not null) files.Add((f, root, Path.GetRelativePath(root, f).Replace('\\', '/'), src));
+            }
+        }
+        if (files.Count == 0)
+            throw new ArgumentException($"No music files (.mid, .midi, .abc, chorale .json) found in {string.Join(", ", options.Inputs)}.", nameof(options));
+
+        var results = new List<CorpusEntry>?[files.Count];
+        var discards = new ConcurrentBag<(int File, int Order, Discard D)>();
+        int tunes = 0, done = 0;
+        var sidecars = new ConcurrentDictionary<string, SidecarInfo?>();
+        Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism }, i =>
+        {
+            var (path, root, rel, src) = files[i];
+            var collection = CollectionOf(path, root, sidecars);
+            var kept = new List<CorpusEntry>();
+            int order = 0;
+            foreach (var tune in SafeRead(src, path, rel))
+            {
+                Interlocked.Increment(ref tunes);
+                var id = $"{collection}/{tune.Id}";
+                var (entry, discard) = Process(tune, id, collection, path, root, options, sidecars);
+                if (entry is not null) kept.Add(entry);
+                else discards.Add((i, order, discard! with { Source = id }));
+                order++;
+            }
+            results[i] = kept;
+            progress?.Report(new BuildProgress(Interlocked.Increment(ref done), files.Count));
+        });
+
+        var entries = results.SelectMany(r => r ?? []).ToList();
+        var orderedDiscards = discards.OrderBy(d => d.File).ThenBy(d => d.Order).Select(d => d.D).ToImmutableArray();
+        var summary = new BuildSummary
+        {
+            FilesRead = files.Count,
+            TunesFound = tunes,
+            MelodiesKept = entries.Count,
+            DiscardedByReason = orderedDiscards.GroupBy(d => d.Reason.ToString()).ToImmutableSortedDictionary(g => g.Key, g => g.Count()),
+            Discards = orderedDiscards,
+            BySplit = entries.GroupBy(e => e.Split.ToString()).ToImmutableSortedDictionary(g => g.Key, g => g.Count()),
+            KeysEstimated = entries.Count(e => e.KeyEstimated),
+            MeanQuantizationError = entries.Count == 0 ? 0 : entries.Average(e => e.QuantizationError),
+            Seconds = clock.Elapsed.TotalSeconds,
+        };
+        var header = new CorpusHeader
+        {
+            Created = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
+            Inputs = options.Inputs,
+            GridStepsPerQuarter = [.. options.Grid.StepsPerQuarter],
+            ContentHash = ContentHash(entries),
+            Count = entries.Count,
+        };
+        return new CorpusData(entries, summary, header);
+    }
+
+    private static IEnumerable<SourceTune> SafeRead(ITuneSource src, string path, string rel)
+    {
+        // A source should report failures as tunes; an exception still never stops the build.
+        var list = new List<SourceTune>();
+        try
+        {
+            foreach (var t in src.Read(path, rel)) list.Add(t);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            list.Add(SourceTune.Failed(rel, DiscardReason.ParseError, $"{e.GetType().Name}: {e.Message}"));
+        }
+        return list;
+    }
+
+    private static (CorpusEntry?, Discard?) Process(SourceTune tune, string id, string collection, string path, string root,
+        CorpusBuildOptions options, ConcurrentDictionary<string, SidecarInfo?> sidecars)
+    {
+        if (tune.Melody is not { } melody) return (null, tune.Discard);
+        if (tune.NotesBeforeOneLine > 0 && tune.DroppedForOneLine > options.MaxDroppedShare * tune.NotesBeforeOneLine)
+            return (null, new Discard(DiscardReason.PolyphonicBeyondRepair, id, $"{tune.DroppedForOneLine} of {tune.NotesBeforeOneLine} notes dropped to make one line"));
+        if (melody.Notes.IsEmpty) return (null, new Discard(DiscardReason.NoMelody, id, "no notes"));
+
+        var (quantized, error) = QuantizeMelody(melody, options.Grid);
+        if (error > options.MaxMeanQuantizationError)
+            return (null, new Discard(DiscardReason.Unquantizable, id, $"mean onset shift {error:0.000} quarters exceeds {options.MaxMeanQuantizationError}"));
+        if (quantized.Notes.Length < options.MinNotes)
+            return (null, new Discard(DiscardReason.TooShort, id, $"{quantized.Notes.Length} notes, fewer than {options.MinNotes}"));
+
+        bool estimated = false;
+        if (quantized.Key is null)
+        {
+            quantized = quantized.WithKey(KeyEstimator.Estimate(quantized.Notes).Key);
+            estimated = true;
+        }
+        var style = options.Style ?? SidecarOf(Path.GetDirectoryName(path)!, root, sidecars)?.Style ?? StyleField(quantized) ?? collection;
+        quantized = quantized.WithInfo(quantized.Info with
+        {
+            Collection = collection,
+            Source = id,
+            Styles = quantized.Info.Styles.Contains(style) ? quantized.Info.Styles : quantized.Info.Styles.Add(style),
+        });
+        var split = options.Ratios.Assign(Fingerprint.Of(quantized));
+        return (new CorpusEntry(id, collection, style, split, quantized, error, estimated), null);
+    }
+
+    private static string? StyleField(Melody m) =>
+        m.Info.Fields.TryGetValue("R", out var r) && !string.IsNullOrWhiteSpace(r) ? r.Trim().ToLowerInvariant() : null;
+
+    /// <summary>Snaps a melody to the grid when it is off it; returns the melody and the mean onset shift (quarters).</summary>
+    public static (Melody Melody, double MeanOnsetError) QuantizeMelody(Melody melody, QuantizationGrid grid)
+    {
+        int finest = grid.FinestStepsPerQuarter;
+        bool OnGrid(Duration d)
+        {
+            var steps = d.Quarters * finest;
+            if (steps.Denominator != 1) return false;
+            var q = grid.Snap(d.ToQuarterDouble());
+            return q == d;
+        }
+        if (melody.Notes.All(n => OnGrid(n.Start) && OnGrid(n.End)) && melody.Chords.All(c => OnGrid(c.At)) && melody.Meters.All(m => OnGrid(m.At)))
+            return (melody, 0);
+
+        var performed = melody.Notes.Select(n => new PerformedNote(n.Pitch.Number, n.Start.ToQuarterDouble(), n.End.ToQuarterDouble(), n.Velocity));
+        var (notes, report) = Quantizer.Quantize(performed, grid);
+        if (melody.Key is { } key) notes = [.. notes.Select(n => n with { Pitch = Pitch.FromMidi(n.Pitch.Number, key.Spell(n.Pitch.PitchClass)) })];
+        var chords = melody.Chords.Select(c => c with { At = grid.Snap(c.At.ToQuarterDouble()) });
+        var meters = new List<MeterChange>();
+        foreach (var m in melody.Meters)
+        {
+            var at = grid.Snap(m.At.ToQuarterDouble());
+            if (meters.Count > 0 && at <= meters[^1].At) continue;
+            meters.Add(m with { At = meters.Count == 0 ? Duration.Zero : at });
+        }
+        var tempos = melody.Tempos.Select(t => new TempoChange(grid.Snap(t.At.ToQuarterDouble()), t.MicrosecondsPerQuarter)).OrderBy(t => t.At).ToList();
+        var q = Melody.Create(notes, melody.Key, meters, tempos, chords, melody.Info, grid.Snap(melody.Length.ToQuarterDouble()));
+        return (q, report.MeanOnsetError);
+    }
+
+    private static string ContentHash(IEnumerable<CorpusEntry> entries)
+    {
+        var sb = new StringBuilder();
+        foreach (var e in entries) sb.Append(e.Id).Append('|').Append(Fingerprint.Of(e.Melody)).Append('|').Append(e.Split).Append('\n');
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())))[..16];
+    }
+
+    private sealed record SidecarInfo(string? Style, string? Collection);
+
+    private static string CollectionOf(string path, string root, ConcurrentDictionary<string, SidecarInfo?> cache) =>
+        SidecarOf(Path.GetDirectoryName(path)!, root, cache)?.Collection ?? new DirectoryInfo(root).Name;
+
+    private static SidecarInfo? SidecarOf(string dir, string root, ConcurrentDictionary<string, SidecarInfo?> cache)
+    {
+        // The nearest melos.json between the file's folder and the input folder, inclusive.
+        var d = dir;
+        while (true)
+        {
+            var info = cache.GetOrAdd(d, ReadSidecar);
+            if (info is not null) return info;
+            if (string.Equals(Path.GetFullPath(d), Path.GetFullPath(root), StringComparison.Ordinal)) return null;
+            var parent = Path.GetDirectoryName(d);
+            if (parent is null || parent.Length < root.Length) return null;
+            d = parent;
+        }
+    }
+
+    private static SidecarInfo? ReadSidecar(string dir)
+    {
+        var f = Path.Combine(dir, SidecarName);
+        if (!File.Exists(f)) return null;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(f));
+            string? Get(string name) => doc.RootElement.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            return new SidecarInfo(Get("style"), Get("collection"));
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

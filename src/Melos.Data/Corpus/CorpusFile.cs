@@ -1,0 +1,247 @@
+using System.Collections.Immutable;
+using System.Text;
+using System.Text.Json;
+using Melos.Music;
+
+namespace Melos.Data.Corpus;
+
+/// <summary>A corpus file is damaged, truncated or written by another format version.</summary>
+public sealed class CorpusFormatException(string path, string message) : Exception($"{path}: {message}")
+{
+    /// <summary>The corpus file.</summary>
+    public string Path { get; } = path;
+}
+
+/// <summary>A corpus: its melodies and the summary of the build that made it.</summary>
+/// <param name="Entries">The melodies in a stable order.</param>
+/// <param name="Summary">What the build read, kept and discarded.</param>
+/// <param name="Header">Build settings and identity.</param>
+public sealed record CorpusData(IReadOnlyList<CorpusEntry> Entries, BuildSummary Summary, CorpusHeader Header)
+{
+    /// <summary>The entries of one split.</summary>
+    public IEnumerable<CorpusEntry> Split(CorpusSplit split) => Entries.Where(e => e.Split == split);
+}
+
+/// <summary>Build settings and identity stored at the start of a corpus file.</summary>
+public sealed record CorpusHeader
+{
+    /// <summary>When the corpus was built (UTC, ISO 8601).</summary>
+    public string Created { get; init; } = "";
+    /// <summary>The inputs as given to the build.</summary>
+    public ImmutableArray<string> Inputs { get; init; } = [];
+    /// <summary>Steps per quarter of the quantization grid.</summary>
+    public ImmutableArray<int> GridStepsPerQuarter { get; init; } = [];
+    /// <summary>A hash of the entries' fingerprints and splits: two corpora with the same id hold the same melodies.</summary>
+    public string ContentHash { get; init; } = "";
+    /// <summary>Number of entries.</summary>
+    public int Count { get; init; }
+}
+
+/// <summary>
+/// Reads and writes the compact corpus format: <c>MELOSCRP</c>, a 16-bit format version, a JSON header and build summary,
+/// then one binary record per melody (exact rational times, pitches, chords, meters, tempi, labels). Files are written to a
+/// temporary name and renamed, so a reader never sees a half-written corpus. <see cref="Stream"/> reads records one at a
+/// time for corpora that do not fit in memory.
+/// </summary>
+public static class CorpusFile
+{
+    /// <summary>The format version this build writes and reads.</summary>
+    public const int FormatVersion = 1;
+
+    private static readonly byte[] Magic = "MELOSCRP"u8.ToArray();
+
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = false };
+
+    /// <summary>Writes a corpus atomically.</summary>
+    public static void Write(string path, CorpusData corpus)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        var dir = System.IO.Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(dir);
+        var tmp = full + ".tmp-" + Environment.ProcessId;
+        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        using (var w = new BinaryWriter(fs, Encoding.UTF8))
+        {
+            w.Write(Magic);
+            w.Write((ushort)FormatVersion);
+            w.Write(JsonSerializer.Serialize(corpus.Header with { Count = corpus.Entries.Count }, Json));
+            w.Write(JsonSerializer.Serialize(corpus.Summary, Json));
+            w.Write7BitEncodedInt(corpus.Entries.Count);
+            foreach (var e in corpus.Entries) WriteEntry(w, e);
+        }
+        File.Move(tmp, full, overwrite: true);
+    }
+
+    /// <summary>Reads a whole corpus.</summary>
+    /// <exception cref="CorpusFormatException">The file is not a corpus, is damaged, or has another format version.</exception>
+    public static CorpusData Read(string path)
+    {
+        var bytes = ReadAllBytes(path);
+        using var ms = new MemoryStream(bytes, writable: false);
+        using var r = new BinaryReader(ms, Encoding.UTF8);
+        var (header, summary, count) = ReadHeader(r, path);
+        var entries = new List<CorpusEntry>(count);
+        try
+        {
+            for (int i = 0; i < count; i++) entries.Add(ReadEntry(r));
+        }
+        catch (Exception e) when (e is EndOfStreamException or FormatException or ArgumentException)
+        {
+            throw new CorpusFormatException(path, $"damaged at melody {entries.Count} of {count}: {e.Message}");
+        }
+        return new CorpusData(entries, summary, header);
+    }
+
+    /// <summary>Reads only the header and build summary.</summary>
+    public static (CorpusHeader Header, BuildSummary Summary) ReadInfo(string path)
+    {
+        using var fs = OpenRead(path);
+        using var r = new BinaryReader(fs, Encoding.UTF8);
+        var (h, s, _) = ReadHeader(r, path);
+        return (h, s);
+    }
+
+    /// <summary>Streams the melodies one at a time without holding the corpus in memory.</summary>
+    public static IEnumerable<CorpusEntry> Stream(string path)
+    {
+        using var fs = OpenRead(path);
+        using var r = new BinaryReader(new BufferedStream(fs, 1 << 16), Encoding.UTF8);
+        var (_, _, count) = ReadHeader(r, path);
+        for (int i = 0; i < count; i++)
+        {
+            CorpusEntry e;
+            try
+            {
+                e = ReadEntry(r);
+            }
+            catch (Exception ex) when (ex is EndOfStreamException or FormatException or ArgumentException)
+            {
+                throw new CorpusFormatException(path, $"damaged at melody {i} of {count}: {ex.Message}");
+            }
+            yield return e;
+        }
+    }
+
+    private static byte[] ReadAllBytes(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"corpus not found: {path}", path);
+        return File.ReadAllBytes(path);
+    }
+
+    private static FileStream OpenRead(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"corpus not found: {path}", path);
+        return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+    }
+
+    private static (CorpusHeader, BuildSummary, int) ReadHeader(BinaryReader r, string path)
+    {
+        try
+        {
+            var magic = r.ReadBytes(Magic.Length);
+            if (!magic.AsSpan().SequenceEqual(Magic)) throw new CorpusFormatException(path, "not a Melos corpus (build one with 'melos corpus build')");
+            int version = r.ReadUInt16();
+            if (version != FormatVersion)
+                throw new CorpusFormatException(path, $"corpus format version {version}, but this Melos reads version {FormatVersion}; rebuild it with 'melos corpus build'");
+            var header = JsonSerializer.Deserialize<CorpusHeader>(r.ReadString(), Json) ?? throw new FormatException("empty header");
+            var summary = JsonSerializer.Deserialize<BuildSummary>(r.ReadString(), Json) ?? throw new FormatException("empty summary");
+            int count = r.Read7BitEncodedInt();
+            if (count < 0) throw new FormatException("negative melody count");
+            return (header, summary, count);
+        }
+        catch (Exception e) when (e is EndOfStreamException or JsonException or FormatException)
+        {
+            throw new CorpusFormatException(path, $"damaged header: {e.Message}");
+        }
+    }
+
+    private static void WriteTime(BinaryWriter w, Duration d)
+    {
+        w.Write7BitEncodedInt64(d.Quarters.Numerator);
+        w.Write7BitEncodedInt64(d.Quarters.Denominator);
+    }
+
+    private static Duration ReadTime(BinaryReader r)
+    {
+        long num = r.Read7BitEncodedInt64();
+        long den = r.Read7BitEncodedInt64();
+        if (den <= 0) throw new FormatException($"bad time denominator {den}");
+        return Duration.FromQuarters(num, den);
+    }
+
+    private static void WriteEntry(BinaryWriter w, CorpusEntry e)
+    {
+        var m = e.Melody;
+        w.Write(e.Id);
+        w.Write(e.Collection);
+        w.Write(e.Style);
+        w.Write((byte)e.Split);
+        w.Write(e.QuantizationError);
+        w.Write(e.KeyEstimated);
+        w.Write(m.Info.Title ?? "");
+        w.Write(m.Info.Source ?? "");
+        w.Write(m.Info.Collection ?? "");
+        w.Write7BitEncodedInt(m.Info.Styles.Length);
+        foreach (var s in m.Info.Styles) w.Write(s);
+        w.Write7BitEncodedInt(m.Info.Fields.Count);
+        foreach (var kv in m.Info.Fields.OrderBy(kv => kv.Key, StringComparer.Ordinal)) { w.Write(kv.Key); w.Write(kv.Value); }
+        w.Write(m.Key?.ToString() ?? "");
+        w.Write7BitEncodedInt(m.Meters.Length);
+        foreach (var mc in m.Meters) { WriteTime(w, mc.At); w.Write((byte)mc.Meter.Numerator); w.Write((byte)mc.Meter.Denominator); }
+        w.Write7BitEncodedInt(m.Tempos.Length);
+        foreach (var t in m.Tempos) { WriteTime(w, t.At); w.Write7BitEncodedInt(t.MicrosecondsPerQuarter); }
+        w.Write7BitEncodedInt(m.Chords.Length);
+        foreach (var c in m.Chords) { WriteTime(w, c.At); w.Write(c.Chord.ToString()); }
+        WriteTime(w, m.Length);
+        w.Write7BitEncodedInt(m.Notes.Length);
+        foreach (var n in m.Notes)
+        {
+            w.Write((byte)n.Pitch.Number);
+            w.Write((byte)n.Velocity);
+            WriteTime(w, n.Start);
+            WriteTime(w, n.Length);
+        }
+    }
+
+    private static CorpusEntry ReadEntry(BinaryReader r)
+    {
+        string id = r.ReadString(), collection = r.ReadString(), style = r.ReadString();
+        var split = (CorpusSplit)r.ReadByte();
+        if (!Enum.IsDefined(split)) throw new FormatException($"bad split {(int)split}");
+        double qerr = r.ReadDouble();
+        bool keyEstimated = r.ReadBoolean();
+        string title = r.ReadString(), source = r.ReadString(), coll = r.ReadString();
+        var styles = ImmutableArray.CreateBuilder<string>();
+        for (int i = r.Read7BitEncodedInt(); i > 0; i--) styles.Add(r.ReadString());
+        var fields = ImmutableDictionary.CreateBuilder<string, string>();
+        for (int i = r.Read7BitEncodedInt(); i > 0; i--) fields[r.ReadString()] = r.ReadString();
+        var keyText = r.ReadString();
+        Key? key = keyText.Length == 0 ? null : Key.Parse(keyText);
+        var meters = new List<MeterChange>();
+        for (int i = r.Read7BitEncodedInt(); i > 0; i--) meters.Add(new MeterChange(ReadTime(r), new TimeSignature(r.ReadByte(), r.ReadByte())));
+        var tempos = new List<TempoChange>();
+        for (int i = r.Read7BitEncodedInt(); i > 0; i--) tempos.Add(new TempoChange(ReadTime(r), r.Read7BitEncodedInt()));
+        var chords = new List<ChordChange>();
+        for (int i = r.Read7BitEncodedInt(); i > 0; i--) chords.Add(new ChordChange(ReadTime(r), ChordSymbol.Parse(r.ReadString())));
+        var length = ReadTime(r);
+        int count = r.Read7BitEncodedInt();
+        if (count < 0 || count > 10_000_000) throw new FormatException($"bad note count {count}");
+        var notes = new Note[count];
+        for (int i = 0; i < count; i++)
+        {
+            int pitch = r.ReadByte();
+            int vel = r.ReadByte();
+            notes[i] = new Note(key is null ? Pitch.FromMidi(pitch) : Pitch.FromMidi(pitch, key.Spell(pitch)), ReadTime(r), ReadTime(r), vel);
+        }
+        var info = new MelodyInfo
+        {
+            Title = title.Length == 0 ? null : title,
+            Source = source.Length == 0 ? null : source,
+            Collection = coll.Length == 0 ? null : coll,
+            Styles = styles.ToImmutable(),
+            Fields = fields.ToImmutable(),
+        };
+        var melody = Melody.Create(notes, key, meters, tempos, chords, info, length);
+        return new CorpusEntry(id, collection, style, split, melody, qerr, keyEstimated);
+    }
+}

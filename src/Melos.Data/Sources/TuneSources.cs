@@ -1,0 +1,11 @@
+namespace Melos.Data.Sources;
+
+/// <summary>The tune sources the corpus builder uses by default, one per file format.</summary>
+public static class TuneSources
+{
+    /// <summary>Every built-in source.</summary>
+    public static IReadOnlyList<ITuneSource> Default { get; } =
+    [
+        new JsbChoraleSource(),
+    ];
+}
