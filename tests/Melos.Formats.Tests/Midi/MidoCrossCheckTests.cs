@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Melos.Formats;
+using Melos.Formats.Midi;
+using Melos.Tests;
+using Xunit.Abstractions;
+
+namespace Melos.Formats.Tests.Midi;
+
+/// <summary>
+/// Melos's notes against mido's on every .mid under the shared datasets. mido_notes.py pairs mido's raw messages with the
+/// same rules, written independently; both sides must agree on format, division, tempo list, track names and every note
+/// (channel, pitch, velocity, start/end tick, start/end seconds) of every track.
+/// </summary>
+public sealed class MidoCrossCheckTests(ITestOutputHelper output)
+{
+    private const string Python = "/usr/bin/python3";
+
+    public static IReadOnlyList<string> AllMidiFiles() =>
+        [.. Directory.EnumerateFiles(Datasets.PathOf(), "*.mid", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
+
+    /// <summary>Runs mido_notes.py once over all <paramref name="paths"/>; returns each path's JSON line.</summary>
+    public static Dictionary<string, JsonElement> RunMido(IReadOnlyList<string> paths)
+    {
+        var script = Path.Combine(Datasets.RepoRoot, "tests", "Melos.Formats.Tests", "Midi", "mido_notes.py");
+        var psi = new ProcessStartInfo(Python, [script])
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        using var p = Process.Start(psi)!;
+        var writer = Task.Run(() =>
+        {
+            foreach (var path in paths) p.StandardInput.WriteLine(path);
+            p.StandardInput.Close();
+        });
+        var stderr = p.StandardError.ReadToEndAsync();
+        var result = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        string? line;
+        while ((line = p.StandardOutput.ReadLine()) is not null)
+        {
+            var el = JsonDocument.Parse(line).RootElement;
+            result[el.GetProperty("path").GetString()!] = el;
+        }
+        writer.Wait();
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+            throw new InvalidOperationException($"mido_notes.py failed ({p.ExitCode}); is python3-mido installed (apt-get install python3-mido)? {stderr.Result}");
+        return result;
+    }
+
+    /// <summary>The first difference between two documents, or null when they agree.</summary>
+    public static string? Difference(NotesDocument melos, NotesDocument mido)
+    {
+        if (melos.Format != mido.Format) return $"format {melos.Format} vs {mido.Format}";
+        if (melos.Division != mido.Division) return $"division {melos.Division} vs {mido.Division}";
+        if (!melos.Tempos.SequenceEqual(mido.Tempos)) return $"tempos differ ({melos.Tempos.Count} vs {mido.Tempos.Count})";
+        if (melos.Tracks.Count != mido.Tracks.Count) return $"{melos.Tracks.Count} tracks vs {mido.Tracks.Count}";
+        for (int t = 0; t < melos.Tracks.Count; t++)
+        {
+            var a = melos.Tracks[t];
+            var b = mido.Tracks[t];
+            if (a.Index != b.Index || a.Name != b.Name) return $"track {t}: name '{a.Name}' vs '{b.Name}'";
+            if (a.Notes.Count != b.Notes.Count) return $"track {t}: {a.Notes.Count} notes vs {b.Notes.Count}";
+            for (int i = 0; i < a.Notes.Count; i++)
+                if (a.Notes[i] != b.Notes[i]) return $"track {t} note {i}: {a.Notes[i]} vs {b.Notes[i]}";
+        }
+        return null;
+    }
+
+    [ToolFact(Python)]
+    public void Every_dataset_file_has_the_same_notes_as_mido()
+    {
+        var files = AllMidiFiles();
+        var sw = Stopwatch.StartNew();
+        var mido = RunMido(files);
+        output.WriteLine($"mido: {files.Count} files in {sw.Elapsed.TotalSeconds:0.0} s");
+
+        var failures = new List<string>();
+        long notes = 0;
+        int identical = 0;
+        foreach (var path in files)
+        {
+            if (!mido.TryGetValue(path, out var el)) { failures.Add($"{path}: no answer from mido"); continue; }
+            if (el.TryGetProperty("error", out var err)) { failures.Add($"{path}: mido error {err.GetString()}"); continue; }
+            var theirs = NotesDocument.FromJson(el.GetProperty("doc").GetRawText());
+            var ours = MidiNotesReader.ToDocument(MidiReader.Read(path, MidiReadSettings.Strict).File);
+            var diff = Difference(ours, theirs);
+            if (diff is null)
+            {
+                identical++;
+                notes += ours.Tracks.Sum(t => t.Notes.Count);
+            }
+            else failures.Add($"{path}: {diff}");
+        }
+        output.WriteLine($"compared {files.Count} files: {identical} identical ({notes} notes), {failures.Count} different");
+        foreach (var f in failures.Take(20)) output.WriteLine(f);
+        Assert.True(files.Count >= 1943, $"expected at least 1943 .mid files under the datasets, found {files.Count}");
+        Assert.Empty(failures);
+        Assert.Equal(files.Count, identical);
+    }
+}
