@@ -203,14 +203,13 @@ public sealed class MidiTrack
 /// <summary>A Standard MIDI File: its format, division and tracks.</summary>
 public sealed class MidiFile
 {
-    /// <summary>Creates a file.</summary>
+    /// <summary>Creates a file (a format 0 file with several tracks, as some files in the wild are, is kept as it is).</summary>
     public MidiFile(int format, MidiDivision division, IEnumerable<MidiTrack> tracks)
     {
         if (format is < 0 or > 2) throw new ArgumentOutOfRangeException(nameof(format), format, "The format is 0, 1 or 2.");
         Format = format;
         Division = division;
         Tracks = [.. tracks];
-        if (format == 0 && Tracks.Length > 1) throw new ArgumentException("A format 0 file has one track.", nameof(tracks));
     }
 
     /// <summary>0 (one track), 1 (simultaneous tracks) or 2 (independent patterns).</summary>

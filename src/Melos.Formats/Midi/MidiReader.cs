@@ -121,7 +121,7 @@ public static class MidiReader
                 else tracks.Add(ReadTrack(start, end, tracks.Count));
                 pos = end;
             }
-            return new MidiReadResult(new MidiFile(format == 0 && tracks.Count > 1 ? 1 : format, div, tracks), [.. _repairs]);
+            return new MidiReadResult(new MidiFile(format, div, tracks), [.. _repairs]);
         }
 
         private static bool ReadVarInt(ReadOnlySpan<byte> d, ref int p, int end, out long value)

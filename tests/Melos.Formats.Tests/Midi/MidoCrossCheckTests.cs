@@ -67,6 +67,19 @@ public sealed class MidoCrossCheckTests(ITestOutputHelper output)
         return null;
     }
 
+    [Fact]
+    public void Difference_sees_a_changed_note_tempo_name_or_count()
+    {
+        var note = new NotesNote(0, 60, 100, 0, 480, 0, 0.5);
+        var doc = new NotesDocument(1, 480, [new NotesTempo(0, 120)], [new NotesTrack(0, "MELODY", [note])]);
+        Assert.Null(Difference(doc, NotesDocument.FromJson(doc.ToJson())));
+        Assert.NotNull(Difference(doc, doc with { Tracks = [new NotesTrack(0, "MELODY", [note with { EndTick = 481 }])] }));
+        Assert.NotNull(Difference(doc, doc with { Tracks = [new NotesTrack(0, "MELODY", [note with { End = 0.5000001 }])] }));
+        Assert.NotNull(Difference(doc, doc with { Tracks = [new NotesTrack(0, "", [note])] }));
+        Assert.NotNull(Difference(doc, doc with { Tracks = [new NotesTrack(0, "MELODY", [note, note])] }));
+        Assert.NotNull(Difference(doc, doc with { Tempos = [new NotesTempo(0, 120.000001)] }));
+    }
+
     [ToolFact(Python)]
     public void Every_dataset_file_has_the_same_notes_as_mido()
     {
@@ -76,14 +89,21 @@ public sealed class MidoCrossCheckTests(ITestOutputHelper output)
         output.WriteLine($"mido: {files.Count} files in {sw.Elapsed.TotalSeconds:0.0} s");
 
         var failures = new List<string>();
-        long notes = 0;
+        long notes = 0, unpaired = 0, closedAtEnd = 0;
         int identical = 0;
         foreach (var path in files)
         {
             if (!mido.TryGetValue(path, out var el)) { failures.Add($"{path}: no answer from mido"); continue; }
             if (el.TryGetProperty("error", out var err)) { failures.Add($"{path}: mido error {err.GetString()}"); continue; }
             var theirs = NotesDocument.FromJson(el.GetProperty("doc").GetRawText());
-            var ours = MidiNotesReader.ToDocument(MidiReader.Read(path, MidiReadSettings.Strict).File);
+            var file = MidiReader.Read(path, MidiReadSettings.Strict).File;
+            var ours = MidiNotesReader.ToDocument(file);
+            foreach (var t in file.Tracks)
+            {
+                var paired = MidiNotes.Pair(t);
+                unpaired += paired.UnpairedNoteOffs;
+                closedAtEnd += paired.ClosedAtTrackEnd;
+            }
             var diff = Difference(ours, theirs);
             if (diff is null)
             {
@@ -93,6 +113,7 @@ public sealed class MidoCrossCheckTests(ITestOutputHelper output)
             else failures.Add($"{path}: {diff}");
         }
         output.WriteLine($"compared {files.Count} files: {identical} identical ({notes} notes), {failures.Count} different");
+        output.WriteLine($"read strictly with no repair; {unpaired} note-offs without note-on, {closedAtEnd} notes closed at end of track");
         foreach (var f in failures.Take(20)) output.WriteLine(f);
         Assert.True(files.Count >= 1943, $"expected at least 1943 .mid files under the datasets, found {files.Count}");
         Assert.Empty(failures);
