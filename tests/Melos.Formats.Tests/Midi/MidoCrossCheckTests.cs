@@ -119,4 +119,75 @@ public sealed class MidoCrossCheckTests(ITestOutputHelper output)
         Assert.Empty(failures);
         Assert.Equal(files.Count, identical);
     }
+
+    /// <summary>
+    /// The dataset files never leave a note-off unpaired or a note open at the end; these random files do, often: few pitches
+    /// and two channels, so same-pitch overlaps (FIFO), stray note-offs, velocity-0 note-ons and notes left on all occur.
+    /// </summary>
+    [ToolFact(Python)]
+    public void Random_files_full_of_pairing_edge_cases_have_the_same_notes_as_mido()
+    {
+        var dir = Directory.CreateTempSubdirectory("melos-mido-");
+        try
+        {
+            var rng = new Random(20261123);
+            var paths = new List<string>();
+            long unpaired = 0, closed = 0, notes = 0;
+            for (int f = 0; f < 300; f++)
+            {
+                var tracks = new List<MidiTrack>();
+                int ntracks = 1 + rng.Next(3);
+                for (int t = 0; t < ntracks; t++)
+                {
+                    var events = new List<MidiEvent>();
+                    long tick = 0;
+                    int n = rng.Next(0, 80);
+                    for (int i = 0; i < n; i++)
+                    {
+                        tick += rng.Next(4) == 0 ? 0 : rng.Next(1, 200);
+                        int ch = rng.Next(2), pitch = 60 + rng.Next(4);
+                        events.Add(rng.Next(10) switch
+                        {
+                            < 5 => MidiEvent.NoteOn(tick, ch, pitch, 1 + rng.Next(127)),
+                            < 7 => MidiEvent.NoteOff(tick, ch, pitch, rng.Next(128)),
+                            < 9 => MidiEvent.NoteOn(tick, ch, pitch, 0),
+                            _ => MidiEvent.Tempo(tick, 200_000 + rng.Next(800_000)),
+                        });
+                    }
+                    tracks.Add(new MidiTrack([.. events], tick + rng.Next(3) * 100));
+                }
+                int format = ntracks == 1 ? rng.Next(3) : 1 + rng.Next(2);
+                var division = rng.Next(5) == 0 ? new MidiDivision(0xE728) : MidiDivision.PerQuarter(96 * (1 + rng.Next(10)));
+                var file = new MidiFile(format, division, tracks);
+                var path = Path.Combine(dir.FullName, $"r{f:000}.mid");
+                File.WriteAllBytes(path, MidiWriter.Write(file, new MidiWriteSettings { UseRunningStatus = rng.Next(2) == 0 }));
+                paths.Add(path);
+            }
+            var mido = RunMido(paths);
+            var failures = new List<string>();
+            foreach (var path in paths)
+            {
+                var el = mido[path];
+                if (el.TryGetProperty("error", out var err)) { failures.Add($"{path}: mido error {err.GetString()}"); continue; }
+                var file = MidiReader.Read(path, MidiReadSettings.Strict).File;
+                foreach (var t in file.Tracks)
+                {
+                    var paired = MidiNotes.Pair(t);
+                    unpaired += paired.UnpairedNoteOffs;
+                    closed += paired.ClosedAtTrackEnd;
+                    notes += paired.Notes.Length;
+                }
+                var diff = Difference(MidiNotesReader.ToDocument(file), NotesDocument.FromJson(el.GetProperty("doc").GetRawText()));
+                if (diff is not null) failures.Add($"{Path.GetFileName(path)}: {diff}");
+            }
+            output.WriteLine($"{paths.Count} random files: {notes} notes, {unpaired} unpaired note-offs, {closed} closed at end; {failures.Count} different");
+            foreach (var f in failures.Take(20)) output.WriteLine(f);
+            Assert.Empty(failures);
+            Assert.True(unpaired > 100 && closed > 100, "the random files should exercise the pairing rules");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 }
