@@ -6,6 +6,7 @@ public static class TuneSources
     /// <summary>Every built-in source.</summary>
     public static IReadOnlyList<ITuneSource> Default { get; } =
     [
+        new MidiTuneSource(),
         new JsbChoraleSource(),
     ];
 }
