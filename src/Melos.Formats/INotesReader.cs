@@ -20,6 +20,7 @@ public static class NotesReaders
     /// <summary>Every registered reader.</summary>
     public static IReadOnlyList<INotesReader> All { get; } =
     [
+        new Abc.AbcNotesReader(),
     ];
 
     /// <summary>The reader for <paramref name="path"/>, or null when no reader handles its ending.</summary>
