@@ -766,7 +766,7 @@ internal sealed class TuneParser
         step = (Step)"CDEFGAB".IndexOf(char.ToUpperInvariant(letter), StringComparison.Ordinal);
         j++;
         while (j < line.Length && line[j] is '\'' or ',') { octave += line[j] == '\'' ? 1 : -1; j++; }
-        int slot = (int)step * 100 + octave + 20;
+        int slot = _settings.AccidentalsInAllOctaves ? (int)step : (int)step * 100 + octave + 20;
         if (explicitAlter is { } ea)
         {
             alter = ea;

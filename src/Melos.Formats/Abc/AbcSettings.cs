@@ -40,6 +40,13 @@ public sealed record AbcReadSettings
     /// (repair: leave it out of the performance).</summary>
     public AbcPolicy MissingPart { get; init; } = AbcPolicy.Repair;
 
+    /// <summary>
+    /// True (the default, as abc2midi plays and as the Nottingham, O'Neill's and Ryan's transcribers relied on): an
+    /// accidental on a note holds to the end of the bar for that letter in every octave (<c>=c ... C</c> naturalizes both).
+    /// False: only for the same letter in the same octave.
+    /// </summary>
+    public bool AccidentalsInAllOctaves { get; init; } = true;
+
     /// <summary>The collection name given to every melody read (<see cref="Melos.Music.MelodyInfo.Collection"/>), or null.</summary>
     public string? Collection { get; init; }
 
