@@ -139,6 +139,8 @@ internal sealed class TuneParser
     private TimeSignature? _meter;
     private bool _meterNone;
     private bool _meterGiven;
+    private TimeSignature? _headerMeter;
+    private bool _headerMeterNone;
     private double? _headerBpm;
     private string? _playOrder;
     private string? _voice;        // the voice kept (the first one named)
@@ -330,7 +332,12 @@ internal sealed class TuneParser
         }
         _meter = meter;
         _meterNone = none;
-        if (header) _meterGiven = true;
+        if (header)
+        {
+            _meterGiven = true;
+            _headerMeter = meter;
+            _headerMeterNone = none;
+        }
         else AddEvent(new Ev { Kind = EvKind.Meter, Meter = meter, Line = line, Col = col });
     }
 
@@ -938,8 +945,8 @@ internal sealed class TuneParser
         }
 
         // The meter at the first note, and the pickup: a first bar shorter than the meter's bar.
-        var meter = _meterGiven ? _meter : null;
-        bool none = _meterGiven && _meterNone;
+        var meter = _meterGiven ? _headerMeter : null;
+        bool none = _meterGiven && _headerMeterNone;
         var initialMeter = meter;
         bool initialNone = none;
         Rational firstBar = Rational.Zero;
@@ -961,6 +968,20 @@ internal sealed class TuneParser
             {
                 barFound = true;
                 break;
+            }
+        }
+        // A short first bar is a pickup only when music follows it.
+        if (barFound)
+        {
+            barFound = false;
+            Rational seen = Rational.Zero;
+            foreach (var e in performed)
+            {
+                if (e.Kind is EvKind.Note or EvKind.Rest)
+                {
+                    if (seen >= firstBar) { barFound = true; break; }
+                    seen += e.Len;
+                }
             }
         }
         Rational offset = Rational.Zero;
@@ -1022,7 +1043,7 @@ internal sealed class TuneParser
                     break;
                 case EvKind.Tempo:
                     {
-                        var tat = Duration.FromQuarters(sawElement ? t : Rational.Zero);
+                        var tat = Duration.FromQuarters(t);
                         var tc = TempoChange.FromBpm(tat, e.Bpm);
                         if (tempos.Count > 0 && tempos[^1].At == tat) tempos[^1] = tc;
                         else if (tempos.Count == 0 || tempos[^1].MicrosecondsPerQuarter != tc.MicrosecondsPerQuarter) tempos.Add(tc);
