@@ -674,7 +674,12 @@ internal sealed class TuneParser
         int firstBar = s.IndexOf('|');
         if (firstBar < 0 && s != "::" && s.Length < 2)
         {
-            // A lone ':' is meaningless here.
+            // A lone ':' right after a bar line (also across a line break, "|]\n:") starts a repeat there.
+            if (LastWasBar())
+            {
+                _events[^1].RepeatStart = true;
+                return j;
+            }
             Unexpected(lineNo, i, "a lone ':'", "a bar line such as | :| |: or ::");
             return j;
         }
@@ -687,7 +692,7 @@ internal sealed class TuneParser
         else
         {
             int lastBar = s.LastIndexOf('|');
-            e.RepeatEnd = s[..firstBar].Contains(':');
+            e.RepeatEnd = s[..lastBar].Contains(':'); // a colon before a bar stroke: :| [|]:| :||
             e.RepeatStart = s[(lastBar + 1)..].Contains(':');
             e.Double = s.Count(ch => ch == '|') >= 2 || s.Contains('[') || s.Contains(']');
         }
@@ -1123,7 +1128,7 @@ internal sealed class TuneParser
     {
         int n = src.Count;
         int i = 0, start = 0, pass = 1, guard = 0, ignoreEndAt = -1;
-        bool afterEnding = false; // playing a numbered ending of a later pass
+        var used = new HashSet<int>();
         while (i < n)
         {
             var e = src[i];
@@ -1135,12 +1140,14 @@ internal sealed class TuneParser
             }
             if (e.RepeatEnd && i != ignoreEndAt)
             {
+                // With endings after it, a repeat end jumps back until the last ending's pass; without, each repeat
+                // end jumps back once (as abc2midi plays it). Passes count on, so endings already played are skipped.
                 var next = EndingAfter(src, i);
-                bool jump = next is { } m ? m > pass : pass == 1;
+                bool jump = next is { } m ? m > pass : !used.Contains(i);
                 if (jump && guard++ < 256)
                 {
+                    used.Add(i);
                     dst.Add(e);
-                    afterEnding = false;
                     pass++;
                     i = start;
                     continue;
@@ -1160,7 +1167,6 @@ internal sealed class TuneParser
             {
                 start = i + 1;
                 pass = 1;
-                afterEnding = false;
             }
             if (e.Ending is { } nums && pass > 1 && !nums.Contains(pass))
             {
@@ -1181,14 +1187,6 @@ internal sealed class TuneParser
                 ignoreEndAt = j;
                 i = j;
                 continue;
-            }
-            if (e.Ending is { } played && pass > 1 && played.Contains(pass)) afterEnding = true;
-            else if (e.Double && afterEnding && e.Ending is null)
-            {
-                // The end of a section after its last ending.
-                pass = 1;
-                start = i + 1;
-                afterEnding = false;
             }
             dst.Add(e);
             i++;
