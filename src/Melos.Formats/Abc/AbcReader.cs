@@ -692,7 +692,10 @@ internal sealed class TuneParser
         else
         {
             int lastBar = s.LastIndexOf('|');
-            e.RepeatEnd = s[..lastBar].Contains(':'); // a colon before a bar stroke: :| [|]:| :||
+            // A colon before a bar stroke ends a repeat (:| [|]:| :||), unless it follows a stroke itself (|:| is no repeat).
+            e.RepeatEnd = false;
+            for (int k = 0; k < lastBar; k++)
+                if (s[k] == ':' && s[k + 1] == '|' && (k == 0 || s[k - 1] != '|')) e.RepeatEnd = true;
             e.RepeatStart = s[(lastBar + 1)..].Contains(':');
             e.Double = s.Count(ch => ch == '|') >= 2 || s.Contains('[') || s.Contains(']');
         }

@@ -114,7 +114,9 @@ internal static class Abc2MidiCrossCheck
     private static readonly System.Text.RegularExpressions.Regex Ornaments =
         new(@"!(trill|roll|turn|mordent|lowermordent|uppermordent|pralltriller|invertedturn|turnx|invertedturnx)!|~", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
-    private const int ChordWindow = 20; // ticks at 480 per quarter: well under a 64th note (30)
+    // abc2midi starts each further note of a chord 10 ticks (at 480 per quarter) after the previous one: notes less
+    // than ChordStep ticks after the previous note are one chord (a 64th note is 30 ticks).
+    private const int ChordStep = 15;
 
     public static Report Run(int? limit = null)
     {
@@ -169,13 +171,15 @@ internal static class Abc2MidiCrossCheck
         var smf = MinimalSmf.Read(File.ReadAllBytes(midPath));
         var track = smf.Tracks.FirstOrDefault(t => t.Count > 0) ?? [];
         // Simultaneous onsets (chords): the melody takes the top note.
-        // abc2midi spreads a chord's notes over a few ticks, so notes within ChordWindow ticks of the first are one chord.
+        // abc2midi spreads a chord's notes over a few ticks.
         var theirs = new List<(long Tick, int Pitch)>();
+        long last = long.MinValue;
         foreach (var (tick, _, pitch) in track.OrderBy(x => x.Tick))
         {
-            if (theirs.Count > 0 && tick - theirs[^1].Tick < ChordWindow * smf.Division / 480)
+            if (theirs.Count > 0 && tick - last < ChordStep * smf.Division / 480)
                 theirs[^1] = (theirs[^1].Tick, Math.Max(theirs[^1].Pitch, pitch));
             else theirs.Add((tick, pitch));
+            last = tick;
         }
         var ours = tune.Melody.Notes;
         if (theirs.Count == 0 && ours.Length == 0) return new TuneResult(file, number, title, "identical", "");
