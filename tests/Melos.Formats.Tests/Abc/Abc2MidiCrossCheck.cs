@@ -84,7 +84,7 @@ internal static class Abc2MidiCrossCheck
     }
 
     /// <summary>
-    /// Drops, outside quotes, inline fields and !..!, the decoration shortcuts (T trill, M P mordents, ~ roll, H fermata,
+    /// Drops, outside quotes, inline fields and !..!, the decoration shortcuts (T trill, M P mordents, ~ R rolls, H fermata,
     /// L accent, u v bowings, . staccato) and slurs: abc2midi plays the ornaments as extra notes and loses a broken
     /// rhythm when a decoration or slur stands between its notes (A&gt;.B, B/&gt;(A).
     /// </summary>
@@ -103,7 +103,7 @@ internal static class Abc2MidiCrossCheck
                 _ => -2,
             };
             if (close >= 0) { sb.Append(line, i, close - i + 1); i = close; continue; }
-            if (c is 'T' or 'M' or 'P' or '~' or 'H' or 'L' or 'u' or 'v' or ')') continue;
+            if (c is 'T' or 'M' or 'P' or 'R' or '~' or 'H' or 'L' or 'u' or 'v' or ')') continue;
             if (c == '(' && !(i + 1 < line.Length && char.IsAsciiDigit(line[i + 1]))) continue;
             if (c == '.' && !(i > 0 && line[i - 1] is '|' or ':') && !(i + 1 < line.Length && line[i + 1] is '|' or ':')) continue;
             sb.Append(c);
