@@ -1132,6 +1132,7 @@ internal sealed class TuneParser
         int n = src.Count;
         int i = 0, start = 0, pass = 1, guard = 0, ignoreEndAt = -1;
         var used = new HashSet<int>();
+        bool passedRepeat = false; // a plain repeat has been played through: a later double bar starts the next repeat
         while (i < n)
         {
             var e = src[i];
@@ -1159,6 +1160,7 @@ internal sealed class TuneParser
                 {
                     pass = 1;
                     start = i + 1;
+                    passedRepeat = true;
                 }
             }
             else if (e.RepeatEnd && i == ignoreEndAt && EndingAfter(src, i) is null)
@@ -1191,6 +1193,7 @@ internal sealed class TuneParser
                 i = j;
                 continue;
             }
+            if (e.Double && e.Ending is null && !e.RepeatEnd && pass == 1 && passedRepeat) start = i + 1;
             dst.Add(e);
             i++;
         }
