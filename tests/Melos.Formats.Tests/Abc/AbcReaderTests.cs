@@ -242,6 +242,23 @@ public sealed class AbcReaderTests
         Assert.Equal([69, 71, 69, 72, 69, 74, 76], Pitches(Read("|: A [1 B :| [2 c :| [3 d || e")));
     }
 
+    // Expected sequences are what abc2midi 4.84 plays for the same bodies (checked by hand).
+    [Theory]
+    [InlineData("C D || E F :| G", "C D E F C D E F G")]
+    [InlineData("|: C D || E F :| G", "C D E F C D E F G")]
+    [InlineData("|: C |1 D :|2 E || F G :| A", "C D C E F G C F G A")]
+    [InlineData("C D :| E F || G A :| B", "C D C D E F G A G A B")]
+    [InlineData("C D :| E F :| G A :| B", "C D C D E F E F G A G A B")]
+    [InlineData("|: C D :| E F :| G", "C D C D E F E F G")]
+    [InlineData("C |1 D :|2 E | F G :| A", "C D C E F G C A")]
+    [InlineData("C D |] E F :| G", "C D E F C D E F G")]
+    [InlineData("C :| D |:| E", "C C D E")]
+    public void Repeat_ends_go_back_as_abc2midi_plays_them(string body, string played)
+    {
+        var names = Read(body, "M:none\nL:1/4\nK:C").Notes.Select(n => n.Pitch.Name.ToString() + (n.Pitch.Octave == 5 ? "'" : ""));
+        Assert.Equal(played.Replace("c", "C'").Split(' '), names);
+    }
+
     [Fact]
     public void Parts_are_played_in_the_P_or_Y_order()
     {
