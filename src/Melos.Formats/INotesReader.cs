@@ -21,6 +21,7 @@ public static class NotesReaders
     public static IReadOnlyList<INotesReader> All { get; } =
     [
         new Midi.MidiNotesReader(),
+        new Abc.AbcNotesReader(),
     ];
 
     /// <summary>The reader for <paramref name="path"/>, or null when no reader handles its ending.</summary>

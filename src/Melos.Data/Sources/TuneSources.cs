@@ -7,6 +7,7 @@ public static class TuneSources
     public static IReadOnlyList<ITuneSource> Default { get; } =
     [
         new MidiTuneSource(),
+        new AbcTuneSource(),
         new JsbChoraleSource(),
     ];
 }

@@ -1,0 +1,73 @@
+using System.Globalization;
+
+namespace Melos.Formats.Abc;
+
+/// <summary>A malformed ABC tune: where (file, tune <c>X:</c> number, line and column) and what was expected.</summary>
+public abstract class AbcFormatException : FormatException
+{
+    /// <summary>Creates the exception.</summary>
+    protected AbcFormatException(string file, int? tune, int line, int column, string problem, string expected)
+        : base(Describe(file, tune, line, column, problem, expected))
+    {
+        File = file;
+        Tune = tune;
+        Line = line;
+        Column = column;
+        Problem = problem;
+        Expected = expected;
+    }
+
+    /// <summary>The file (or source name) read.</summary>
+    public string File { get; }
+
+    /// <summary>The tune's <c>X:</c> number, or null when it had none.</summary>
+    public int? Tune { get; }
+
+    /// <summary>The line in the file, from 1.</summary>
+    public int Line { get; }
+
+    /// <summary>The column in the line, from 1.</summary>
+    public int Column { get; }
+
+    /// <summary>What was found.</summary>
+    public string Problem { get; }
+
+    /// <summary>What the reader expected instead.</summary>
+    public string Expected { get; }
+
+    internal static string Describe(string file, int? tune, int line, int column, string problem, string expected) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{file}:{line}:{column}: tune X:{(tune?.ToString(CultureInfo.InvariantCulture) ?? "?")}: {problem}; expected {expected}");
+}
+
+/// <summary>A character with no meaning in a tune body.</summary>
+public sealed class AbcUnexpectedSymbolException(string file, int? tune, int line, int column, string problem, string expected)
+    : AbcFormatException(file, tune, line, column, problem, expected);
+
+/// <summary>A <c>K:</c>, <c>M:</c>, <c>L:</c> or <c>Q:</c> value that cannot be read.</summary>
+public sealed class AbcFieldValueException(string file, int? tune, int line, int column, string problem, string expected)
+    : AbcFormatException(file, tune, line, column, problem, expected);
+
+/// <summary>A chord, grace group, quoted string or decoration left open, or an empty chord.</summary>
+public sealed class AbcUnclosedGroupException(string file, int? tune, int line, int column, string problem, string expected)
+    : AbcFormatException(file, tune, line, column, problem, expected);
+
+/// <summary>A tie not followed by a note of the same pitch.</summary>
+public sealed class AbcBrokenTieException(string file, int? tune, int line, int column, string problem, string expected)
+    : AbcFormatException(file, tune, line, column, problem, expected);
+
+/// <summary>A note outside MIDI 0..127.</summary>
+public sealed class AbcPitchRangeException(string file, int? tune, int line, int column, string problem, string expected)
+    : AbcFormatException(file, tune, line, column, problem, expected);
+
+/// <summary>A tune header without a <c>K:</c> field, or a tune with no header at all.</summary>
+public sealed class AbcMissingKeyException(string file, int? tune, int line, int column, string problem, string expected)
+    : AbcFormatException(file, tune, line, column, problem, expected);
+
+/// <summary>A part named in the play order that the tune does not contain.</summary>
+public sealed class AbcMissingPartException(string file, int? tune, int line, int column, string problem, string expected)
+    : AbcFormatException(file, tune, line, column, problem, expected);
+
+/// <summary>The tune asked for (by <c>X:</c> number) is not in the file, or failed to load.</summary>
+public sealed class AbcTuneNotFoundException(string file, int? tune, int line, int column, string problem, string expected)
+    : AbcFormatException(file, tune, line, column, problem, expected);
