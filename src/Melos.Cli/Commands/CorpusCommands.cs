@@ -25,8 +25,9 @@ public static class CorpusCommands
         var valid = new Option<double>("--valid") { Description = "Share of melodies in the validation split.", DefaultValueFactory = _ => 0.1 };
         var test = new Option<double>("--test") { Description = "Share of melodies in the test split.", DefaultValueFactory = _ => 0.1 };
         var force = new Option<bool>("--force") { Description = "Overwrite an existing corpus file." };
+        var keepDuplicates = new Option<bool>("--keep-duplicates") { Description = "Keep melodies that repeat an earlier one up to transposition (default: discard them)." };
         var cmd = new Command("build", "Read folders of music into a corpus: one quantized melody per tune, with chords, key, meter, style and split.")
-            { inputs, output, style, minNotes, valid, test, force };
+            { inputs, output, style, minNotes, valid, test, force, keepDuplicates };
         cmd.SetAction(pr => context.Guard(() =>
         {
             var outPath = pr.GetValue(output)!;
@@ -37,6 +38,7 @@ public static class CorpusCommands
                 Style = pr.GetValue(style),
                 MinNotes = pr.GetValue(minNotes),
                 Ratios = new SplitRatios(pr.GetValue(valid), pr.GetValue(test)),
+                KeepDuplicates = pr.GetValue(keepDuplicates),
             };
             var builder = new CorpusBuilder(TuneSources.Default);
             var corpus = ConsoleUi.WithProgress(context, "reading files", report =>

@@ -17,6 +17,8 @@ public enum DiscardReason
     Unquantizable,
     /// <summary>The file exceeded a size or time limit.</summary>
     OverLimit,
+    /// <summary>The same melody (up to transposition) as a tune kept earlier.</summary>
+    Duplicate,
 }
 
 /// <summary>One discarded tune, with where and why.</summary>

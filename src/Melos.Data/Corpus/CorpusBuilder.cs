@@ -26,6 +26,8 @@ public sealed record CorpusBuildOptions
     public double MaxDroppedShare { get; init; } = 0.5;
     /// <summary>Validation and test shares.</summary>
     public SplitRatios Ratios { get; init; } = new();
+    /// <summary>Keep melodies that repeat an earlier one up to transposition (by default they are discarded as duplicates).</summary>
+    public bool KeepDuplicates { get; init; }
     /// <summary>Worker threads (default: all cores).</summary>
     public int Parallelism { get; init; } = Environment.ProcessorCount;
 
@@ -100,8 +102,21 @@ public sealed class CorpusBuilder(IReadOnlyList<ITuneSource> sources)
             progress?.Report(new BuildProgress(Interlocked.Increment(ref done), files.Count));
         });
 
-        var entries = results.SelectMany(r => r ?? []).ToList();
-        var orderedDiscards = discards.OrderBy(d => d.File).ThenBy(d => d.Order).Select(d => d.D).ToImmutableArray();
+        var entries = new List<CorpusEntry>();
+        var seen = new Dictionary<string, string>();
+        var duplicates = new List<Discard>();
+        foreach (var e in results.SelectMany(r => r ?? []))
+        {
+            var fp = Fingerprint.Of(e.Melody);
+            if (!options.KeepDuplicates && seen.TryGetValue(fp, out var first))
+            {
+                duplicates.Add(new Discard(DiscardReason.Duplicate, e.Id, $"same melody as {first}"));
+                continue;
+            }
+            seen.TryAdd(fp, e.Id);
+            entries.Add(e);
+        }
+        var orderedDiscards = discards.OrderBy(d => d.File).ThenBy(d => d.Order).Select(d => d.D).Concat(duplicates).ToImmutableArray();
         var summary = new BuildSummary
         {
             FilesRead = files.Count,

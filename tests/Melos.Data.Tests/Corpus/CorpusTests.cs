@@ -40,7 +40,7 @@ public sealed class CorpusTests : IDisposable
         // Add a file with new tunes and a transposed copy of every existing tune.
         var transposed = tunes[..30].Select(t => t.Select(p => p + 5).ToArray()).ToArray();
         WriteChoraleJson(Path.Combine(folder, "b.json"), [.. tunes[30..], .. transposed]);
-        var after = builder.Build(new CorpusBuildOptions { Inputs = [folder] });
+        var after = builder.Build(new CorpusBuildOptions { Inputs = [folder], KeepDuplicates = true });
 
         Assert.Equal(30, before.Entries.Count);
         Assert.Equal(90, after.Entries.Count);
@@ -54,6 +54,21 @@ public sealed class CorpusTests : IDisposable
         }
         // With 90 melodies and 10%/10% shares, every split is used.
         Assert.Equal(3, after.Entries.Select(e => e.Split).Distinct().Count());
+    }
+
+    [Fact]
+    public void TransposedCopiesAreDiscardedAsDuplicatesByDefault()
+    {
+        var r = new Random(11);
+        var tunes = Enumerable.Range(0, 5).Select(_ => RandomTune(r, 12)).ToArray();
+        var folder = Path.Combine(_dir, "dups");
+        Directory.CreateDirectory(folder);
+        WriteChoraleJson(Path.Combine(folder, "a.json"), tunes);
+        WriteChoraleJson(Path.Combine(folder, "b.json"), [.. tunes.Select(t => t.Select(p => p - 3).ToArray()), RandomTune(r, 12)]);
+        var corpus = new CorpusBuilder(TuneSources.Default).Build(new CorpusBuildOptions { Inputs = [folder] });
+        Assert.Equal(6, corpus.Entries.Count);
+        Assert.Equal(5, corpus.Summary.DiscardedByReason["Duplicate"]);
+        Assert.Contains(corpus.Summary.Discards, d => d.Source == "dups/b.json#train/0" && d.Detail == "same melody as dups/a.json#train/0");
     }
 
     [Fact]
