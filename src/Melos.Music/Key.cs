@@ -71,8 +71,8 @@ public sealed record Key
     /// <summary>The semitone offsets of the mode's seven degrees from the tonic.</summary>
     public static IReadOnlyList<int> ModeIntervals(Mode mode) => Intervals[mode];
 
-    /// <summary>The key's scale.</summary>
-    public Scale Scale => new(this);
+    /// <summary>The key's scale (computed once per key).</summary>
+    public Scale Scale => field ??= new Scale(this);
 
     /// <summary>The key with the same signature in <paramref name="mode"/> (A minor's relative major is C major).</summary>
     public Key Relative(Mode mode) => new(NoteName.FromFifths(Fifths - ModeFifths[mode]), mode);
@@ -98,9 +98,23 @@ public sealed record Key
     public NoteName Spell(int pitchClass)
     {
         pitchClass = ((pitchClass % 12) + 12) % 12;
-        foreach (var n in Scale.Names)
-            if (n.PitchClass == pitchClass) return n;
-        return NoteName.FromPitchClass(pitchClass, preferFlats: Fifths < 0);
+        return (_spellings ??= BuildSpellings())[pitchClass];
+    }
+
+    private NoteName[]? _spellings;
+
+    /// <summary>Same tonic spelling and mode (cached scale data does not take part).</summary>
+    public bool Equals(Key? other) => other is not null && Tonic == other.Tonic && Mode == other.Mode;
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Tonic, Mode);
+
+    private NoteName[] BuildSpellings()
+    {
+        var table = new NoteName[12];
+        for (int pc = 0; pc < 12; pc++) table[pc] = NoteName.FromPitchClass(pc, preferFlats: Fifths < 0);
+        foreach (var n in Scale.Names) table[n.PitchClass] = n;
+        return table;
     }
 
     /// <summary>The key written as <c>tonic mode</c>, e.g. <c>F# minor</c>; <see cref="Parse"/> reads it back.</summary>

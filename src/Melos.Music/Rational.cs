@@ -60,7 +60,8 @@ public readonly struct Rational : IEquatable<Rational>, IComparable<Rational>, I
     /// <summary>The absolute value.</summary>
     public Rational Abs() => Numerator < 0 ? new Rational(-Numerator, Denominator) : this;
 
-    internal static long Gcd(long a, long b)
+    /// <summary>The greatest common divisor of two non-negative numbers (1 when both are zero).</summary>
+    public static long Gcd(long a, long b)
     {
         while (b != 0) (a, b) = (b, a % b);
         return a == 0 ? 1 : a;

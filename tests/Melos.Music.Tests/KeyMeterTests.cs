@@ -94,3 +94,18 @@ public sealed class KeyMeterTests
     [Property(Arbitrary = [typeof(MusicArbitraries)])]
     public bool MeterParseOfToStringRoundTrips(TimeSignature t) => TimeSignature.Parse(t.ToString()) == t;
 }
+
+public sealed class KeyEqualityTests
+{
+    [Fact]
+    public void CachedScaleDataDoesNotAffectEquality()
+    {
+        var a = Key.Parse("E minor");
+        var b = Key.Parse("E minor");
+        _ = a.Scale;
+        _ = a.Spell(6);
+        Assert.Equal(a, b);
+        Assert.Equal(a.GetHashCode(), b.GetHashCode());
+        Assert.NotEqual(a, Key.Parse("E dorian"));
+    }
+}

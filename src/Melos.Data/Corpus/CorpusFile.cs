@@ -67,7 +67,16 @@ public static class CorpusFile
             w.Write(JsonSerializer.Serialize(corpus.Header with { Count = corpus.Entries.Count }, Json));
             w.Write(JsonSerializer.Serialize(corpus.Summary, Json));
             w.Write7BitEncodedInt(corpus.Entries.Count);
-            foreach (var e in corpus.Entries) WriteEntry(w, e);
+            using var record = new MemoryStream();
+            using var rw = new BinaryWriter(record, Encoding.UTF8);
+            foreach (var e in corpus.Entries)
+            {
+                record.SetLength(0);
+                WriteEntry(rw, e);
+                rw.Flush();
+                w.Write7BitEncodedInt((int)record.Length);
+                w.Write(record.GetBuffer(), 0, (int)record.Length);
+            }
         }
         File.Move(tmp, full, overwrite: true);
     }
@@ -80,15 +89,38 @@ public static class CorpusFile
         using var ms = new MemoryStream(bytes, writable: false);
         using var r = new BinaryReader(ms, Encoding.UTF8);
         var (header, summary, count) = ReadHeader(r, path);
-        var entries = new List<CorpusEntry>(count);
-        try
+        var spans = new (int Offset, int Length)[count];
+        for (int i = 0; i < count; i++)
         {
-            for (int i = 0; i < count; i++) entries.Add(ReadEntry(r));
+            int length;
+            try
+            {
+                length = r.Read7BitEncodedInt();
+            }
+            catch (Exception e) when (e is EndOfStreamException or FormatException)
+            {
+                throw new CorpusFormatException(path, $"damaged at melody {i} of {count}: {e.Message}");
+            }
+            long offset = ms.Position;
+            if (length < 0 || offset + length > bytes.Length)
+                throw new CorpusFormatException(path, $"damaged at melody {i} of {count}: record of {length} bytes runs past the end of the file");
+            spans[i] = ((int)offset, length);
+            ms.Position = offset + length;
         }
-        catch (Exception e) when (e is EndOfStreamException or FormatException or ArgumentException)
+        var entries = new CorpusEntry[count];
+        Parallel.For(0, count, i =>
         {
-            throw new CorpusFormatException(path, $"damaged at melody {entries.Count} of {count}: {e.Message}");
-        }
+            using var rec = new MemoryStream(bytes, spans[i].Offset, spans[i].Length, writable: false);
+            using var rr = new BinaryReader(rec, Encoding.UTF8);
+            try
+            {
+                entries[i] = ReadEntry(rr);
+            }
+            catch (Exception e) when (e is EndOfStreamException or FormatException or ArgumentException)
+            {
+                throw new CorpusFormatException(path, $"damaged at melody {i} of {count}: {e.Message}");
+            }
+        });
         return new CorpusData(entries, summary, header);
     }
 
@@ -112,7 +144,11 @@ public static class CorpusFile
             CorpusEntry e;
             try
             {
-                e = ReadEntry(r);
+                int length = r.Read7BitEncodedInt();
+                var record = r.ReadBytes(length);
+                if (record.Length != length) throw new EndOfStreamException($"record of {length} bytes runs past the end of the file");
+                using var rr = new BinaryReader(new MemoryStream(record, writable: false), Encoding.UTF8);
+                e = ReadEntry(rr);
             }
             catch (Exception ex) when (ex is EndOfStreamException or FormatException or ArgumentException)
             {
@@ -155,23 +191,48 @@ public static class CorpusFile
         }
     }
 
-    private static void WriteTime(BinaryWriter w, Duration d)
+    // Every time of a record is a whole number of ticks at the record's resolution (the least common multiple of its
+    // denominators), written as one varint.
+    private static long Resolution(Melody m)
     {
-        w.Write7BitEncodedInt64(d.Quarters.Numerator);
-        w.Write7BitEncodedInt64(d.Quarters.Denominator);
+        long lcm = 1;
+        void Add(Duration d)
+        {
+            long den = d.Quarters.Denominator;
+            lcm = checked(lcm / Rational.Gcd(lcm, den) * den);
+        }
+        foreach (var n in m.Notes) { Add(n.Start); Add(n.Length); }
+        foreach (var c in m.Meters) Add(c.At);
+        foreach (var t in m.Tempos) Add(t.At);
+        foreach (var c in m.Chords) Add(c.At);
+        Add(m.Length);
+        return lcm;
     }
 
-    private static Duration ReadTime(BinaryReader r)
+    private static void WriteTime(BinaryWriter w, Duration d, long resolution) =>
+        w.Write7BitEncodedInt64(checked(d.Quarters.Numerator * (resolution / d.Quarters.Denominator)));
+
+    private sealed class TimeReader(long resolution)
     {
-        long num = r.Read7BitEncodedInt64();
-        long den = r.Read7BitEncodedInt64();
-        if (den <= 0) throw new FormatException($"bad time denominator {den}");
-        return Duration.FromQuarters(num, den);
+        private readonly Dictionary<long, Duration> _cache = [];
+
+        public Duration Read(BinaryReader r)
+        {
+            long ticks = r.Read7BitEncodedInt64();
+            if (ticks < 0) throw new FormatException($"negative time {ticks}");
+            if (!_cache.TryGetValue(ticks, out var d))
+            {
+                d = Duration.FromQuarters(ticks, resolution);
+                if (_cache.Count < 4096) _cache[ticks] = d;
+            }
+            return d;
+        }
     }
 
     private static void WriteEntry(BinaryWriter w, CorpusEntry e)
     {
         var m = e.Melody;
+        long res = Resolution(m);
         w.Write(e.Id);
         w.Write(e.Collection);
         w.Write(e.Style);
@@ -186,20 +247,21 @@ public static class CorpusFile
         w.Write7BitEncodedInt(m.Info.Fields.Count);
         foreach (var kv in m.Info.Fields.OrderBy(kv => kv.Key, StringComparer.Ordinal)) { w.Write(kv.Key); w.Write(kv.Value); }
         w.Write(m.Key?.ToString() ?? "");
+        w.Write7BitEncodedInt64(res);
         w.Write7BitEncodedInt(m.Meters.Length);
-        foreach (var mc in m.Meters) { WriteTime(w, mc.At); w.Write((byte)mc.Meter.Numerator); w.Write((byte)mc.Meter.Denominator); }
+        foreach (var mc in m.Meters) { WriteTime(w, mc.At, res); w.Write((byte)mc.Meter.Numerator); w.Write((byte)mc.Meter.Denominator); }
         w.Write7BitEncodedInt(m.Tempos.Length);
-        foreach (var t in m.Tempos) { WriteTime(w, t.At); w.Write7BitEncodedInt(t.MicrosecondsPerQuarter); }
+        foreach (var t in m.Tempos) { WriteTime(w, t.At, res); w.Write7BitEncodedInt(t.MicrosecondsPerQuarter); }
         w.Write7BitEncodedInt(m.Chords.Length);
-        foreach (var c in m.Chords) { WriteTime(w, c.At); w.Write(c.Chord.ToString()); }
-        WriteTime(w, m.Length);
+        foreach (var c in m.Chords) { WriteTime(w, c.At, res); w.Write(c.Chord.ToString()); }
+        WriteTime(w, m.Length, res);
         w.Write7BitEncodedInt(m.Notes.Length);
         foreach (var n in m.Notes)
         {
             w.Write((byte)n.Pitch.Number);
             w.Write((byte)n.Velocity);
-            WriteTime(w, n.Start);
-            WriteTime(w, n.Length);
+            WriteTime(w, n.Start, res);
+            WriteTime(w, n.Length, res);
         }
     }
 
@@ -217,13 +279,16 @@ public static class CorpusFile
         for (int i = r.Read7BitEncodedInt(); i > 0; i--) fields[r.ReadString()] = r.ReadString();
         var keyText = r.ReadString();
         Key? key = keyText.Length == 0 ? null : Key.Parse(keyText);
+        long res = r.Read7BitEncodedInt64();
+        if (res <= 0) throw new FormatException($"bad time resolution {res}");
+        var time = new TimeReader(res);
         var meters = new List<MeterChange>();
-        for (int i = r.Read7BitEncodedInt(); i > 0; i--) meters.Add(new MeterChange(ReadTime(r), new TimeSignature(r.ReadByte(), r.ReadByte())));
+        for (int i = r.Read7BitEncodedInt(); i > 0; i--) meters.Add(new MeterChange(time.Read(r), new TimeSignature(r.ReadByte(), r.ReadByte())));
         var tempos = new List<TempoChange>();
-        for (int i = r.Read7BitEncodedInt(); i > 0; i--) tempos.Add(new TempoChange(ReadTime(r), r.Read7BitEncodedInt()));
+        for (int i = r.Read7BitEncodedInt(); i > 0; i--) tempos.Add(new TempoChange(time.Read(r), r.Read7BitEncodedInt()));
         var chords = new List<ChordChange>();
-        for (int i = r.Read7BitEncodedInt(); i > 0; i--) chords.Add(new ChordChange(ReadTime(r), ChordSymbol.Parse(r.ReadString())));
-        var length = ReadTime(r);
+        for (int i = r.Read7BitEncodedInt(); i > 0; i--) chords.Add(new ChordChange(time.Read(r), ChordSymbol.Parse(r.ReadString())));
+        var length = time.Read(r);
         int count = r.Read7BitEncodedInt();
         if (count < 0 || count > 10_000_000) throw new FormatException($"bad note count {count}");
         var notes = new Note[count];
@@ -231,7 +296,7 @@ public static class CorpusFile
         {
             int pitch = r.ReadByte();
             int vel = r.ReadByte();
-            notes[i] = new Note(key is null ? Pitch.FromMidi(pitch) : Pitch.FromMidi(pitch, key.Spell(pitch)), ReadTime(r), ReadTime(r), vel);
+            notes[i] = new Note(key is null ? Pitch.FromMidi(pitch) : Pitch.FromMidi(pitch, key.Spell(pitch)), time.Read(r), time.Read(r), vel);
         }
         var info = new MelodyInfo
         {
