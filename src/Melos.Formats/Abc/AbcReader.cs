@@ -514,6 +514,10 @@ internal sealed class TuneParser
                     {
                         i = NoteOrFail(line, lineNo, i);
                     }
+                    else if (char.IsAsciiDigit(c) && LastWasBar() && _events[^1].Ending is null && line.AsSpan(0, i).Trim().IsEmpty)
+                    {
+                        i = Ending(line, lineNo, i, null); // an ending number opening a line after a bar line
+                    }
                     else if (char.IsAsciiLetter(c))
                     {
                         i++; // decoration shortcuts (H L M O P S T u v ...) and user-defined symbols

@@ -240,6 +240,7 @@ public sealed class AbcReaderTests
         Assert.Equal([69, 71, 69, 72, 74], Pitches(Read("|: A |1 B :|2 c | d")));
         Assert.Equal([69, 71, 69, 72, 74], Pitches(Read("|: A [1 B :| [2 c || d")));
         Assert.Equal([69, 71, 69, 72, 69, 74, 76], Pitches(Read("|: A [1 B :| [2 c :| [3 d || e")));
+        Assert.Equal([69, 71, 69, 72, 74], Pitches(Read("|: A |\\\n1 B :|2 c | d"))); // ending number after a line continuation
     }
 
     // Expected sequences are what abc2midi 4.84 plays for the same bodies (checked by hand).
