@@ -1130,12 +1130,20 @@ internal sealed class TuneParser
         return null;
     }
 
-    /// <summary>Plays <paramref name="src"/> into <paramref name="dst"/> with its repeats and endings taken.</summary>
+    /// <summary>
+    /// Plays <paramref name="src"/> into <paramref name="dst"/> with its repeats and endings taken, as abc2midi plays them:
+    /// a <c>:|</c> followed by endings jumps back until the pass of its last ending; a plain <c>:|</c> jumps back once, to
+    /// the last <c>|:</c>, the tune's start or (before any numbered ending) just after the last repeat played through or a
+    /// double bar after it; each such start is jumped to once by a plain <c>:|</c>. Passes count on, so a third pass skips
+    /// both <c>[1</c> and <c>[2</c>.
+    /// </summary>
     internal static void ExpandRepeats(List<Ev> src, List<Ev> dst)
     {
         int n = src.Count;
         int i = 0, start = 0, pass = 1, guard = 0, ignoreEndAt = -1;
         var used = new HashSet<int>();
+        bool startUsed = false;    // a plain :| has already jumped back to the current start
+        bool endingsSeen = false;  // a numbered ending has been met: only |: sets a start from then on
         bool passedRepeat = false; // a plain repeat has been played through: a later double bar starts the next repeat
         while (i < n)
         {
@@ -1146,15 +1154,15 @@ internal sealed class TuneParser
                 i++;
                 continue;
             }
+            if (e.Ending is not null) endingsSeen = true;
             if (e.RepeatEnd && i != ignoreEndAt)
             {
-                // With endings after it, a repeat end jumps back until the last ending's pass; without, each repeat
-                // end jumps back once (as abc2midi plays it). Passes count on, so endings already played are skipped.
                 var next = EndingAfter(src, i);
-                bool jump = next is { } m ? m > pass : !used.Contains(i);
+                bool jump = next is { } m ? m > pass : !used.Contains(i) && !startUsed;
                 if (jump && guard++ < 256)
                 {
                     used.Add(i);
+                    if (next is null) startUsed = true;
                     dst.Add(e);
                     pass++;
                     i = start;
@@ -1163,19 +1171,23 @@ internal sealed class TuneParser
                 if (next is null)
                 {
                     pass = 1;
-                    start = i + 1;
-                    passedRepeat = true;
+                    if (!endingsSeen)
+                    {
+                        start = i + 1;
+                        startUsed = false;
+                        passedRepeat = true;
+                    }
                 }
             }
             else if (e.RepeatEnd && i == ignoreEndAt && EndingAfter(src, i) is null)
             {
                 pass = 1;
-                start = i + 1;
             }
             if (e.RepeatStart)
             {
                 start = i + 1;
                 pass = 1;
+                startUsed = false;
             }
             if (e.Ending is { } nums && pass > 1 && !nums.Contains(pass))
             {
@@ -1197,7 +1209,11 @@ internal sealed class TuneParser
                 i = j;
                 continue;
             }
-            if (e.Double && e.Ending is null && !e.RepeatEnd && pass == 1 && passedRepeat) start = i + 1;
+            if (e.Double && e.Ending is null && !e.RepeatEnd && pass == 1 && passedRepeat && !endingsSeen)
+            {
+                start = i + 1;
+                startUsed = false;
+            }
             dst.Add(e);
             i++;
         }
