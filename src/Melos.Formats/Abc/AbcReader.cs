@@ -1145,6 +1145,7 @@ internal sealed class TuneParser
         bool startUsed = false;    // a plain :| has already jumped back to the current start
         bool endingsSeen = false;  // a numbered ending has been met: only |: sets a start from then on
         bool passedRepeat = false; // a plain repeat has been played through: a later double bar starts the next repeat
+        bool startExplicit = false; // the current start is a |: (a double bar does not move it)
         while (i < n)
         {
             var e = src[i];
@@ -1175,6 +1176,7 @@ internal sealed class TuneParser
                     {
                         start = i + 1;
                         startUsed = false;
+                        startExplicit = false;
                         passedRepeat = true;
                     }
                 }
@@ -1188,6 +1190,7 @@ internal sealed class TuneParser
                 start = i + 1;
                 pass = 1;
                 startUsed = false;
+                startExplicit = true;
             }
             if (e.Ending is { } nums && pass > 1 && !nums.Contains(pass))
             {
@@ -1209,7 +1212,7 @@ internal sealed class TuneParser
                 i = j;
                 continue;
             }
-            if (e.Double && e.Ending is null && !e.RepeatEnd && pass == 1 && passedRepeat && !endingsSeen)
+            if (e.Double && e.Ending is null && !e.RepeatEnd && pass == 1 && passedRepeat && !endingsSeen && !startExplicit)
             {
                 start = i + 1;
                 startUsed = false;

@@ -260,6 +260,7 @@ public sealed class AbcReaderTests
     [InlineData("|: C |1 D :|2 E |: F :| G :| A", "C D C E F F G A")]
     [InlineData("|: C :| F :| G :| A", "C C F F G G A")]
     [InlineData("C |1 D :|2 E || |: F :| G :| A", "C D C E F F G A")]
+    [InlineData("C :: D || E :|", "C C D E D E")]
     public void Repeat_ends_go_back_as_abc2midi_plays_them(string body, string played)
     {
         var names = Read(body, "M:none\nL:1/4\nK:C").Notes.Select(n => n.Pitch.Name.ToString() + (n.Pitch.Octave == 5 ? "'" : ""));
