@@ -514,6 +514,10 @@ internal sealed class TuneParser
                     {
                         i = NoteOrFail(line, lineNo, i);
                     }
+                    else if (char.IsAsciiDigit(c) && LastWasBar() && _events[^1].Ending is null && line.AsSpan(0, i).Trim().IsEmpty)
+                    {
+                        i = Ending(line, lineNo, i, null); // an ending number opening a line after a bar line
+                    }
                     else if (char.IsAsciiLetter(c))
                     {
                         i++; // decoration shortcuts (H L M O P S T u v ...) and user-defined symbols
@@ -1126,13 +1130,22 @@ internal sealed class TuneParser
         return null;
     }
 
-    /// <summary>Plays <paramref name="src"/> into <paramref name="dst"/> with its repeats and endings taken.</summary>
+    /// <summary>
+    /// Plays <paramref name="src"/> into <paramref name="dst"/> with its repeats and endings taken, as abc2midi plays them:
+    /// a <c>:|</c> followed by endings jumps back until the pass of its last ending; a plain <c>:|</c> jumps back once, to
+    /// the last <c>|:</c>, the tune's start or (before any numbered ending) just after the last repeat played through or a
+    /// double bar after it; each such start is jumped to once by a plain <c>:|</c>. Passes count on, so a third pass skips
+    /// both <c>[1</c> and <c>[2</c>.
+    /// </summary>
     internal static void ExpandRepeats(List<Ev> src, List<Ev> dst)
     {
         int n = src.Count;
         int i = 0, start = 0, pass = 1, guard = 0, ignoreEndAt = -1;
         var used = new HashSet<int>();
+        bool startUsed = false;    // a plain :| has already jumped back to the current start
+        bool endingsSeen = false;  // a numbered ending has been met: only |: sets a start from then on
         bool passedRepeat = false; // a plain repeat has been played through: a later double bar starts the next repeat
+        bool startExplicit = false; // the current start is a |: (a double bar does not move it)
         while (i < n)
         {
             var e = src[i];
@@ -1142,15 +1155,15 @@ internal sealed class TuneParser
                 i++;
                 continue;
             }
+            if (e.Ending is not null) endingsSeen = true;
             if (e.RepeatEnd && i != ignoreEndAt)
             {
-                // With endings after it, a repeat end jumps back until the last ending's pass; without, each repeat
-                // end jumps back once (as abc2midi plays it). Passes count on, so endings already played are skipped.
                 var next = EndingAfter(src, i);
-                bool jump = next is { } m ? m > pass : !used.Contains(i);
+                bool jump = next is { } m ? m > pass : !used.Contains(i) && !startUsed;
                 if (jump && guard++ < 256)
                 {
                     used.Add(i);
+                    if (next is null) startUsed = true;
                     dst.Add(e);
                     pass++;
                     i = start;
@@ -1159,19 +1172,25 @@ internal sealed class TuneParser
                 if (next is null)
                 {
                     pass = 1;
-                    start = i + 1;
-                    passedRepeat = true;
+                    if (!endingsSeen)
+                    {
+                        start = i + 1;
+                        startUsed = false;
+                        startExplicit = false;
+                        passedRepeat = true;
+                    }
                 }
             }
             else if (e.RepeatEnd && i == ignoreEndAt && EndingAfter(src, i) is null)
             {
                 pass = 1;
-                start = i + 1;
             }
             if (e.RepeatStart)
             {
                 start = i + 1;
                 pass = 1;
+                startUsed = false;
+                startExplicit = true;
             }
             if (e.Ending is { } nums && pass > 1 && !nums.Contains(pass))
             {
@@ -1193,7 +1212,11 @@ internal sealed class TuneParser
                 i = j;
                 continue;
             }
-            if (e.Double && e.Ending is null && !e.RepeatEnd && pass == 1 && passedRepeat) start = i + 1;
+            if (e.Double && e.Ending is null && !e.RepeatEnd && pass == 1 && passedRepeat && !endingsSeen && !startExplicit)
+            {
+                start = i + 1;
+                startUsed = false;
+            }
             dst.Add(e);
             i++;
         }

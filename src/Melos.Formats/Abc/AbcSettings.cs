@@ -23,8 +23,9 @@ public sealed record AbcReadSettings
     /// in <c>K:Bn</c> (repair: an unknown mode is read as major; other values are ignored and the previous one kept).</summary>
     public AbcPolicy BadFieldValue { get; init; } = AbcPolicy.Repair;
 
-    /// <summary>A chord <c>[..]</c>, grace group <c>{..}</c>, quoted string or decoration <c>!..!</c> left open at the
-    /// end of a line, or a chord with no notes (repair: close it at the end of the line; an empty chord is dropped).</summary>
+    /// <summary>A chord <c>[..]</c>, grace group <c>{..}</c>, quoted string, inline field or decoration <c>+..+</c> left
+    /// open at the end of a line, or a chord with no notes (repair: close it at the end of the line; an empty chord is
+    /// dropped). A lone <c>!</c> is ABC 2.0's line break and no error.</summary>
     public AbcPolicy UnclosedGroup { get; init; } = AbcPolicy.Repair;
 
     /// <summary>A tie <c>-</c> that is not followed by a note of the same pitch (repair: drop the tie).</summary>

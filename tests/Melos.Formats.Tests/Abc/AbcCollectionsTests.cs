@@ -33,6 +33,26 @@ public sealed class AbcCollectionsTests(ITestOutputHelper output)
     }
 
     [DatasetFact]
+    public void Every_tune_of_the_collections_survives_write_then_strict_read()
+    {
+        int checkedTunes = 0;
+        foreach (var file in Abc2MidiCrossCheck.CollectionFiles())
+        {
+            foreach (var tune in AbcReader.Load(file).Tunes)
+            {
+                var m = tune.Melody;
+                var text = AbcWriter.Write(m, tune.Number);
+                var back = AbcReader.ReadTune(text, settings: AbcReadSettings.Strict).Melody;
+                Assert.True(m.Notes.SequenceEqual(back.Notes) && m.Key == back.Key && m.Meters.SequenceEqual(back.Meters) &&
+                    m.Tempos.SequenceEqual(back.Tempos) && m.Chords.SequenceEqual(back.Chords) && m.Length == back.Length,
+                    $"{file} X:{tune.Number} does not survive a round trip:\n{text}");
+                checkedTunes++;
+            }
+        }
+        Assert.Equal(4102, checkedTunes);
+    }
+
+    [DatasetFact]
     public void Strict_loading_lists_each_failed_tune_with_its_reason_and_still_loads_the_others()
     {
         var file = Datasets.PathOf("folk-abc", "oneills1850", "0001-0050.abc");

@@ -240,6 +240,7 @@ public sealed class AbcReaderTests
         Assert.Equal([69, 71, 69, 72, 74], Pitches(Read("|: A |1 B :|2 c | d")));
         Assert.Equal([69, 71, 69, 72, 74], Pitches(Read("|: A [1 B :| [2 c || d")));
         Assert.Equal([69, 71, 69, 72, 69, 74, 76], Pitches(Read("|: A [1 B :| [2 c :| [3 d || e")));
+        Assert.Equal([69, 71, 69, 72, 74], Pitches(Read("|: A |\\\n1 B :|2 c | d"))); // ending number after a line continuation
     }
 
     // Expected sequences are what abc2midi 4.84 plays for the same bodies (checked by hand).
@@ -253,6 +254,13 @@ public sealed class AbcReaderTests
     [InlineData("C |1 D :|2 E | F G :| A", "C D C E F G C A")]
     [InlineData("C D |] E F :| G", "C D E F C D E F G")]
     [InlineData("C :| D |:| E", "C C D E")]
+    [InlineData("C |1 D :|2 E || F :| G", "C D C E F C F G")]
+    [InlineData("|: C :| |: F :| G :| A", "C C F F G G A")]
+    [InlineData("C |1 D :|2 E || F :| G :| A", "C D C E F C F G A")]
+    [InlineData("|: C |1 D :|2 E |: F :| G :| A", "C D C E F F G A")]
+    [InlineData("|: C :| F :| G :| A", "C C F F G G A")]
+    [InlineData("C |1 D :|2 E || |: F :| G :| A", "C D C E F F G A")]
+    [InlineData("C :: D || E :|", "C C D E D E")]
     public void Repeat_ends_go_back_as_abc2midi_plays_them(string body, string played)
     {
         var names = Read(body, "M:none\nL:1/4\nK:C").Notes.Select(n => n.Pitch.Name.ToString() + (n.Pitch.Octave == 5 ? "'" : ""));
