@@ -50,6 +50,10 @@ public static class CorpusFile
 
     private static readonly byte[] Magic = "MELOSCRP"u8.ToArray();
 
+    // Parsed once per distinct text: a corpus repeats a few hundred chord symbols and keys many thousands of times.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, ChordSymbol> ChordCache = new(StringComparer.Ordinal);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Key> KeyCache = new(StringComparer.Ordinal);
+
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = false };
 
     /// <summary>Writes a corpus atomically.</summary>
@@ -278,7 +282,7 @@ public static class CorpusFile
         var fields = ImmutableDictionary.CreateBuilder<string, string>();
         for (int i = r.Read7BitEncodedInt(); i > 0; i--) fields[r.ReadString()] = r.ReadString();
         var keyText = r.ReadString();
-        Key? key = keyText.Length == 0 ? null : Key.Parse(keyText);
+        Key? key = keyText.Length == 0 ? null : KeyCache.GetOrAdd(keyText, Key.Parse);
         long res = r.Read7BitEncodedInt64();
         if (res <= 0) throw new FormatException($"bad time resolution {res}");
         var time = new TimeReader(res);
@@ -287,7 +291,7 @@ public static class CorpusFile
         var tempos = new List<TempoChange>();
         for (int i = r.Read7BitEncodedInt(); i > 0; i--) tempos.Add(new TempoChange(time.Read(r), r.Read7BitEncodedInt()));
         var chords = new List<ChordChange>();
-        for (int i = r.Read7BitEncodedInt(); i > 0; i--) chords.Add(new ChordChange(time.Read(r), ChordSymbol.Parse(r.ReadString())));
+        for (int i = r.Read7BitEncodedInt(); i > 0; i--) chords.Add(new ChordChange(time.Read(r), ChordCache.GetOrAdd(r.ReadString(), ChordSymbol.Parse)));
         var length = time.Read(r);
         int count = r.Read7BitEncodedInt();
         if (count < 0 || count > 10_000_000) throw new FormatException($"bad note count {count}");
