@@ -17,7 +17,7 @@ internal static class Toy
         return new EncodedSequence(t, cond, t.Length / 2, group);
     }
 
-    /// <summary>Grid-tokenized melodies of a repeating two-bar riff, transposed: highly predictable.</summary>
+    /// <summary>Grid-tokenized melodies of a one-bar riff played four times, transposed: highly predictable.</summary>
     public static (GridTokenizer Tokenizer, List<EncodedSequence> Sequences) Riffs(int count)
     {
         var tokenizer = new GridTokenizer(new GridTokenizerConfig { StepsPerQuarter = 4 });
@@ -25,7 +25,7 @@ internal static class Toy
         for (int i = 0; i < count; i++)
         {
             int shift = i % 5;
-            var notes = NoteSequence.Parse(string.Join(' ', Enumerable.Repeat("C4 E4/2 G4/2 C5 r G4/2 E4/2 D4 F4 A4 r", 2)));
+            var notes = NoteSequence.Parse(string.Join(' ', Enumerable.Repeat("C4 E4/2 G4/2 C5 r/2 G4/2", 4)));
             var melody = Melody.Create(notes, Key.CMajor, info: new MelodyInfo { Styles = [i % 2 == 0 ? "a" : "b"] }).Transpose(shift);
             list.Add(EncodedSequence.Encode(tokenizer, Vocabulary, melody, i % 2 == 0 ? "a" : "b"));
         }
