@@ -32,4 +32,18 @@ public sealed class EvaluatorTests
         Assert.Equal(report.ByGroup["jig"].TotalNll + report.ByGroup["reel"].TotalNll, report.Overall.TotalNll, 12);
         Assert.Equal(["jig", "reel"], report.ByGroup.Keys);
     }
+
+    [Fact]
+    public void WindowsScoreEveryTokenOnceAndCountNotesOnce()
+    {
+        var model = NGramModel.Fit(new NGramConfig { Order = 1 }, 5, 1, [[1, 3, 4, 2], [1, 3, 3, 2]]);
+        var seq = new EncodedSequence([1, 3, 4, 3, 3, 4, 2], [.. Enumerable.Repeat(default(ConditionStep), 7)], 4, "g");
+        var whole = Evaluator.Evaluate(model, [seq]);
+        var windowed = Evaluator.Evaluate(model, [seq], maxLength: 2);
+        // A unigram model ignores context, so windows change nothing but the bookkeeping.
+        Assert.Equal(6, windowed.Overall.Tokens);
+        Assert.Equal(4, windowed.Overall.Notes);
+        Assert.Equal(1, windowed.Overall.Sequences);
+        Assert.Equal(whole.Overall.TotalNll, windowed.Overall.TotalNll, 5);
+    }
 }

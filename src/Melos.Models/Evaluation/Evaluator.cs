@@ -43,28 +43,36 @@ public sealed record EvaluationReport(EvaluationMetrics Overall, IReadOnlyDictio
 /// <summary>Scores a model on held-out sequences: NLL per token (nats), bits per note, perplexity and accuracy.</summary>
 public static class Evaluator
 {
-    /// <summary>Scores every sequence (whole, no cropping) and breaks the totals down by group.</summary>
+    /// <summary>Scores every sequence and breaks the totals down by group.</summary>
     /// <param name="model">The model (torch models are switched to evaluation mode for the call).</param>
     /// <param name="sequences">Sequences of at least two tokens; shorter ones are skipped.</param>
     /// <param name="batchSize">Sequences scored together (sorted by length to limit padding).</param>
-    public static EvaluationReport Evaluate(ISequenceModel model, IReadOnlyList<EncodedSequence> sequences, int batchSize = 8)
+    /// <param name="maxLength">
+    /// Sequences predicting more tokens than this are scored in consecutive windows (each window starts without the
+    /// earlier context), which bounds memory for Transformers; every token is still scored exactly once.
+    /// </param>
+    public static EvaluationReport Evaluate(ISequenceModel model, IReadOnlyList<EncodedSequence> sequences, int batchSize = 8, int maxLength = 2048)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(sequences);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 1);
         var byGroup = new SortedDictionary<string, EvaluationMetrics>(StringComparer.Ordinal);
         var overall = EvaluationMetrics.Empty;
-        var ordered = sequences.Where(s => s.Tokens.Length >= 2).OrderBy(s => s.Tokens.Length).ToList();
+        // Notes are counted once per sequence, on its first window.
+        var ordered = sequences.Where(s => s.Tokens.Length >= 2).SelectMany(s => Windows(s, maxLength)).OrderBy(s => s.Tokens.Length).ToList();
         for (int start = 0; start < ordered.Count; start += batchSize)
         {
             var chunk = ordered.GetRange(start, Math.Min(batchSize, ordered.Count - start));
-            var batch = TokenBatch.Create(chunk, 0);
+            var batch = TokenBatch.Create(chunk, 0); // PAD is 0 in every tokenizer; padding is never scored.
             var logits = model.Forward(batch);
             for (int b = 0; b < chunk.Count; b++)
             {
-                var m = Score(logits, batch, b, chunk[b].NoteCount);
+                var (window, first) = (chunk[b], chunk[b].NoteCount >= 0);
+                var m = Score(logits, batch, b, Math.Max(window.NoteCount, 0));
+                if (!first) m = m with { Sequences = 0 };
                 overall += m;
-                byGroup[chunk[b].Group] = byGroup.GetValueOrDefault(chunk[b].Group, EvaluationMetrics.Empty) + m;
+                byGroup[window.Group] = byGroup.GetValueOrDefault(window.Group, EvaluationMetrics.Empty) + m;
             }
         }
         return new EvaluationReport(overall, byGroup);
@@ -74,6 +82,17 @@ public static class Evaluator
     public static EvaluationReport Evaluate(ISequenceModel model, ITokenizer tokenizer, ConditioningVocabulary vocabulary, IEnumerable<Melody> melodies,
         Func<Melody, string>? group, out int skipped, int batchSize = 8) =>
         Evaluate(model, EncodedSequence.EncodeAll(tokenizer, vocabulary, melodies, group, out skipped), batchSize);
+
+    /// <summary>Windows predicting at most <paramref name="maxLength"/> tokens each; later windows carry NoteCount -1 (not counted again).</summary>
+    private static IEnumerable<EncodedSequence> Windows(EncodedSequence s, int maxLength)
+    {
+        for (int start = 0; start + 1 < s.Tokens.Length; start += maxLength)
+        {
+            int count = Math.Min(maxLength + 1, s.Tokens.Length - start);
+            yield return start == 0 && count == s.Tokens.Length ? s
+                : s with { Tokens = s.Tokens.Slice(start, count), Conditioning = s.Conditioning.Slice(start, count), NoteCount = start == 0 ? s.NoteCount : -1 };
+        }
+    }
 
     private static EvaluationMetrics Score(LogitsBatch logits, TokenBatch batch, int b, int notes)
     {
