@@ -203,6 +203,8 @@ public sealed class TrainerTests : IDisposable
         var e = Assert.Throws<InvalidConfigurationException>(() => new Trainer(model, Quick(10) with { BatchSize = 0 }, tokenizer.Config, Toy.Vocabulary));
         Assert.Equal("BatchSize", e.Field);
         Assert.Equal("Layers", Assert.Throws<InvalidConfigurationException>(() => ModelFactory.Create(TinyLstm with { Layers = 0 }, tokenizer, Toy.Vocabulary, 1)).Field);
+        var e2 = Assert.Throws<InvalidConfigurationException>(() => ModelFactory.Create(TinyLstm, tokenizer, Toy.Vocabulary with { StepsPerQuarter = 12 }, 1));
+        Assert.Equal("StepsPerQuarter", e2.Field);
     }
 
     [Fact]

@@ -167,6 +167,10 @@ public sealed class NoteTokenizer : ITokenizer
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Any token sequence decodes to a valid line: a note that starts before the previous note's onset is dropped and
+    /// one that starts inside the previous note shortens it (sequences made by <see cref="Encode"/> never need either).
+    /// </remarks>
     public IReadOnlyList<Note> Decode(IEnumerable<int> tokens)
     {
         ArgumentNullException.ThrowIfNull(tokens);
@@ -180,7 +184,13 @@ public sealed class NoteTokenizer : ITokenizer
         (int Pitch, Duration Start, long Steps)? pending = null;
         void Flush()
         {
-            if (pending is { Steps: > 0 } p) notes.Add(new Note(Pitch.FromMidi(p.Pitch), p.Start, Grid.At(p.Steps, spq)));
+            // A generated sequence may go back in time or overlap: a note starting before the previous one's onset is
+            // dropped, and one starting inside the previous note cuts it short, so the result is always one line.
+            if (pending is { Steps: > 0 } p && (notes.Count == 0 || p.Start > notes[^1].Start))
+            {
+                if (notes.Count > 0 && p.Start < notes[^1].End) notes[^1] = notes[^1] with { Length = p.Start - notes[^1].Start };
+                notes.Add(new Note(Pitch.FromMidi(p.Pitch), p.Start, Grid.At(p.Steps, spq)));
+            }
             pending = null;
         }
         foreach (int id in tokens)

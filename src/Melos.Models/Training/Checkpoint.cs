@@ -198,9 +198,17 @@ public static class ModelFactory
     }
 
     /// <summary>A torch model for <paramref name="tokenizer"/>'s vocabulary.</summary>
+    /// <exception cref="InvalidConfigurationException">
+    /// A field is impossible, or LSTM lookback is asked for with a conditioning vocabulary whose grid differs from the
+    /// tokenizer's (bar lengths in tokens would be wrong).
+    /// </exception>
     public static TorchSequenceModel Create(ModelConfig config, ITokenizer tokenizer, ConditioningVocabulary conditioning, int seed)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(conditioning);
+        if (config is LstmConfig { Lookback: true })
+            InvalidConfigurationException.Require(tokenizer.Config.StepsPerQuarter == conditioning.StepsPerQuarter, nameof(ConditioningVocabulary.StepsPerQuarter),
+                $"lookback needs the conditioning grid ({conditioning.StepsPerQuarter} steps per quarter) to match the tokenizer's ({tokenizer.Config.StepsPerQuarter})");
         return Create(config, tokenizer.VocabularySize, tokenizer.Pad, conditioning, seed);
     }
 

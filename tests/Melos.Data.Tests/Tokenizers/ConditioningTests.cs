@@ -12,7 +12,7 @@ public sealed class ConditioningTests
     public bool StreamsHaveOneStepPerTokenAndIdsInRange(GridMelody m)
     {
         var vocabulary = Vocabulary with { StepsPerQuarter = m.StepsPerQuarter, MaxBarSteps = 8 * m.StepsPerQuarter };
-        foreach (ITokenizer t in new ITokenizer[] { new GridTokenizer(new GridTokenizerConfig { StepsPerQuarter = m.StepsPerQuarter }) })
+        foreach (ITokenizer t in new ITokenizer[] { new GridTokenizer(new GridTokenizerConfig { StepsPerQuarter = m.StepsPerQuarter }), new NoteTokenizer(new NoteTokenizerConfig { StepsPerQuarter = m.StepsPerQuarter }) })
         {
             var seq = EncodedSequence.Encode(t, vocabulary, m.Melody);
             if (seq.Conditioning.Length != seq.Tokens.Length) return false;

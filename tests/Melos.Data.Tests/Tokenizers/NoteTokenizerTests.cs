@@ -115,4 +115,21 @@ public sealed class NoteTokenizerTests
         e = Assert.Throws<InvalidConfigurationException>(() => new NoteTokenizer(new NoteTokenizerConfig { Meters = ["4/4", "x"] }));
         Assert.Equal("Meters", e.Field);
     }
+
+    [Fact]
+    public void AnyTokenSequenceDecodesToOneLine()
+    {
+        var t = Tokenizer(4);
+        // Two notes at step 0 of bar 1 (the second is dropped), one at step 2 inside a 4-step note (which is cut short),
+        // one going back to step 1 (dropped), and a DURATION with no pitch (ignored).
+        int[] tokens =
+        [
+            NoteTokenizer.BosId, NoteTokenizer.BarId, t.Position(0), t.PitchToken(60), t.DurationToken(3),
+            t.Position(0), t.PitchToken(62), t.DurationToken(0), t.Position(2), t.PitchToken(64), t.DurationToken(1),
+            t.Position(1), t.PitchToken(65), t.DurationToken(0), t.DurationToken(0), NoteTokenizer.EosId,
+        ];
+        var notes = t.Decode(tokens);
+        Assert.Equal(NoteSequence.Parse("C4/2 E4/2"), notes);
+        Assert.NotNull(Melody.Create(notes));
+    }
 }
