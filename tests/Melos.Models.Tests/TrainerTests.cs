@@ -54,15 +54,18 @@ public sealed class TrainerTests : IDisposable
         }
     }
 
-    [Fact]
-    public void ResumingFromACheckpointContinuesWithIdenticalState()
+    [Theory]
+    [InlineData("lstm")]
+    [InlineData("transformer")]
+    public void ResumingFromACheckpointContinuesWithIdenticalState(string architecture)
     {
+        ModelConfig architectureConfig = architecture == "lstm" ? TinyLstm : TinyTransformer;
         var (tokenizer, data) = Toy.Riffs(10);
         var config = Quick(14) with { EvaluateEvery = 4 };
         var valid = data.Take(3).ToList();
         float[] straight;
         TrainingState straightState;
-        var (m1, t1) = Fresh(TinyLstm, config, tokenizer);
+        var (m1, t1) = Fresh(architectureConfig, config, tokenizer);
         using (m1)
         using (t1)
         {
@@ -71,7 +74,7 @@ public sealed class TrainerTests : IDisposable
         }
 
         var dir = Path.Combine(_root, "resume");
-        var (m2, t2) = Fresh(TinyLstm, config, tokenizer);
+        var (m2, t2) = Fresh(architectureConfig, config, tokenizer);
         using (m2)
         using (t2)
         {
@@ -79,7 +82,7 @@ public sealed class TrainerTests : IDisposable
             Assert.Equal(6, interrupted.Step);
             Assert.Null(interrupted.StopReason);
         }
-        using var resumed = Trainer.Resume(dir, "lstm");
+        using var resumed = Trainer.Resume(dir, architecture);
         using var model = resumed.Model;
         Assert.Equal(6, resumed.State.Step);
         var final = resumed.Train(data, valid, dir);
