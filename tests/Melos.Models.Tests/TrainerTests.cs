@@ -125,7 +125,7 @@ public sealed class TrainerTests : IDisposable
             t.Progress = reports.Add;
             t.Train(data, data.Take(2).ToList(), dir);
         }
-        Assert.Equal([Checkpoint.ConfigFile, Checkpoint.OptimizerFile, Checkpoint.LogFile, Checkpoint.WeightsFile],
+        Assert.Equal([Checkpoint.BestWeightsFile, Checkpoint.ConfigFile, Checkpoint.OptimizerFile, Checkpoint.LogFile, Checkpoint.WeightsFile],
             Directory.GetFiles(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Equal(["ckpt"], Directory.GetFileSystemEntries(_root).Select(Path.GetFileName));
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, Checkpoint.ConfigFile)))!;
@@ -182,7 +182,42 @@ public sealed class TrainerTests : IDisposable
             Assert.True(state.Step < 300);
             Assert.Equal(state.BestStep + 2 * 5, state.Step);
             Assert.True(state.ValidationLoss > state.BestValidationLoss);
+            // The run ends with the weights of its best validation.
+            Assert.True(state.RestoredBestWeights);
+            Assert.Equal(state.BestValidationLoss!.Value, t.ValidationLoss(t.Windows(valid)), 1e-5);
         }
+    }
+
+    [Fact]
+    public void BestWeightsSurviveAResumeBetweenTheBestValidationAndTheEarlyStop()
+    {
+        var (tokenizer, data) = Toy.Riffs(8);
+        var rng = new Random(3);
+        var valid = Enumerable.Range(0, 4).Select(_ => Toy.Sequence([1, .. Enumerable.Range(0, 40).Select(_ => rng.Next(5, tokenizer.VocabularySize))])).ToList();
+        var config = Quick(300) with { EvaluateEvery = 5, Patience = 2 };
+        TrainingState straight;
+        float[] straightWeights;
+        var (m1, t1) = Fresh(TinyLstm, config, tokenizer);
+        using (m1)
+        using (t1)
+        {
+            straight = t1.Train(data, valid);
+            straightWeights = Parameters(m1);
+        }
+        Assert.True(straight.RestoredBestWeights);
+
+        var dir = Path.Combine(_root, "best");
+        var (m2, t2) = Fresh(TinyLstm, config, tokenizer);
+        using (m2)
+        using (t2) t2.Train(data, valid, dir, stopAtStep: straight.BestStep + 5);
+        Assert.True(File.Exists(Path.Combine(dir, Checkpoint.BestWeightsFile)));
+        using var resumed = Trainer.Resume(dir);
+        using var model = resumed.Model;
+        var final = resumed.Train(data, valid, dir);
+        Assert.Equal(straight.Step, final.Step);
+        Assert.True(final.RestoredBestWeights);
+        var weights = Parameters(model);
+        for (int i = 0; i < weights.Length; i++) Assert.Equal(straightWeights[i], weights[i], 1e-6);
     }
 
     [Fact]

@@ -23,7 +23,8 @@ public sealed record CheckpointInfo(string Architecture, ModelConfig Model, Toke
 /// <summary>
 /// Checkpoint folders: <c>config.json</c> (format version, architecture, model, tokenizer, conditioning vocabulary,
 /// training configuration and state, seed, metrics), the weights (<c>weights.bin</c>, TorchSharp format, or
-/// <c>ngram.json</c>), <c>optimizer.bin</c> (AdamW state) and <c>training-log.jsonl</c>. Folders are written to a
+/// <c>ngram.json</c>), <c>best-weights.bin</c> (at the best validation so far, once one ran), <c>optimizer.bin</c>
+/// (AdamW state) and <c>training-log.jsonl</c>. Folders are written to a
 /// temporary sibling first and then renamed, so a reader never sees a half-written checkpoint.
 /// </summary>
 public static class Checkpoint
@@ -35,6 +36,8 @@ public static class Checkpoint
     public const string ConfigFile = "config.json";
     /// <summary>The torch weights file name.</summary>
     public const string WeightsFile = "weights.bin";
+    /// <summary>The weights at the best validation loss so far (present once a validation ran).</summary>
+    public const string BestWeightsFile = "best-weights.bin";
     /// <summary>The optimizer state file name.</summary>
     public const string OptimizerFile = "optimizer.bin";
     /// <summary>The n-gram counts file name.</summary>

@@ -23,6 +23,7 @@ public sealed class Trainer : IDisposable
 {
     private readonly AdamW _optimizer;
     private readonly List<string> _log = [];
+    private Dictionary<string, Tensor>? _best; // copies of the parameters at the best validation loss
 
     /// <summary>Creates a trainer for a fresh model.</summary>
     /// <exception cref="InvalidConfigurationException">A training field is impossible; the message names it.</exception>
@@ -152,6 +153,7 @@ public sealed class Trainer : IDisposable
             {
                 validLoss = ValidationLoss(validWindows);
                 bool better = State.BestValidationLoss is not { } best || validLoss < best - 1e-9;
+                if (better) _best = Snapshot(_best);
                 State = State with
                 {
                     ValidationLoss = validLoss,
@@ -187,8 +189,28 @@ public sealed class Trainer : IDisposable
             if (checkpointDirectory is not null && State.Step % Config.CheckpointEvery == 0 && !State.Finished && !last)
                 SaveCheckpoint(checkpointDirectory);
         }
+        if (State.Finished && !State.RestoredBestWeights && _best is not null && State.BestValidationLoss < State.ValidationLoss)
+        {
+            // Early stopping keeps the best model: the finished run ends with the weights of its best validation.
+            CopyIntoModel(_best);
+            State = State with { RestoredBestWeights = true };
+        }
         if (checkpointDirectory is not null) SaveCheckpoint(checkpointDirectory);
         return State;
+    }
+
+    /// <summary>Copies of the model's parameters (replacing and disposing <paramref name="previous"/>).</summary>
+    private Dictionary<string, Tensor> Snapshot(Dictionary<string, Tensor>? previous)
+    {
+        if (previous is not null) foreach (var t in previous.Values) t.Dispose();
+        using var _ = no_grad();
+        return Model.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone().DetachFromDisposeScope());
+    }
+
+    private void CopyIntoModel(Dictionary<string, Tensor> values)
+    {
+        using var _ = no_grad();
+        foreach (var (name, parameter) in Model.named_parameters()) parameter.copy_(values[name]);
     }
 
     private double TrainStep(TokenBatch batch, double lr)
@@ -254,6 +276,14 @@ public sealed class Trainer : IDisposable
         {
             File.WriteAllText(Path.Combine(dir, Checkpoint.ConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             Model.save(Path.Combine(dir, Checkpoint.WeightsFile));
+            if (_best is not null)
+            {
+                var current = Snapshot(null);
+                CopyIntoModel(_best);
+                Model.save(Path.Combine(dir, Checkpoint.BestWeightsFile));
+                CopyIntoModel(current);
+                foreach (var t in current.Values) t.Dispose();
+            }
             _optimizer.save_state_dict(Path.Combine(dir, Checkpoint.OptimizerFile));
             File.WriteAllLines(Path.Combine(dir, Checkpoint.LogFile), _log);
         });
@@ -268,13 +298,29 @@ public sealed class Trainer : IDisposable
         var info = Checkpoint.ReadInfo(directory, expectedArchitecture);
         if (info.Training is null || info.State is null) throw new IncompatibleFormatException("training", "a torch checkpoint with training state", info.Architecture);
         var model = Checkpoint.LoadTorchModel(directory, info);
-        var trainer = new Trainer(model, info.Training, info.Tokenizer, info.Conditioning) { State = info.State with { StopReason = info.State.Finished ? info.State.StopReason : null } };
+        Dictionary<string, Tensor>? best = null;
+        var bestPath = Path.Combine(directory, Checkpoint.BestWeightsFile);
+        if (File.Exists(bestPath))
+        {
+            model.load(bestPath);
+            using (no_grad()) best = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone().DetachFromDisposeScope());
+            model.load(Path.Combine(directory, Checkpoint.WeightsFile));
+        }
+        var trainer = new Trainer(model, info.Training, info.Tokenizer, info.Conditioning)
+        {
+            State = info.State with { StopReason = info.State.Finished ? info.State.StopReason : null },
+            _best = best,
+        };
         trainer._optimizer.load_state_dict(Path.Combine(directory, Checkpoint.OptimizerFile));
         var log = Path.Combine(directory, Checkpoint.LogFile);
         if (File.Exists(log)) trainer._log.AddRange(File.ReadAllLines(log).Where(l => l.Length > 0));
         return trainer;
     }
 
-    /// <summary>Releases the optimizer (the model belongs to the caller).</summary>
-    public void Dispose() => _optimizer.Dispose();
+    /// <summary>Releases the optimizer and the best-weights copies (the model belongs to the caller).</summary>
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        if (_best is not null) foreach (var t in _best.Values) t.Dispose();
+    }
 }

@@ -113,6 +113,9 @@ public sealed record TrainingState
     /// <summary>Why training stopped (<c>max-steps</c>, <c>early-stopping</c>, <c>cancelled</c>), or null while it can go on.</summary>
     public string? StopReason { get; init; }
 
+    /// <summary>True when the finished run's weights were reset to those of its best validation (the last validation was worse).</summary>
+    public bool RestoredBestWeights { get; init; }
+
     /// <summary>True when training reached its end (<see cref="StopReason"/> is set and is not cancellation).</summary>
     [JsonIgnore]
     public bool Finished => StopReason is "max-steps" or "early-stopping";
