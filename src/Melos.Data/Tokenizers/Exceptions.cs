@@ -1,0 +1,70 @@
+using Melos.Music;
+
+namespace Melos.Data.Tokenizers;
+
+/// <summary>A melody cannot be written with a tokenizer: a note off its grid, outside its pitch range, or similar.</summary>
+public sealed class TokenizationException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="note">The note at fault, when one is.</param>
+    /// <param name="reason">Why the melody cannot be encoded.</param>
+    public TokenizationException(Note? note, string reason)
+        : base(note is null ? $"Cannot tokenize melody: {reason}" : $"Cannot tokenize note {note}: {reason}")
+    {
+        Note = note;
+        Reason = reason;
+    }
+
+    /// <summary>The note at fault, or null when the problem is not one note (e.g. a meter).</summary>
+    public Note? Note { get; }
+
+    /// <summary>Why the melody cannot be encoded.</summary>
+    public string Reason { get; }
+}
+
+/// <summary>A configuration value is impossible (zero layers, a negative dropout, a width not divisible by heads ...).</summary>
+public sealed class InvalidConfigurationException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="field">The name of the offending field.</param>
+    /// <param name="message">What is wrong with it.</param>
+    public InvalidConfigurationException(string field, string message)
+        : base($"Invalid configuration field '{field}': {message}")
+    {
+        Field = field;
+    }
+
+    /// <summary>The name of the offending field.</summary>
+    public string Field { get; }
+
+    /// <summary>Throws when <paramref name="condition"/> is false.</summary>
+    public static void Require(bool condition, string field, string message)
+    {
+        if (!condition) throw new InvalidConfigurationException(field, message);
+    }
+}
+
+/// <summary>A saved file was written by another format version or describes another kind of object than expected.</summary>
+public sealed class IncompatibleFormatException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="field">The field that does not match (e.g. <c>formatVersion</c>, <c>architecture</c>).</param>
+    /// <param name="expected">What this code reads.</param>
+    /// <param name="found">What the file says.</param>
+    public IncompatibleFormatException(string field, string expected, string? found)
+        : base($"Incompatible saved file: field '{field}' is '{found ?? "(missing)"}', expected '{expected}'.")
+    {
+        Field = field;
+        Expected = expected;
+        Found = found;
+    }
+
+    /// <summary>The field that does not match.</summary>
+    public string Field { get; }
+
+    /// <summary>What this code reads.</summary>
+    public string Expected { get; }
+
+    /// <summary>What the file says.</summary>
+    public string? Found { get; }
+}

@@ -1,0 +1,121 @@
+using Melos.Data.Tokenizers;
+
+namespace Melos.Models;
+
+/// <summary>
+/// A next-token model over token ids with an aligned conditioning stream. <see cref="Forward"/> scores whole batches
+/// (teacher forcing); <see cref="CreateState"/> and <see cref="Step"/> generate one token at a time.
+/// </summary>
+/// <remarks>
+/// Alignment: the conditioning passed with input token <c>i</c> describes the position of the token being predicted
+/// (token <c>i + 1</c>): its chord, position in bar, meter, key and style. <see cref="TokenBatch.Create"/> does this shift.
+/// </remarks>
+public interface ISequenceModel : IDisposable
+{
+    /// <summary>The architecture name (<c>lstm</c>, <c>transformer</c>, <c>ngram</c>).</summary>
+    string Architecture { get; }
+
+    /// <summary>The number of token ids.</summary>
+    int VocabularySize { get; }
+
+    /// <summary>The model's configuration.</summary>
+    ModelConfig Config { get; }
+
+    /// <summary>Next-token logits at every position of the batch (evaluation mode, no gradients).</summary>
+    LogitsBatch Forward(TokenBatch batch);
+
+    /// <summary>A fresh generation state (empty history).</summary>
+    IGenerationState CreateState();
+
+    /// <summary>Feeds one token and returns the logits of the next one.</summary>
+    /// <param name="state">The state from <see cref="CreateState"/>, updated in place.</param>
+    /// <param name="token">The token just produced (start with BOS).</param>
+    /// <param name="next">The conditioning of the position being predicted.</param>
+    float[] Step(IGenerationState state, int token, ConditionStep next);
+}
+
+/// <summary>A model's incremental generation state (history, recurrent state or key/value cache).</summary>
+public interface IGenerationState : IDisposable
+{
+    /// <summary>The number of tokens fed so far.</summary>
+    int Length { get; }
+}
+
+/// <summary>
+/// A right-padded batch for teacher forcing, as flat row-major arrays of shape [BatchSize, Length]: input tokens,
+/// target tokens (-1 at padding) and the conditioning of each target.
+/// </summary>
+public sealed class TokenBatch
+{
+    /// <summary>The value of <see cref="Targets"/> at padding.</summary>
+    public const long IgnoreTarget = -1;
+
+    private TokenBatch(int batchSize, int length, long[] inputs, long[] targets, ConditionStep[] conditioning)
+    {
+        BatchSize = batchSize;
+        Length = length;
+        Inputs = inputs;
+        Targets = targets;
+        Conditioning = conditioning;
+    }
+
+    /// <summary>The number of sequences.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>The number of positions per sequence.</summary>
+    public int Length { get; }
+
+    /// <summary>Input tokens [BatchSize * Length]; padding holds the tokenizer's PAD id.</summary>
+    public long[] Inputs { get; }
+
+    /// <summary>Target tokens [BatchSize * Length]; padding holds <see cref="IgnoreTarget"/>.</summary>
+    public long[] Targets { get; }
+
+    /// <summary>Conditioning of each target [BatchSize * Length] (default at padding).</summary>
+    public ConditionStep[] Conditioning { get; }
+
+    /// <summary>The number of real (non-padding) targets.</summary>
+    public int TargetCount => Targets.Count(t => t != IgnoreTarget);
+
+    /// <summary>
+    /// Builds a batch from token sequences: inputs are tokens 0..n-2, targets tokens 1..n-1, and the conditioning of
+    /// each input is that of its target.
+    /// </summary>
+    /// <param name="sequences">Sequences of at least two tokens.</param>
+    /// <param name="pad">The PAD id.</param>
+    public static TokenBatch Create(IReadOnlyList<EncodedSequence> sequences, int pad)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        if (sequences.Count == 0) throw new ArgumentException("A batch needs at least one sequence.", nameof(sequences));
+        int length = sequences.Max(s => s.Tokens.Length) - 1;
+        if (length < 1) throw new ArgumentException("Every batch needs a sequence of at least two tokens.", nameof(sequences));
+        var inputs = new long[sequences.Count * length];
+        var targets = new long[sequences.Count * length];
+        var cond = new ConditionStep[sequences.Count * length];
+        Array.Fill(inputs, pad);
+        Array.Fill(targets, IgnoreTarget);
+        for (int b = 0; b < sequences.Count; b++)
+        {
+            var s = sequences[b];
+            if (s.Conditioning.Length != s.Tokens.Length) throw new ArgumentException($"Sequence {b} has {s.Tokens.Length} tokens but {s.Conditioning.Length} conditioning steps.", nameof(sequences));
+            for (int t = 0; t + 1 < s.Tokens.Length; t++)
+            {
+                inputs[b * length + t] = s.Tokens[t];
+                targets[b * length + t] = s.Tokens[t + 1];
+                cond[b * length + t] = s.Conditioning[t + 1];
+            }
+        }
+        return new TokenBatch(sequences.Count, length, inputs, targets, cond);
+    }
+}
+
+/// <summary>Logits [BatchSize, Length, Vocabulary] as a flat row-major array.</summary>
+/// <param name="BatchSize">The number of sequences.</param>
+/// <param name="Length">The number of positions.</param>
+/// <param name="Vocabulary">The number of token ids.</param>
+/// <param name="Values">The logits.</param>
+public sealed record LogitsBatch(int BatchSize, int Length, int Vocabulary, float[] Values)
+{
+    /// <summary>The logits at sequence <paramref name="b"/>, position <paramref name="t"/>.</summary>
+    public ReadOnlySpan<float> At(int b, int t) => Values.AsSpan((b * Length + t) * Vocabulary, Vocabulary);
+}

@@ -1,0 +1,131 @@
+using Melos.Data.Tokenizers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Melos.Models;
+
+/// <summary>
+/// Base of the TorchSharp models: builds tensors from a <see cref="TokenBatch"/>, returns logits with gradients for
+/// training (<see cref="Logits"/>) and without for evaluation (<see cref="Forward"/>).
+/// </summary>
+public abstract class TorchSequenceModel : nn.Module, ISequenceModel
+{
+    /// <summary>Creates the base.</summary>
+    protected TorchSequenceModel(string name, ModelConfig config, int vocabularySize, int pad, ConditioningVocabulary conditioning) : base(name)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(conditioning);
+        config.Validate();
+        InvalidConfigurationException.Require(vocabularySize >= 2, nameof(vocabularySize), $"{vocabularySize} must be at least 2");
+        Config = config;
+        VocabularySize = vocabularySize;
+        Pad = pad;
+        ConditioningVocabulary = conditioning;
+    }
+
+    /// <inheritdoc/>
+    public ModelConfig Config { get; }
+
+    /// <inheritdoc/>
+    public string Architecture => Config.Architecture;
+
+    /// <inheritdoc/>
+    public int VocabularySize { get; }
+
+    /// <summary>The PAD id.</summary>
+    public int Pad { get; }
+
+    /// <summary>The conditioning vocabulary the embeddings are sized for.</summary>
+    public ConditioningVocabulary ConditioningVocabulary { get; }
+
+    /// <summary>The device the parameters live on.</summary>
+    public Device Device => parameters().FirstOrDefault()?.device ?? CPU;
+
+    /// <summary>Logits [B, T, V] on the model's device, with gradients when training.</summary>
+    public abstract Tensor Logits(TokenBatch batch);
+
+    /// <inheritdoc/>
+    public LogitsBatch Forward(TokenBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        bool wasTraining = training;
+        eval();
+        try
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var logits = Logits(batch).to(float32).cpu().contiguous();
+            return new LogitsBatch(batch.BatchSize, batch.Length, VocabularySize, logits.data<float>().ToArray());
+        }
+        finally
+        {
+            train(wasTraining);
+        }
+    }
+
+    /// <inheritdoc/>
+    public abstract IGenerationState CreateState();
+
+    /// <inheritdoc/>
+    public abstract float[] Step(IGenerationState state, int token, ConditionStep next);
+
+    /// <summary>The input tokens as a [B, T] int64 tensor on the model's device.</summary>
+    protected Tensor InputTensor(TokenBatch batch) => tensor(batch.Inputs, [batch.BatchSize, batch.Length], int64, Device);
+
+    /// <summary>The conditioning as a [B, T, 5] int64 tensor (chord, position, meter, key, style).</summary>
+    protected Tensor ConditioningTensor(TokenBatch batch) => ConditioningTensor(batch.Conditioning, batch.BatchSize, batch.Length);
+
+    /// <summary>Conditioning steps as a [B, T, 5] int64 tensor on the model's device.</summary>
+    protected Tensor ConditioningTensor(IReadOnlyList<ConditionStep> steps, int batchSize, int length)
+    {
+        var data = new long[steps.Count * 5];
+        for (int i = 0; i < steps.Count; i++)
+        {
+            var c = steps[i];
+            data[5 * i] = c.Chord;
+            data[5 * i + 1] = c.Position;
+            data[5 * i + 2] = c.Meter;
+            data[5 * i + 3] = c.Key;
+            data[5 * i + 4] = c.Style;
+        }
+        return tensor(data, [batchSize, length, 5], int64, Device);
+    }
+
+    /// <summary>The logits of one step as a float array.</summary>
+    protected static float[] ToArray(Tensor logits) => logits.to(float32).cpu().contiguous().data<float>().ToArray();
+}
+
+/// <summary>Embeddings of the five conditioning streams, summed ([B, T, D]) or concatenated ([B, T, 5D]).</summary>
+public sealed class ConditioningEmbedding : nn.Module<Tensor, Tensor>
+{
+    private readonly TorchSharp.Modules.Embedding chord, position, meter, key, style;
+    private readonly bool _concat;
+
+    /// <summary>Creates the embeddings.</summary>
+    public ConditioningEmbedding(ConditioningVocabulary vocabulary, int size, bool concat) : base(nameof(ConditioningEmbedding))
+    {
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        chord = nn.Embedding(vocabulary.ChordCount, size);
+        position = nn.Embedding(vocabulary.PositionCount, size);
+        meter = nn.Embedding(vocabulary.MeterCount, size);
+        key = nn.Embedding(vocabulary.KeyCount, size);
+        style = nn.Embedding(vocabulary.StyleCount, size);
+        _concat = concat;
+        OutputSize = concat ? 5 * size : size;
+        RegisterComponents();
+    }
+
+    /// <summary>The width of the output.</summary>
+    public int OutputSize { get; }
+
+    /// <summary>Embeds a [B, T, 5] int64 conditioning tensor.</summary>
+    public override Tensor forward(Tensor cond)
+    {
+        var parts = new[]
+        {
+            chord.call(cond.select(-1, 0)), position.call(cond.select(-1, 1)), meter.call(cond.select(-1, 2)),
+            key.call(cond.select(-1, 3)), style.call(cond.select(-1, 4)),
+        };
+        return _concat ? cat(parts, -1) : parts[0] + parts[1] + parts[2] + parts[3] + parts[4];
+    }
+}

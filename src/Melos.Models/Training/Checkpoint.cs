@@ -1,0 +1,225 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Melos.Data.Tokenizers;
+using TorchSharp;
+
+namespace Melos.Models.Training;
+
+/// <summary>What a checkpoint's <c>config.json</c> says.</summary>
+/// <param name="Architecture">lstm, transformer or ngram.</param>
+/// <param name="Model">The model configuration.</param>
+/// <param name="Tokenizer">The tokenizer configuration.</param>
+/// <param name="Conditioning">The conditioning vocabulary.</param>
+/// <param name="VocabularySize">The number of token ids.</param>
+/// <param name="Pad">The PAD id.</param>
+/// <param name="Seed">The training seed.</param>
+/// <param name="Training">The training configuration (null for the n-gram).</param>
+/// <param name="State">The training state (null for the n-gram).</param>
+/// <param name="Metrics">Free-form metrics (losses, counts).</param>
+public sealed record CheckpointInfo(string Architecture, ModelConfig Model, TokenizerConfig Tokenizer, ConditioningVocabulary Conditioning,
+    int VocabularySize, int Pad, int Seed, TrainingConfig? Training, TrainingState? State, JsonObject Metrics);
+
+/// <summary>
+/// Checkpoint folders: <c>config.json</c> (format version, architecture, model, tokenizer, conditioning vocabulary,
+/// training configuration and state, seed, metrics), the weights (<c>weights.bin</c>, TorchSharp format, or
+/// <c>ngram.json</c>), <c>best-weights.bin</c> (at the best validation so far, once one ran), <c>optimizer.bin</c>
+/// (AdamW state) and <c>training-log.jsonl</c>. Folders are written to a
+/// temporary sibling first and then renamed, so a reader never sees a half-written checkpoint.
+/// </summary>
+public static class Checkpoint
+{
+    /// <summary>The format version this code writes and reads.</summary>
+    public const int CurrentFormatVersion = 1;
+
+    /// <summary>The configuration file name.</summary>
+    public const string ConfigFile = "config.json";
+    /// <summary>The torch weights file name.</summary>
+    public const string WeightsFile = "weights.bin";
+    /// <summary>The weights at the best validation loss so far (present once a validation ran).</summary>
+    public const string BestWeightsFile = "best-weights.bin";
+    /// <summary>The optimizer state file name.</summary>
+    public const string OptimizerFile = "optimizer.bin";
+    /// <summary>The n-gram counts file name.</summary>
+    public const string NGramFile = "ngram.json";
+    /// <summary>The training log file name (one JSON object per line).</summary>
+    public const string LogFile = "training-log.jsonl";
+
+    /// <summary>Writes a folder atomically: <paramref name="write"/> fills a temporary sibling, which then replaces <paramref name="directory"/>.</summary>
+    public static void WriteAtomically(string directory, Action<string> write)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        ArgumentNullException.ThrowIfNull(write);
+        var full = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar);
+        var parent = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(parent);
+        var temp = Path.Combine(parent, $".{Path.GetFileName(full)}.tmp-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(temp);
+        try
+        {
+            write(temp);
+            if (Directory.Exists(full))
+            {
+                var old = Path.Combine(parent, $".{Path.GetFileName(full)}.old-{Guid.NewGuid():N}");
+                Directory.Move(full, old);
+                Directory.Move(temp, full);
+                Directory.Delete(old, recursive: true);
+            }
+            else
+            {
+                Directory.Move(temp, full);
+            }
+        }
+        catch
+        {
+            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+            throw;
+        }
+    }
+
+    /// <summary>The <c>config.json</c> object of a checkpoint.</summary>
+    public static JsonObject ConfigJson(ModelConfig model, TokenizerConfig tokenizer, ConditioningVocabulary conditioning, int vocabularySize, int pad,
+        int seed, TrainingConfig? training, TrainingState? state, JsonObject? metrics)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(conditioning);
+        var root = new JsonObject
+        {
+            ["formatVersion"] = CurrentFormatVersion,
+            ["architecture"] = model.Architecture,
+            ["vocabularySize"] = vocabularySize,
+            ["pad"] = pad,
+            ["seed"] = seed,
+            ["model"] = JsonNode.Parse(model.ToJson()),
+            ["tokenizer"] = JsonNode.Parse(tokenizer.ToJson()),
+            ["conditioning"] = JsonNode.Parse(conditioning.ToJson()),
+            ["training"] = training is null ? null : JsonSerializer.SerializeToNode(training, ModelConfig.JsonOptions),
+            ["state"] = state is null ? null : JsonSerializer.SerializeToNode(state, ModelConfig.JsonOptions),
+            ["metrics"] = metrics?.DeepClone() ?? new JsonObject(),
+            ["savedUtc"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+        };
+        return root;
+    }
+
+    /// <summary>Reads a checkpoint's <c>config.json</c>.</summary>
+    /// <param name="directory">The checkpoint folder.</param>
+    /// <param name="expectedArchitecture">When given, the architecture the caller needs.</param>
+    /// <exception cref="IncompatibleFormatException">Another format version or architecture; the exception names the field.</exception>
+    /// <exception cref="FileNotFoundException">The folder has no <c>config.json</c>.</exception>
+    public static CheckpointInfo ReadInfo(string directory, string? expectedArchitecture = null)
+    {
+        var path = Path.Combine(directory, ConfigFile);
+        if (!File.Exists(path)) throw new FileNotFoundException($"'{directory}' is not a checkpoint: it has no {ConfigFile}.", path);
+        var root = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        int version = root["formatVersion"] is JsonValue v && v.TryGetValue<int>(out var n) ? n : -1;
+        if (version != CurrentFormatVersion)
+            throw new IncompatibleFormatException("formatVersion", CurrentFormatVersion.ToString(CultureInfo.InvariantCulture), version < 0 ? null : version.ToString(CultureInfo.InvariantCulture));
+        string? architecture = root["architecture"]?.GetValue<string>();
+        if (expectedArchitecture is not null && architecture != expectedArchitecture)
+            throw new IncompatibleFormatException("architecture", expectedArchitecture, architecture);
+        var model = ModelConfig.FromJson(root["model"]!.ToJsonString());
+        if (model.Architecture != architecture) throw new IncompatibleFormatException("model.architecture", architecture ?? "(missing)", model.Architecture);
+        return new CheckpointInfo(
+            architecture!,
+            model,
+            TokenizerConfig.FromJson(root["tokenizer"]!.ToJsonString()),
+            ConditioningVocabulary.FromJson(root["conditioning"]!.ToJsonString()),
+            root["vocabularySize"]!.GetValue<int>(),
+            root["pad"]!.GetValue<int>(),
+            root["seed"]?.GetValue<int>() ?? 0,
+            root["training"] is JsonObject t ? t.Deserialize<TrainingConfig>(ModelConfig.JsonOptions) : null,
+            root["state"] is JsonObject s ? s.Deserialize<TrainingState>(ModelConfig.JsonOptions) : null,
+            root["metrics"] as JsonObject ?? []);
+    }
+
+    /// <summary>Saves a fitted n-gram model as a checkpoint (no torch involved).</summary>
+    public static void SaveNGram(string directory, NGramModel model, TokenizerConfig tokenizer, ConditioningVocabulary conditioning, JsonObject? metrics = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var config = ConfigJson(model.Config, tokenizer, conditioning, model.VocabularySize, 0, 0, null, null, metrics);
+        WriteAtomically(directory, dir =>
+        {
+            File.WriteAllText(Path.Combine(dir, ConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            File.WriteAllText(Path.Combine(dir, NGramFile), model.ToJson());
+        });
+    }
+
+    /// <summary>Loads an n-gram checkpoint without touching torch.</summary>
+    /// <exception cref="IncompatibleFormatException">Another format version, or not an n-gram checkpoint.</exception>
+    public static NGramModel LoadNGram(string directory)
+    {
+        ReadInfo(directory, "ngram");
+        return NGramModel.FromJson(File.ReadAllText(Path.Combine(directory, NGramFile)));
+    }
+
+    /// <summary>Loads any checkpoint's model for evaluation or generation (torch models on the best device).</summary>
+    /// <exception cref="IncompatibleFormatException">Another format version or, when given, another architecture.</exception>
+    public static ISequenceModel LoadModel(string directory, string? expectedArchitecture = null)
+    {
+        var info = ReadInfo(directory, expectedArchitecture);
+        return info.Architecture == "ngram" ? LoadNGram(directory) : LoadTorchModel(directory, info);
+    }
+
+    /// <summary>Loads a torch checkpoint's model with its weights.</summary>
+    public static TorchSequenceModel LoadTorchModel(string directory, CheckpointInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        var model = ModelFactory.Create(info.Model, info.VocabularySize, info.Pad, info.Conditioning, info.Seed);
+        try
+        {
+            model.load(Path.Combine(directory, WeightsFile));
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            model.Dispose();
+            throw new IncompatibleFormatException("weights", $"weights of {info.Architecture} {info.Model.ToJson()}", e.Message);
+        }
+        return model;
+    }
+}
+
+/// <summary>Builds models from configurations.</summary>
+public static class ModelFactory
+{
+    /// <summary>A torch model with fresh weights drawn after seeding torch with <paramref name="seed"/>, on the best device.</summary>
+    /// <exception cref="InvalidConfigurationException">A field is impossible; the message names it.</exception>
+    /// <exception cref="ArgumentException">An n-gram configuration (use <see cref="NGramModel.Fit"/>).</exception>
+    public static TorchSequenceModel Create(ModelConfig config, int vocabularySize, int pad, ConditioningVocabulary conditioning, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        TorchSharp.torch.manual_seed(seed);
+        TorchSequenceModel model = config switch
+        {
+            LstmConfig l => new LstmModel(l, vocabularySize, pad, conditioning),
+            TransformerConfig t => new TransformerModel(t, vocabularySize, pad, conditioning),
+            _ => throw new ArgumentException($"'{config.Architecture}' is not a torch model; fit it with NGramModel.Fit.", nameof(config)),
+        };
+        var device = TorchRuntime.DefaultDevice;
+        if (device.type != TorchSharp.DeviceType.CPU) model.to(device);
+        return model;
+    }
+
+    /// <summary>A torch model for <paramref name="tokenizer"/>'s vocabulary.</summary>
+    /// <exception cref="InvalidConfigurationException">
+    /// A field is impossible, or LSTM lookback is asked for with a conditioning vocabulary whose grid differs from the
+    /// tokenizer's (bar lengths in tokens would be wrong).
+    /// </exception>
+    public static TorchSequenceModel Create(ModelConfig config, ITokenizer tokenizer, ConditioningVocabulary conditioning, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(conditioning);
+        if (config is LstmConfig { Lookback: true })
+            InvalidConfigurationException.Require(tokenizer.Config.StepsPerQuarter == conditioning.StepsPerQuarter, nameof(ConditioningVocabulary.StepsPerQuarter),
+                $"lookback needs the conditioning grid ({conditioning.StepsPerQuarter} steps per quarter) to match the tokenizer's ({tokenizer.Config.StepsPerQuarter})");
+        return Create(config, tokenizer.VocabularySize, tokenizer.Pad, conditioning, seed);
+    }
+
+    /// <summary>Fits an n-gram model on encoded sequences.</summary>
+    public static NGramModel FitNGram(NGramConfig config, ITokenizer tokenizer, IEnumerable<EncodedSequence> sequences)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(sequences);
+        return NGramModel.Fit(config, tokenizer.VocabularySize, tokenizer.Bos, sequences.Select(s => (IReadOnlyList<int>)s.Tokens));
+    }
+}
