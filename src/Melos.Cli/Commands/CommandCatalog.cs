@@ -10,6 +10,8 @@ public static class CommandCatalog
     [
         NotesCommand.Create(context),
         CorpusCommands.Create(context),
+        ModelCommands.Train(context),
+        ModelCommands.Evaluate(context),
         TheoryCommands.Scale(context),
         TheoryCommands.Chord(context),
         TheoryCommands.KeyOf(context),

@@ -21,13 +21,14 @@ public static class CorpusCommands
         var inputs = new Argument<string[]>("INPUT") { Description = "Folders (read recursively) or files: .mid, .midi, .abc, chorale .json.", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--out", "-o") { Description = "The corpus file to write (e.g. nottingham.corpus).", Required = true };
         var style = new Option<string?>("--style") { Description = "A style label for every melody (default: a melos.json sidecar, the tune's rhythm field, or the collection)." };
+        var collection = new Option<string?>("--collection") { Description = "A collection label for every melody (default: a melos.json sidecar, else the input folder's name)." };
         var minNotes = new Option<int>("--min-notes") { Description = "Discard melodies with fewer notes.", DefaultValueFactory = _ => 8 };
         var valid = new Option<double>("--valid") { Description = "Share of melodies in the validation split.", DefaultValueFactory = _ => 0.1 };
         var test = new Option<double>("--test") { Description = "Share of melodies in the test split.", DefaultValueFactory = _ => 0.1 };
         var force = new Option<bool>("--force") { Description = "Overwrite an existing corpus file." };
         var keepDuplicates = new Option<bool>("--keep-duplicates") { Description = "Keep melodies that repeat an earlier one up to transposition (default: discard them)." };
         var cmd = new Command("build", "Read folders of music into a corpus: one quantized melody per tune, with chords, key, meter, style and split.")
-            { inputs, output, style, minNotes, valid, test, force, keepDuplicates };
+            { inputs, output, style, collection, minNotes, valid, test, force, keepDuplicates };
         cmd.SetAction(pr => context.Guard(() =>
         {
             var outPath = pr.GetValue(output)!;
@@ -36,6 +37,7 @@ public static class CorpusCommands
             {
                 Inputs = [.. pr.GetValue(inputs)!],
                 Style = pr.GetValue(style),
+                Collection = pr.GetValue(collection),
                 MinNotes = pr.GetValue(minNotes),
                 Ratios = new SplitRatios(pr.GetValue(valid), pr.GetValue(test)),
                 KeepDuplicates = pr.GetValue(keepDuplicates),

@@ -14,6 +14,8 @@ public sealed record CorpusBuildOptions
 {
     /// <summary>Folders (searched recursively) or single files to read.</summary>
     public ImmutableArray<string> Inputs { get; init; } = [];
+    /// <summary>A collection label for every melody (overrides sidecar files and folder names).</summary>
+    public string? Collection { get; init; }
     /// <summary>A style label for every melody (overrides sidecar files and tune fields).</summary>
     public string? Style { get; init; }
     /// <summary>The quantization grid.</summary>
@@ -86,7 +88,7 @@ public sealed class CorpusBuilder(IReadOnlyList<ITuneSource> sources)
         Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism }, i =>
         {
             var (path, root, rel, src) = files[i];
-            var collection = CollectionOf(path, root, sidecars);
+            var collection = options.Collection ?? CollectionOf(path, root, sidecars);
             var kept = new List<CorpusEntry>();
             int order = 0;
             foreach (var tune in SafeRead(src, path, rel))

@@ -1,0 +1,294 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Melos.Data.Corpus;
+using Melos.Data.Statistics;
+using Melos.Data.Tokenizers;
+using Melos.Models;
+using Melos.Models.Training;
+using Melos.Music;
+
+namespace Melos.Cli.Commands;
+
+/// <summary><c>melos train</c> and <c>melos evaluate</c>.</summary>
+public static class ModelCommands
+{
+    /// <summary>Licences of the collections the project knows, for model cards.</summary>
+    private static readonly Dictionary<string, string> KnownLicences = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["nottingham"] = "GNU GPLv3 (the cleaned Nottingham Music Database repository)",
+        ["pop909"] = "MIT (POP909)",
+        ["oneills1850"] = "public-domain tunes (O'Neill's Music of Ireland, 1903); files from a BSD-licensed corpus",
+        ["ryans-mammoth"] = "public-domain tunes (Ryan's Mammoth Collection, 1883)",
+        ["jsb-chorales"] = "see the JSB chorales dataset README",
+    };
+
+    /// <summary>Creates <c>melos train</c>.</summary>
+    public static Command Train(CliContext context)
+    {
+        var corpus = new Option<string>("--corpus") { Description = "A corpus file from 'melos corpus build'.", Required = true };
+        var arch = new Option<string>("--arch") { Description = "lstm, transformer or ngram.", Required = true };
+        arch.AcceptOnlyFromAmong("lstm", "transformer", "ngram");
+        var output = new Option<string>("--out", "-o") { Description = "The model folder to write (a checkpoint).", Required = true };
+        var config = new Option<string?>("--config") { Description = "A JSON file with optional \"model\", \"tokenizer\" and \"training\" objects overriding the defaults." };
+        var epochs = new Option<int?>("--epochs") { Description = "Passes over the training data (sets the step budget)." };
+        var steps = new Option<int?>("--steps") { Description = "Optimisation steps (overrides --epochs)." };
+        var minutes = new Option<double?>("--max-minutes") { Description = "Stop after this many minutes; the checkpoint is still written." };
+        var seed = new Option<int>("--seed") { Description = "Seed for weights, data order and dropout.", DefaultValueFactory = _ => 1234 };
+        var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out." };
+        var balance = new Option<string?>("--balance") { Description = "Resample training melodies so each group weighs the same: style, collection, key, mode or meter." };
+        var force = new Option<bool>("--force") { Description = "Overwrite an existing model folder (without --resume)." };
+        var cmd = new Command("train", "Train a model on a corpus's training split, choose it on the validation split, and write a checkpoint folder.")
+            { corpus, arch, output, config, epochs, steps, minutes, seed, resume, balance, force };
+        cmd.SetAction(pr => context.Guard(() =>
+        {
+            var outDir = pr.GetValue(output)!;
+            bool isResume = pr.GetValue(resume);
+            if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any() && !isResume && !pr.GetValue(force))
+                throw new CliError($"{outDir} exists; use --resume to continue it or --force to replace it");
+            if (pr.GetValue(force) && !isResume && Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
+
+            var corpusPath = pr.GetValue(corpus)!;
+            var data = CorpusFile.Read(corpusPath);
+            var train = data.Split(CorpusSplit.Train).ToList();
+            var valid = data.Split(CorpusSplit.Valid).Select(e => e.Melody).ToList();
+            if (train.Count == 0) throw new CliError($"{corpusPath} has no training melodies");
+
+            var architecture = pr.GetValue(arch)!;
+            var (modelConfig, tokenizerConfig, trainingConfig) = LoadConfig(pr.GetValue(config), architecture);
+            trainingConfig = trainingConfig with { Seed = pr.GetValue(seed) };
+
+            var trainMelodies = train.Select(e => e.Melody).ToList();
+            if (pr.GetValue(balance) is { } by)
+            {
+                if (!Enum.TryParse<BalanceBy>(by, ignoreCase: true, out var attribute))
+                    throw new CliError($"--balance must be one of {string.Join(", ", Enum.GetNames<BalanceBy>().Select(n => n.ToLowerInvariant()))}, not '{by}'");
+                var weights = Balancing.Weights(train, attribute);
+                trainMelodies = [.. Balancing.Sample(weights, train.Count, new Random(trainingConfig.Seed)).Select(i => train[i].Melody)];
+            }
+
+            if (pr.GetValue(steps) is { } s) trainingConfig = trainingConfig with { MaxSteps = s };
+            else if (pr.GetValue(epochs) is { } n)
+            {
+                if (n < 1) throw new CliError("--epochs must be at least 1");
+                trainingConfig = trainingConfig with { MaxSteps = Math.Max(1, n * StepsPerEpoch(trainMelodies, tokenizerConfig, trainingConfig)) };
+            }
+            trainingConfig = trainingConfig with
+            {
+                EvaluateEvery = Math.Clamp(trainingConfig.MaxSteps / 10, 1, trainingConfig.EvaluateEvery),
+                CheckpointEvery = Math.Clamp(trainingConfig.MaxSteps / 5, 1, trainingConfig.CheckpointEvery),
+            };
+
+            using var cancel = new CancellationTokenSource();
+            if (pr.GetValue(minutes) is { } m) cancel.CancelAfter(TimeSpan.FromMinutes(m));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var outcome = ConsoleUi.WithProgress(context, $"training {architecture}", report =>
+                TrainingRun.Run(new TrainingRequest(trainMelodies, valid, modelConfig, tokenizerConfig, trainingConfig, outDir)
+                {
+                    Resume = isResume,
+                    Cancellation = cancel.Token,
+                    Progress = p =>
+                    {
+                        report(p.Step, p.MaxSteps);
+                        if (context.Verbose)
+                            context.Err.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                                $"step {p.Step}/{p.MaxSteps} loss {p.Loss:0.0000}{(p.ValidationLoss is { } v ? $" valid {v:0.0000}" : "")} {p.TokensPerSecond:0} tok/s eta {p.Eta:hh\\:mm\\:ss}"));
+                    },
+                }));
+            clock.Stop();
+            Finish(outDir, architecture, corpusPath, data, outcome, clock.Elapsed, pr.GetValue(balance));
+            var ci = CultureInfo.InvariantCulture;
+            context.Out.WriteLine(string.Create(ci, $"wrote {outDir}: {architecture}, {outcome.TrainSequences} training melodies ({outcome.SkippedTrain} skipped: outside the tokenizer's range or grid), {clock.Elapsed.TotalSeconds:0} s"));
+            if (outcome.State is { } st) context.Out.WriteLine($"steps {st.Step}, stopped: {st.StopReason ?? "interrupted"}");
+            if (outcome.Validation is { } r)
+                context.Out.WriteLine(string.Create(ci, $"validation: {r.Overall.NllPerToken:0.0000} nats/token, {r.Overall.BitsPerNote:0.000} bits/note, perplexity {r.Overall.Perplexity:0.000}, accuracy {r.Overall.Accuracy:0.000}"));
+            return 0;
+        }));
+        return cmd;
+    }
+
+    /// <summary>Creates <c>melos evaluate</c>.</summary>
+    public static Command Evaluate(CliContext context)
+    {
+        var model = new Option<string>("--model") { Description = "A model folder from 'melos train'.", Required = true };
+        var corpus = new Option<string>("--corpus") { Description = "A corpus file.", Required = true };
+        var split = new Option<string>("--split") { Description = "test, valid, train or all.", DefaultValueFactory = _ => "test" };
+        split.AcceptOnlyFromAmong("test", "valid", "train", "all");
+        var json = new Option<bool>("--json") { Description = "Print JSON: nllNatsPerToken, bitsPerNote, perplexity, accuracy, notes, tokens, byStyle, byCollection." };
+        var cmd = new Command("evaluate", "Measure a model on a corpus split: negative log-likelihood, bits per note, perplexity, accuracy.") { model, corpus, split, json };
+        cmd.SetAction(pr => context.Guard(() =>
+        {
+            var dir = pr.GetValue(model)!;
+            if (!File.Exists(Path.Combine(dir, Checkpoint.ConfigFile))) throw new CliError($"{dir} is not a model folder (no {Checkpoint.ConfigFile})");
+            var data = CorpusFile.Read(pr.GetValue(corpus)!);
+            var which = pr.GetValue(split)!;
+            var entries = which == "all" ? data.Entries.ToList() : data.Split(Enum.Parse<CorpusSplit>(which, ignoreCase: true)).ToList();
+            if (entries.Count == 0) throw new CliError($"the {which} split is empty");
+            var info = Checkpoint.ReadInfo(dir);
+            using var m = Checkpoint.LoadModel(dir);
+            var tokenizer = info.Tokenizer.Create();
+            var styleOf = new Dictionary<Melody, string>(ReferenceEqualityComparer.Instance);
+            foreach (var e in entries) styleOf[e.Melody] = e.Style;
+            var byStyle = Evaluator.Evaluate(m, tokenizer, info.Conditioning, entries.Select(e => e.Melody), x => styleOf[x], out int skipped);
+            var byCollection = Evaluator.Evaluate(m, tokenizer, info.Conditioning, entries.Select(e => e.Melody), x => x.Info.Collection ?? "", out _);
+            var o = byStyle.Overall;
+            if (pr.GetValue(json))
+            {
+                var doc = new JsonObject
+                {
+                    ["model"] = dir,
+                    ["architecture"] = info.Architecture,
+                    ["split"] = which,
+                    ["melodies"] = entries.Count - skipped,
+                    ["skipped"] = skipped,
+                    ["nllNatsPerToken"] = o.NllPerToken,
+                    ["bitsPerNote"] = o.BitsPerNote,
+                    ["perplexity"] = o.Perplexity,
+                    ["accuracy"] = o.Accuracy,
+                    ["notes"] = o.Notes,
+                    ["tokens"] = o.Tokens,
+                    ["byStyle"] = Groups(byStyle),
+                    ["byCollection"] = Groups(byCollection),
+                };
+                context.Out.WriteLine(doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            }
+            else
+            {
+                var ci = CultureInfo.InvariantCulture;
+                context.Out.WriteLine(string.Create(ci, $"{info.Architecture} on {which} ({entries.Count - skipped} melodies, {skipped} skipped): {o.NllPerToken:0.0000} nats/token, {o.BitsPerNote:0.000} bits/note, perplexity {o.Perplexity:0.000}, accuracy {o.Accuracy:0.000} ({o.Tokens} tokens, {o.Notes} notes)"));
+                foreach (var (name, g) in byCollection.ByGroup.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                    context.Out.WriteLine(string.Create(ci, $"  collection {name}: {g.BitsPerNote:0.000} bits/note, {g.NllPerToken:0.0000} nats/token"));
+                foreach (var (name, g) in byStyle.ByGroup.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                    context.Out.WriteLine(string.Create(ci, $"  style {name}: {g.BitsPerNote:0.000} bits/note, {g.NllPerToken:0.0000} nats/token"));
+            }
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static JsonObject Groups(EvaluationReport r)
+    {
+        var o = new JsonObject();
+        foreach (var (name, g) in r.ByGroup.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            o[name] = new JsonObject
+            {
+                ["nllNatsPerToken"] = g.NllPerToken, ["bitsPerNote"] = g.BitsPerNote, ["perplexity"] = g.Perplexity,
+                ["accuracy"] = g.Accuracy, ["notes"] = g.Notes, ["tokens"] = g.Tokens,
+            };
+        return o;
+    }
+
+    private static (ModelConfig, TokenizerConfig, TrainingConfig) LoadConfig(string? path, string architecture)
+    {
+        ModelConfig model = TrainingRun.DefaultConfig(architecture);
+        TokenizerConfig tokenizer = new GridTokenizerConfig();
+        var training = new TrainingConfig();
+        if (path is null) return (model, tokenizer, training);
+        if (!File.Exists(path)) throw new CliError($"config file not found: {path}");
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(File.ReadAllText(path));
+        }
+        catch (JsonException e)
+        {
+            throw new CliError($"{path}: not valid JSON at line {e.LineNumber + 1}: {e.Message}");
+        }
+        if (root is not JsonObject obj) throw new CliError($"{path}: expected a JSON object with \"model\", \"tokenizer\" or \"training\"");
+        if (obj["model"] is JsonObject m)
+        {
+            // Unspecified fields keep the architecture's defaults.
+            var merged = JsonNode.Parse(model.ToJson())!.AsObject();
+            foreach (var (k, v) in m) merged[k] = v?.DeepClone();
+            merged["architecture"] = architecture;
+            model = ModelConfig.FromJson(merged.ToJsonString());
+        }
+        if (obj["tokenizer"] is JsonObject t) tokenizer = TokenizerConfig.FromJson(t.ToJsonString());
+        if (obj["training"] is JsonObject tr)
+        {
+            var merged = JsonSerializer.SerializeToNode(training, TokenizerConfig.JsonOptions)!.AsObject();
+            foreach (var (k, v) in tr) merged[k] = v?.DeepClone();
+            training = merged.Deserialize<TrainingConfig>(TokenizerConfig.JsonOptions)!;
+        }
+        model.Validate();
+        training.Validate();
+        return (model, tokenizer, training);
+    }
+
+    private static int StepsPerEpoch(IReadOnlyList<Melody> melodies, TokenizerConfig tokenizerConfig, TrainingConfig training)
+    {
+        var tokenizer = tokenizerConfig.Create();
+        long windows = 0;
+        foreach (var m in melodies)
+        {
+            if (!tokenizer.TryEncode(m, out var t, out _) || t is null) continue;
+            windows += Math.Max(1, (t.Count - 2) / training.MaxSequenceLength + 1);
+        }
+        return (int)Math.Max(1, (windows + training.BatchSize - 1) / training.BatchSize);
+    }
+
+    /// <summary>Adds the corpus identity to config.json and writes loss.png and model-card.md beside the checkpoint.</summary>
+    private static void Finish(string dir, string architecture, string corpusPath, CorpusData data, TrainingOutcome outcome, TimeSpan elapsed, string? balance)
+    {
+        var configPath = Path.Combine(dir, Checkpoint.ConfigFile);
+        var config = JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
+        config["corpus"] = new JsonObject
+        {
+            ["file"] = Path.GetFileName(corpusPath),
+            ["contentHash"] = data.Header.ContentHash,
+            ["melodies"] = data.Entries.Count,
+            ["collections"] = new JsonArray([.. data.Entries.Select(e => e.Collection).Distinct().Order().Select(c => (JsonNode)c)]),
+            ["balance"] = balance,
+        };
+        config["trainSeconds"] = Math.Round(elapsed.TotalSeconds, 1);
+        var tmp = configPath + ".tmp";
+        File.WriteAllText(tmp, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        File.Move(tmp, configPath, overwrite: true);
+
+        var log = Path.Combine(dir, Checkpoint.LogFile);
+        if (File.Exists(log))
+        {
+            var train = new List<(int, double)>();
+            var valid = new List<(int, double)>();
+            foreach (var line in File.ReadLines(log))
+            {
+                if (line.Length == 0) continue;
+                var o = JsonNode.Parse(line)!.AsObject();
+                int step = o["step"]!.GetValue<int>();
+                if (o["loss"] is { } l) train.Add((step, l.GetValue<double>()));
+                if (o["validationLoss"] is { } v) valid.Add((step, v.GetValue<double>()));
+            }
+            if (train.Count > 0) LossPlot.Write(Path.Combine(dir, "loss.png"), train, valid, $"{architecture} on {Path.GetFileName(corpusPath)}");
+        }
+        File.WriteAllText(Path.Combine(dir, "model-card.md"), ModelCard(architecture, corpusPath, data, outcome, elapsed, config));
+    }
+
+    private static string ModelCard(string architecture, string corpusPath, CorpusData data, TrainingOutcome outcome, TimeSpan elapsed, JsonObject config)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var stats = CorpusStatistics.Compute(data.Entries, data.Summary);
+        var sb = new StringBuilder();
+        sb.AppendLine($"# Model card: {architecture} on {Path.GetFileName(corpusPath)}").AppendLine();
+        sb.AppendLine("## Model").AppendLine();
+        sb.AppendLine($"- Architecture: {architecture}; configuration in `config.json` (`model`, `tokenizer`, `training`).");
+        sb.AppendLine(string.Create(ci, $"- Trained for {outcome.State?.Step.ToString(ci) ?? "n/a (counted, not trained)"} steps in {elapsed.TotalMinutes:0.0} minutes; stopped: {outcome.State?.StopReason ?? (outcome.State is null ? "fitted" : "interrupted")}."));
+        sb.AppendLine(string.Create(ci, $"- Training melodies used: {outcome.TrainSequences}; skipped (outside the tokenizer's range or grid): {outcome.SkippedTrain}.")).AppendLine();
+        sb.AppendLine("## Data").AppendLine();
+        sb.AppendLine(string.Create(ci, $"Corpus `{Path.GetFileName(corpusPath)}` (content hash {data.Header.ContentHash}): {data.Entries.Count} melodies; splits {string.Join(", ", data.Summary.BySplit.Select(kv => $"{kv.Key.ToLowerInvariant()} {kv.Value}"))}.")).AppendLine();
+        sb.AppendLine("| collection | melodies | licence |").AppendLine("|---|---|---|");
+        foreach (var (c, n) in stats.ByCollection)
+            sb.AppendLine($"| {c} | {n} | {KnownLicences.GetValueOrDefault(c, "unknown: check the source before redistributing outputs")} |");
+        sb.AppendLine().AppendLine("## Metrics (validation split)").AppendLine();
+        if (outcome.Validation is { } r)
+            sb.AppendLine(string.Create(ci, $"{r.Overall.NllPerToken:0.0000} nats per token, {r.Overall.BitsPerNote:0.000} bits per note, perplexity {r.Overall.Perplexity:0.000}, next-token accuracy {r.Overall.Accuracy:0.000}. Measure the test split with `melos evaluate --model <this folder> --corpus {Path.GetFileName(corpusPath)}`."));
+        else sb.AppendLine("No validation melodies.");
+        sb.AppendLine().AppendLine("## Intended use").AppendLine();
+        sb.AppendLine("Generating melody ideas in the style of the training data, and research on melody models. Outputs may reproduce passages of training tunes; check novelty before publishing generated music, and respect the data licences above.");
+        sb.AppendLine().AppendLine("## Known biases of the training data").AppendLine();
+        foreach (var w in stats.Warnings) sb.AppendLine($"- {w}");
+        if (stats.Warnings.Count == 0) sb.AppendLine("- None flagged by `melos corpus stats`.");
+        return sb.ToString();
+    }
+}
