@@ -83,5 +83,7 @@ public sealed class CliContext(TextWriter output, TextWriter error)
     }
 
     private static bool IsUserError(Exception e) =>
-        e is FormatException or IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException;
+        e is FormatException or IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException
+            or Melos.Data.Tokenizers.InvalidConfigurationException or Melos.Data.Tokenizers.TokenizationException
+            or Melos.Data.Tokenizers.IncompatibleFormatException or Melos.Data.Corpus.CorpusFormatException;
 }

@@ -1,0 +1,115 @@
+using System.Text.Json;
+using Melos.Cli;
+using Melos.Data.Corpus;
+using Melos.Music;
+
+namespace Melos.Cli.Tests;
+
+public sealed class TrainEvaluateTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("melos-cli-train-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = MelosApp.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    /// <summary>A corpus of simple scale-like tunes in train, valid and test.</summary>
+    private string TinyCorpus(bool withTrain = true)
+    {
+        var r = new Random(5);
+        var entries = new List<CorpusEntry>();
+        for (int i = 0; i < 24; i++)
+        {
+            int start = 60 + r.Next(0, 5);
+            var notes = Enumerable.Range(0, 16).Select(k => new Note(Pitch.FromMidi(start + new[] { 0, 2, 4, 5, 7, 5, 4, 2 }[k % 8]), Duration.FromQuarters(k, 2), Duration.Eighth));
+            var m = Melody.Create(notes, Key.Parse("C"), [new MeterChange(Duration.Zero, TimeSignature.CommonTime)], info: new MelodyInfo { Collection = "toy" });
+            var split = i < 16 ? CorpusSplit.Train : i < 20 ? CorpusSplit.Valid : CorpusSplit.Test;
+            if (!withTrain && split == CorpusSplit.Train) continue;
+            entries.Add(new CorpusEntry($"toy/{i}", "toy", i % 2 == 0 ? "a" : "b", split, m, 0, false));
+        }
+        var path = Path.Combine(_dir, withTrain ? "toy.corpus" : "notrain.corpus");
+        CorpusFile.Write(path, new CorpusData(entries, new BuildSummary { MelodiesKept = entries.Count }, new CorpusHeader { ContentHash = "abc123" }));
+        return path;
+    }
+
+    [Fact]
+    public void NGramTrainsAndEvaluatesWithTheDocumentedJson()
+    {
+        var corpus = TinyCorpus();
+        var model = Path.Combine(_dir, "ngram");
+        var (code, output, err) = Run("train", "--corpus", corpus, "--arch", "ngram", "--out", model);
+        Assert.True(code == 0, err);
+        Assert.Contains("validation:", output);
+        var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(model, "config.json"))).RootElement;
+        Assert.Equal("abc123", config.GetProperty("corpus").GetProperty("contentHash").GetString());
+        var card = File.ReadAllText(Path.Combine(model, "model-card.md"));
+        Assert.Contains("## Known biases of the training data", card);
+        Assert.Contains("| toy | 24 |", card);
+
+        var (ecode, eout, eerr) = Run("evaluate", "--model", model, "--corpus", corpus, "--json");
+        Assert.True(ecode == 0, eerr);
+        var doc = JsonDocument.Parse(eout).RootElement;
+        foreach (var key in new[] { "nllNatsPerToken", "bitsPerNote", "perplexity", "accuracy", "notes", "tokens", "byStyle", "byCollection" })
+            Assert.True(doc.TryGetProperty(key, out _), $"missing {key}");
+        Assert.Equal(4 * 16, doc.GetProperty("notes").GetInt32());
+        double nll = doc.GetProperty("nllNatsPerToken").GetDouble();
+        Assert.Equal(Math.Exp(nll), doc.GetProperty("perplexity").GetDouble(), 9);
+        Assert.True(doc.GetProperty("byStyle").TryGetProperty("a", out _));
+        Assert.True(doc.GetProperty("byCollection").TryGetProperty("toy", out _));
+    }
+
+    [Fact]
+    public void LstmTrainsBrieflyAndWritesAFullCheckpoint()
+    {
+        var corpus = TinyCorpus();
+        var model = Path.Combine(_dir, "lstm");
+        var config = Path.Combine(_dir, "small.json");
+        File.WriteAllText(config, """{"model":{"layers":1,"hidden":32,"embeddingSize":16},"training":{"batchSize":4,"maxSequenceLength":64,"warmupSteps":2,"logEvery":1}}""");
+        var (code, output, err) = Run("train", "--corpus", corpus, "--arch", "lstm", "--config", config, "--steps", "6", "--out", model);
+        Assert.True(code == 0, err);
+        Assert.Contains("steps 6", output);
+        foreach (var f in new[] { "config.json", "weights.bin", "optimizer.bin", "training-log.jsonl", "loss.png", "model-card.md" })
+            Assert.True(File.Exists(Path.Combine(model, f)), f);
+        var (ecode, eout, _) = Run("evaluate", "--model", model, "--corpus", corpus, "--split", "valid");
+        Assert.Equal(0, ecode);
+        Assert.StartsWith("lstm on valid (4 melodies", eout);
+
+        // The folder exists now: a second run without --resume or --force is refused.
+        var (again, _, againErr) = Run("train", "--corpus", corpus, "--arch", "lstm", "--out", model);
+        Assert.Equal(1, again);
+        Assert.Contains("--resume", againErr);
+    }
+
+    [Fact]
+    public void BadInputsAreOneClearErrorEach()
+    {
+        var corpus = TinyCorpus();
+        var (c1, _, e1) = Run("train", "--corpus", TinyCorpus(withTrain: false), "--arch", "ngram", "--out", Path.Combine(_dir, "x"));
+        Assert.Equal(1, c1);
+        Assert.Contains("no training melodies", e1);
+
+        var bad = Path.Combine(_dir, "bad.json");
+        File.WriteAllText(bad, """{"model":{"layers":0}}""");
+        var (c2, _, e2) = Run("train", "--corpus", corpus, "--arch", "lstm", "--config", bad, "--out", Path.Combine(_dir, "y"));
+        Assert.Equal(1, c2);
+        Assert.Contains("layers", e2, StringComparison.OrdinalIgnoreCase);
+
+        var (c3, _, e3) = Run("train", "--corpus", corpus, "--arch", "ngram", "--balance", "colour", "--out", Path.Combine(_dir, "z"));
+        Assert.Equal(1, c3);
+        Assert.Contains("--balance must be one of", e3);
+
+        var (c4, _, e4) = Run("evaluate", "--model", _dir, "--corpus", corpus);
+        Assert.Equal(1, c4);
+        Assert.Contains("not a model folder", e4);
+
+        var (c5, _, e5) = Run("train", "--corpus", corpus, "--arch", "gru", "--out", Path.Combine(_dir, "w"));
+        Assert.NotEqual(0, c5);
+        Assert.Contains("gru", e5);
+    }
+}
