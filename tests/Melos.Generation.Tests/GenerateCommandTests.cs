@@ -132,4 +132,28 @@ public sealed class GenerateCommandTests : IDisposable
             Assert.Equal($"error: no default model at {expected}; train one with 'melos train' or pass --model", err.Trim());
         }
     }
+
+    [Fact]
+    public void A_midi_primer_is_read_and_a_note_tokenizer_model_is_refused()
+    {
+        var primer = Melody.Create(NoteSequence.Parse("A4 B4 C5/2 E5/2"), Key.AMinor, [new MeterChange(Duration.Zero, new TimeSignature(2, 4))]);
+        var primerPath = Path.Combine(_dir, "primer.mid");
+        File.WriteAllBytes(primerPath, MidiMelody.Write(primer));
+        var outDir = Path.Combine(_dir, "m");
+        var (code, output, err) = Run("generate", "--model", Model, "--bars", "3", "--primer", primerPath, "--out", outDir);
+        Assert.True(code == 0, err);
+        Assert.Contains("A minor", output);
+        var m = MidiMelody.Read(Path.Combine(outDir, "melody-01.mid"));
+        Assert.Equal([69, 71, 72, 76], m.Notes.Take(4).Select(n => n.Pitch.Number));
+        Assert.Equal(new TimeSignature(2, 4), m.Meter);
+
+        // A checkpoint with the note tokenizer cannot drive grid generation: one clear error.
+        var melodies = Enumerable.Range(0, 4).Select(i => Melody.Create(NoteSequence.Parse("C4 D4 E4 F4 G4 A4 B4 C5"), Key.CMajor).Transpose(i)).ToList();
+        var noteModel = Path.Combine(_dir, "note-model");
+        Melos.Models.Training.TrainingRun.Run(new Melos.Models.Training.TrainingRequest(melodies, [], new Melos.Models.NGramConfig { Order = 3 },
+            new Melos.Data.Tokenizers.NoteTokenizerConfig { StepsPerQuarter = 4 }, new Melos.Models.Training.TrainingConfig(), noteModel));
+        var (bad, _, badErr) = Run("generate", "--model", noteModel, "--bars", "2", "--out", Path.Combine(_dir, "n"));
+        Assert.Equal(1, bad);
+        Assert.Contains("uses the note tokenizer; generation needs a grid-tokenizer model", badErr);
+    }
 }

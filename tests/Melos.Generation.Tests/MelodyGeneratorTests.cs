@@ -190,4 +190,29 @@ public sealed class MelodyGeneratorTests
         Assert.Throws<ArgumentException>(() => TokenSampling.Draw(logits, new bool[5], 1, null, null, rng));
         Assert.Equal(Math.Log(1.0 / 5), TokenSampling.LogProbability([0, 0, 0, 0, 0], 2), 9);
     }
+
+    [Fact]
+    public void The_mask_forces_a_tonic_on_the_last_bar_and_forbids_hold_where_the_primer_ends()
+    {
+        var tokenizer = Generator.Tokenizer;
+        var constraints = new TokenConstraints(new GenerationRequest { Bars = 2, EndOnTonic = true, MaxLeap = 4 }, tokenizer);
+        Assert.Equal(16, constraints.BarSteps);
+        Assert.Equal(32, constraints.TotalSteps);
+        // Bar 1, after E4 (64): scale notes within 4 semitones, HOLD and NOTE_OFF.
+        var early = constraints.Allowed(new GenerationContext(3, 64, true), false, out bool fallback);
+        Assert.False(fallback);
+        Assert.Equal([60, 62, 64, 65, 67], Enumerable.Range(48, 37).Where(p => early[tokenizer.NoteOn(p)]));
+        Assert.True(early[GridTokenizer.HoldId] && early[GridTokenizer.NoteOffId]);
+        Assert.False(early[GridTokenizer.EosId] || early[GridTokenizer.BosId] || early[GridTokenizer.PadId]);
+        // Last bar after E4: only C4 (60) may start, and it must.
+        var last = constraints.Allowed(new GenerationContext(16, 64, true), false, out _);
+        Assert.Equal([tokenizer.NoteOn(60)], Enumerable.Range(0, last.Length).Where(i => last[i]));
+        // Last bar after C4: tonics only, holding allowed.
+        var settled = constraints.Allowed(new GenerationContext(20, 60, true), false, out _);
+        Assert.True(settled[GridTokenizer.HoldId] && settled[tokenizer.NoteOn(60)] && !settled[tokenizer.NoteOn(62)]);
+        // Where a primer's last note ends, HOLD is not allowed.
+        var primerEnd = new TokenConstraints(new GenerationRequest { Bars = 2 }, tokenizer).Allowed(new GenerationContext(4, 60, true), true, out _);
+        Assert.False(primerEnd[GridTokenizer.HoldId]);
+        Assert.True(primerEnd[GridTokenizer.NoteOffId]);
+    }
 }
