@@ -12,6 +12,7 @@ public static class CommandCatalog
         CorpusCommands.Create(context),
         ModelCommands.Train(context),
         ModelCommands.Evaluate(context),
+        GenerateCommand.Create(context),
         TheoryCommands.Scale(context),
         TheoryCommands.Chord(context),
         TheoryCommands.KeyOf(context),

@@ -1,0 +1,166 @@
+using System.Collections.Immutable;
+using System.CommandLine;
+using System.Globalization;
+using Melos.Formats.Abc;
+using Melos.Formats.Midi;
+using Melos.Generation;
+using Melos.Models.Training;
+using Melos.Music;
+
+namespace Melos.Cli.Commands;
+
+/// <summary>
+/// <c>melos generate</c>: new melodies from a grid-tokenizer model under the musician's constraints, written as
+/// <c>melody-NN.mid</c> and <c>melody-NN.abc</c>.
+/// </summary>
+public static class GenerateCommand
+{
+    /// <summary>The default model folder, relative to the folder holding <c>Melos.sln</c>.</summary>
+    public const string DefaultModelFolder = "models/default";
+
+    /// <summary>Creates the command.</summary>
+    public static Command Create(CliContext context)
+    {
+        var model = new Option<string?>("--model") { Description = $"A model folder from 'melos train' (grid tokenizer). Default: {DefaultModelFolder} beside Melos.sln." };
+        var bars = new Option<int>("--bars") { Description = $"Bars per melody (1..{GenerationRequest.MaxBars}); every melody is exactly this long.", Required = true };
+        var count = new Option<int>("--count") { Description = $"Melodies to write (1..{GenerationRequest.MaxCount}).", DefaultValueFactory = _ => 1 };
+        var seed = new Option<int>("--seed") { Description = "Seeds every random choice: the same command and model write the same melodies.", DefaultValueFactory = _ => 1 };
+        var temperature = new Option<double>("--temperature") { Description = "Softmax temperature above 0 (lower: safer, higher: wilder).", DefaultValueFactory = _ => 1.0 };
+        var topK = new Option<int?>("--top-k") { Description = "Draw among the K most likely allowed tokens only." };
+        var topP = new Option<double?>("--top-p") { Description = "Draw among the most likely allowed tokens whose probabilities add up to P, 0 < P <= 1." };
+        var key = new Option<string?>("--key") { Description = "The key, e.g. G, Em, D dorian (default: the primer file's key, else C major)." };
+        var meter = new Option<string?>("--meter") { Description = "The time signature, e.g. 4/4, 6/8 (default: the primer file's meter, else 4/4)." };
+        var chords = new Option<string?>("--chords") { Description = "One chord per bar, space-separated, repeated to fill the bars, e.g. \"G D/F# Em C\"." };
+        var primer = new Option<string?>("--primer") { Description = "Opening notes kept verbatim: a note string (\"G4 A4 B4/2 D5\") or a .mid/.abc file." };
+        var style = new Option<string?>("--style") { Description = "A style label the model was trained with." };
+        var range = new Option<string?>("--range") { Description = "Lowest and highest pitch, e.g. C4-C6 (at least an octave unless --chromatic)." };
+        var maxLeap = new Option<int?>("--max-leap") { Description = "Largest interval between consecutive notes, in semitones." };
+        var endOnTonic = new Option<bool>("--end-on-tonic") { Description = "End on the key's tonic whenever the other constraints allow it." };
+        var chromatic = new Option<bool>("--chromatic") { Description = "Allow pitches outside the key's scale." };
+        var output = new Option<string>("--out", "-o") { Description = "The folder to write melody-01.mid, melody-01.abc, ... into.", Required = true };
+        var force = new Option<bool>("--force") { Description = "Overwrite existing melody files." };
+        var cmd = new Command("generate", "Compose new melodies with a trained model under your constraints (key, meter, chords, range, leaps, primer).")
+            { model, bars, count, seed, temperature, topK, topP, key, meter, chords, primer, style, range, maxLeap, endOnTonic, chromatic, output, force };
+        cmd.SetAction(pr => context.Guard(() =>
+        {
+            // Every input is checked before the model is loaded or anything is written.
+            int barCount = pr.GetValue(bars);
+            if (barCount < 1 || barCount > GenerationRequest.MaxBars) throw new CliError($"--bars must be 1..{GenerationRequest.MaxBars}, not {barCount}");
+            int n = pr.GetValue(count);
+            if (n < 1 || n > GenerationRequest.MaxCount) throw new CliError($"--count must be 1..{GenerationRequest.MaxCount}, not {n}");
+            double t = pr.GetValue(temperature);
+            if (!(t > 0) || !double.IsFinite(t)) throw new CliError($"--temperature must be above 0, not {t.ToString(CultureInfo.InvariantCulture)}");
+            if (pr.GetValue(topK) is { } k && k < 1) throw new CliError($"--top-k must be at least 1, not {k}");
+            if (pr.GetValue(topP) is { } p && !(p > 0 && p <= 1)) throw new CliError($"--top-p must be in (0, 1], not {p.ToString(CultureInfo.InvariantCulture)}");
+            if (pr.GetValue(maxLeap) is { } leap && (leap < 0 || leap > 127)) throw new CliError($"--max-leap must be 0..127 semitones, not {leap}");
+
+            var (primerNotes, primerMelody) = ReadPrimer(pr.GetValue(primer));
+            var theKey = pr.GetValue(key) is { } keyText ? Key.Parse(keyText) : primerMelody?.Key ?? Key.CMajor;
+            var theMeter = pr.GetValue(meter) is { } meterText ? TimeSignature.Parse(meterText) : primerMelody?.Meter ?? TimeSignature.CommonTime;
+            var chordList = pr.GetValue(chords) is { } chordText
+                ? chordText.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ChordSymbol.Parse).ToImmutableArray()
+                : [];
+            bool isChromatic = pr.GetValue(chromatic);
+            var (low, high) = pr.GetValue(range) is { } rangeText ? ParseRange(rangeText, isChromatic) : (null, null);
+
+            var request = new GenerationRequest
+            {
+                Bars = barCount,
+                Count = n,
+                Seed = pr.GetValue(seed),
+                Temperature = t,
+                TopK = pr.GetValue(topK),
+                TopP = pr.GetValue(topP),
+                Key = theKey,
+                Meter = theMeter,
+                Chords = chordList,
+                Primer = primerNotes,
+                Style = pr.GetValue(style),
+                Low = low,
+                High = high,
+                MaxLeap = pr.GetValue(maxLeap),
+                EndOnTonic = pr.GetValue(endOnTonic),
+                Chromatic = isChromatic,
+                TempoBpm = primerMelody is { Tempos: [var tempo, ..] } ? tempo.Bpm : 120,
+            };
+            if (!primerNotes.IsEmpty && primerNotes[^1].End > request.Length)
+                throw new CliError($"the primer lasts {Quarters(primerNotes[^1].End)} quarters, longer than --bars {barCount} of {theMeter} ({Quarters(request.Length)} quarters)");
+
+            var outDir = pr.GetValue(output)!;
+            var names = Enumerable.Range(1, n).Select(i => string.Create(CultureInfo.InvariantCulture, $"melody-{i:00}")).ToList();
+            if (!pr.GetValue(force))
+            {
+                var existing = names.SelectMany(s => new[] { s + ".mid", s + ".abc" }).Select(f => Path.Combine(outDir, f)).FirstOrDefault(File.Exists);
+                if (existing is not null) throw new CliError($"{existing} exists; use --force to overwrite it");
+            }
+
+            var modelDir = pr.GetValue(model) ?? DefaultModelPath();
+            if (!File.Exists(Path.Combine(modelDir, Checkpoint.ConfigFile))) throw new CliError($"{modelDir} is not a model folder (no {Checkpoint.ConfigFile})");
+            using var generator = MelodyGenerator.Load(modelDir);
+            generator.Check(request);
+            var melodies = generator.Generate(request);
+
+            Directory.CreateDirectory(outDir);
+            var w = context.Out;
+            w.WriteLine($"{"file",-16} {"key",-12} {"bars",4} {"notes",5} {"log-likelihood",14}");
+            for (int i = 0; i < melodies.Count; i++)
+            {
+                var m = melodies[i].Melody;
+                File.WriteAllBytes(Path.Combine(outDir, names[i] + ".mid"), MidiMelody.Write(m));
+                File.WriteAllText(Path.Combine(outDir, names[i] + ".abc"), AbcWriter.Write(m, i + 1));
+                w.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{names[i] + ".mid",-16} {m.Key,-12} {m.BarCount,4} {m.Notes.Length,5} {melodies[i].LogLikelihood,14:0.00}"));
+            }
+            w.WriteLine($"wrote {melodies.Count * 2} files to {outDir}");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    /// <summary>
+    /// The default model folder: <see cref="DefaultModelFolder"/> in the first folder above
+    /// <see cref="AppContext.BaseDirectory"/> that holds <c>Melos.sln</c>.
+    /// </summary>
+    /// <exception cref="CliError">No such folder.</exception>
+    public static string DefaultModelPath()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Melos.sln"))) dir = dir.Parent;
+        var path = Path.GetFullPath(Path.Combine(dir?.FullName ?? AppContext.BaseDirectory, DefaultModelFolder));
+        if (!File.Exists(Path.Combine(path, Checkpoint.ConfigFile)))
+            throw new CliError($"no default model at {path}; train one with 'melos train' or pass --model");
+        return path;
+    }
+
+    /// <summary>Parses <c>LOW-HIGH</c>, e.g. <c>C4-C6</c>; without <paramref name="chromatic"/> it must span an octave.</summary>
+    /// <exception cref="CliError">Not two pitches, inverted, or narrower than an octave under a key mask.</exception>
+    public static (Pitch? Low, Pitch? High) ParseRange(string text, bool chromatic)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parts = text.Split('-', StringSplitOptions.TrimEntries);
+        if (parts.Length != 2) throw new CliError($"--range must be two pitches such as C4-C6, not '{text}'");
+        var low = Pitch.Parse(parts[0]);
+        var high = Pitch.Parse(parts[1]);
+        if (low.Number > high.Number) throw new CliError($"--range {text} is inverted: {low} is above {high}");
+        if (!chromatic && high.Number - low.Number < 12)
+            throw new CliError($"--range {text} is narrower than an octave; the key's scale needs at least 12 semitones (or pass --chromatic)");
+        return (low, high);
+    }
+
+    /// <summary>The primer: null text is none; an existing .mid/.mi/.abc file gives its melody; anything else is a note string.</summary>
+    private static (ImmutableArray<Note> Notes, Melody? Melody) ReadPrimer(string? text)
+    {
+        if (text is null) return ([], null);
+        var ext = Path.GetExtension(text).ToLowerInvariant();
+        if (ext is ".mid" or ".midi" or ".abc")
+        {
+            if (!File.Exists(text)) throw new CliError($"primer file not found: {text}");
+            var melody = ext == ".abc" ? AbcReader.LoadTune(text).Melody : MidiMelody.Read(text);
+            if (melody.Notes.IsEmpty) throw new CliError($"the primer file {text} has no notes");
+            return (melody.Notes, melody);
+        }
+        return ([.. NoteSequence.Parse(text)], null);
+    }
+
+    private static string Quarters(Duration d) => d.Quarters.ToString();
+}

@@ -1,0 +1,159 @@
+using Melos.Cli;
+using Melos.Formats.Abc;
+using Melos.Formats.Midi;
+using Melos.Music;
+
+namespace Melos.Generation.Tests;
+
+public sealed class GenerateCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("melos-generate-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private static string Model => TinyModel.Shared.Directory;
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = MelosApp.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    [Fact]
+    public void Writes_midi_and_abc_that_read_back_to_the_same_notes_and_the_seed_decides_them()
+    {
+        var outA = Path.Combine(_dir, "a");
+        var args = new[] { "generate", "--model", Model, "--bars", "4", "--count", "2", "--seed", "9", "--key", "G", "--chords", "G D/F# Em C",
+            "--range", "D4-D5", "--max-leap", "7", "--end-on-tonic", "--primer", "G4 A4 B4/2 D5/2", "--style", "reel", "--out", outA };
+        var (code, output, err) = Run(args);
+        Assert.True(code == 0, err);
+        Assert.Contains("melody-01.mid", output);
+        Assert.Contains("melody-02.mid", output);
+        Assert.Contains("log-likelihood", output);
+        Assert.Contains("G major", output);
+        for (int i = 1; i <= 2; i++)
+        {
+            var mid = MidiMelody.Read(Path.Combine(outA, $"melody-0{i}.mid"));
+            var abc = AbcReader.LoadTune(Path.Combine(outA, $"melody-0{i}.abc")).Melody;
+            Assert.NotEmpty(mid.Notes);
+            Assert.Equal(mid.Notes.Select(n => (n.Pitch.Number, n.Start, n.Length)), abc.Notes.Select(n => (n.Pitch.Number, n.Start, n.Length)));
+            Assert.Equal(NoteSequence.Parse("G4 A4 B4/2 D5/2").Select(n => (n.Pitch.Number, n.Start, n.Length)), mid.Notes.Take(4).Select(n => (n.Pitch.Number, n.Start, n.Length)));
+            Assert.All(mid.Notes, n => Assert.InRange(n.Pitch.Number, 62, 74));
+            Assert.All(mid.Notes, n => Assert.True(Key.Parse("G").Scale.Contains(n.Pitch)));
+            Assert.Equal(7, mid.Notes[^1].Pitch.PitchClass);
+            Assert.Equal(Key.Parse("G"), abc.Key);
+            Assert.Equal(["G", "D/F#", "Em", "C"], abc.Chords.Select(c => c.Chord.ToString()));
+            Assert.True(abc.Notes[^1].End <= Duration.FromQuarters(16));
+        }
+
+        // Same command into another folder: the same bytes.
+        var outB = Path.Combine(_dir, "b");
+        Assert.Equal(0, Run([.. args[..^1], outB]).Code);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(outA, "melody-02.mid")), File.ReadAllBytes(Path.Combine(outB, "melody-02.mid")));
+        Assert.Equal(File.ReadAllText(Path.Combine(outA, "melody-01.abc")), File.ReadAllText(Path.Combine(outB, "melody-01.abc")));
+
+        // Existing files are kept unless --force.
+        var before = File.ReadAllBytes(Path.Combine(outA, "melody-01.mid"));
+        var other = args.Select(a => a == "9" ? "10" : a).ToArray();
+        var (again, _, againErr) = Run(other);
+        Assert.Equal(1, again);
+        Assert.Contains("use --force", againErr);
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(outA, "melody-01.mid")));
+        var (forced, _, forcedErr) = Run([.. other, "--force"]);
+        Assert.True(forced == 0, forcedErr);
+        Assert.NotEqual(before, File.ReadAllBytes(Path.Combine(outA, "melody-01.mid")));
+    }
+
+    [Fact]
+    public void A_primer_file_gives_its_notes_key_and_meter()
+    {
+        var primerPath = Path.Combine(_dir, "primer.abc");
+        File.WriteAllText(primerPath, "X:1\nT:p\nM:3/4\nL:1/8\nK:D\nD2 F2 A2|\n");
+        var outDir = Path.Combine(_dir, "p");
+        var (code, output, err) = Run("generate", "--model", Model, "--bars", "2", "--primer", primerPath, "--out", outDir);
+        Assert.True(code == 0, err);
+        Assert.Contains("D major", output);
+        var m = AbcReader.LoadTune(Path.Combine(outDir, "melody-01.abc")).Melody;
+        Assert.Equal(new TimeSignature(3, 4), m.Meter);
+        Assert.Equal([62, 66, 69], m.Notes.Take(3).Select(n => n.Pitch.Number));
+    }
+
+    [Theory]
+    [InlineData("--bars 0", "--bars must be 1..256")]
+    [InlineData("--bars -3", "--bars must be 1..256")]
+    [InlineData("--bars 2 --count 0", "--count must be 1..64")]
+    [InlineData("--bars 2 --temperature 0", "--temperature must be above 0")]
+    [InlineData("--bars 2 --top-k 0", "--top-k must be at least 1")]
+    [InlineData("--bars 2 --top-p 1.5", "--top-p must be in (0, 1]")]
+    [InlineData("--bars 2 --key H", "Invalid key 'H'")]
+    [InlineData("--bars 2 --chords C|Xq|G", "Invalid chord symbol 'Xq'")]
+    [InlineData("--bars 2 --meter 4/5", "Invalid time signature")]
+    [InlineData("--bars 2 --range C4-A4", "narrower than an octave")]
+    [InlineData("--bars 2 --range C6-C4", "inverted")]
+    [InlineData("--bars 2 --range C4", "two pitches")]
+    [InlineData("--bars 1 --primer C4|D4|E4|F4|G4", "the primer lasts 5 quarters, longer than --bars 1")]
+    [InlineData("--bars 2 --primer C4|Q4", "Invalid note sequence")]
+    [InlineData("--bars 2 --style polka", "Unknown style 'polka'")]
+    [InlineData("--bars 2 --max-leap -1", "--max-leap must be 0..127")]
+    public void Bad_input_is_one_clear_error_before_any_file_is_written(string options, string message)
+    {
+        var outDir = Path.Combine(_dir, "bad");
+        var args = new List<string> { "generate", "--model", Model, "--out", outDir };
+        args.AddRange(options.Split(' ').Select(a => a.Replace('|', ' ')));
+        var (code, _, err) = Run([.. args]);
+        Assert.Equal(1, code);
+        Assert.Contains(message, err);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.False(Directory.Exists(outDir));
+    }
+
+    [Fact]
+    public void A_narrow_range_is_fine_with_chromatic_and_a_missing_model_is_named()
+    {
+        var (code, _, err) = Run("generate", "--model", Model, "--bars", "1", "--range", "C4-E4", "--chromatic", "--out", Path.Combine(_dir, "c"));
+        Assert.True(code == 0, err);
+        var (missing, _, missingErr) = Run("generate", "--model", Path.Combine(_dir, "nope"), "--bars", "1", "--out", Path.Combine(_dir, "d"));
+        Assert.Equal(1, missing);
+        Assert.Contains("is not a model folder", missingErr);
+    }
+
+    [Fact]
+    public void Without_model_the_default_folder_beside_the_solution_is_used_or_named_in_the_error()
+    {
+        var expected = Path.Combine(Melos.Tests.Datasets.RepoRoot, "models", "default");
+        var (code, output, err) = Run("generate", "--bars", "1", "--out", Path.Combine(_dir, "default"));
+        if (File.Exists(Path.Combine(expected, "config.json")))
+            Assert.True(code == 0 || err.Contains("error:", StringComparison.Ordinal), output + err);
+        else
+        {
+            Assert.Equal(1, code);
+            Assert.Equal($"error: no default model at {expected}; train one with 'melos train' or pass --model", err.Trim());
+        }
+    }
+
+    [Fact]
+    public void A_midi_primer_is_read_and_a_note_tokenizer_model_is_refused()
+    {
+        var primer = Melody.Create(NoteSequence.Parse("A4 B4 C5/2 E5/2"), Key.AMinor, [new MeterChange(Duration.Zero, new TimeSignature(2, 4))]);
+        var primerPath = Path.Combine(_dir, "primer.mid");
+        File.WriteAllBytes(primerPath, MidiMelody.Write(primer));
+        var outDir = Path.Combine(_dir, "m");
+        var (code, output, err) = Run("generate", "--model", Model, "--bars", "3", "--primer", primerPath, "--out", outDir);
+        Assert.True(code == 0, err);
+        Assert.Contains("A minor", output);
+        var m = MidiMelody.Read(Path.Combine(outDir, "melody-01.mid"));
+        Assert.Equal([69, 71, 72, 76], m.Notes.Take(4).Select(n => n.Pitch.Number));
+        Assert.Equal(new TimeSignature(2, 4), m.Meter);
+
+        // A checkpoint with the note tokenizer cannot drive grid generation: one clear error.
+        var melodies = Enumerable.Range(0, 4).Select(i => Melody.Create(NoteSequence.Parse("C4 D4 E4 F4 G4 A4 B4 C5"), Key.CMajor).Transpose(i)).ToList();
+        var noteModel = Path.Combine(_dir, "note-model");
+        Melos.Models.Training.TrainingRun.Run(new Melos.Models.Training.TrainingRequest(melodies, [], new Melos.Models.NGramConfig { Order = 3 },
+            new Melos.Data.Tokenizers.NoteTokenizerConfig { StepsPerQuarter = 4 }, new Melos.Models.Training.TrainingConfig(), noteModel));
+        var (bad, _, badErr) = Run("generate", "--model", noteModel, "--bars", "2", "--out", Path.Combine(_dir, "n"));
+        Assert.Equal(1, bad);
+        Assert.Contains("uses the note tokenizer; generation needs a grid-tokenizer model", badErr);
+    }
+}
