@@ -117,7 +117,8 @@ public static class ModelCommands
         var split = new Option<string>("--split") { Description = "test, valid, train or all.", DefaultValueFactory = _ => "test" };
         split.AcceptOnlyFromAmong("test", "valid", "train", "all");
         var json = new Option<bool>("--json") { Description = "Print JSON: nllNatsPerToken, bitsPerNote, perplexity, accuracy, notes, tokens, byStyle, byCollection." };
-        var cmd = new Command("evaluate", "Measure a model on a corpus split: negative log-likelihood, bits per note, perplexity, accuracy.") { model, corpus, split, json };
+        var window = new Option<int>("--window") { Description = "Score long tunes in windows of this many tokens (bounds attention memory; use the same value to compare models).", DefaultValueFactory = _ => Evaluator.DefaultWindow };
+        var cmd = new Command("evaluate", "Measure a model on a corpus split: negative log-likelihood, bits per note, perplexity, accuracy.") { model, corpus, split, json, window };
         cmd.SetAction(pr => context.Guard(() =>
         {
             var dir = pr.GetValue(model)!;
@@ -131,8 +132,10 @@ public static class ModelCommands
             var tokenizer = info.Tokenizer.Create();
             var styleOf = new Dictionary<Melody, string>(ReferenceEqualityComparer.Instance);
             foreach (var e in entries) styleOf[e.Melody] = e.Style;
-            var byStyle = Evaluator.Evaluate(m, tokenizer, info.Conditioning, entries.Select(e => e.Melody), x => styleOf[x], out int skipped);
-            var byCollection = Evaluator.Evaluate(m, tokenizer, info.Conditioning, entries.Select(e => e.Melody), x => x.Info.Collection ?? "", out _);
+            int w = pr.GetValue(window);
+            if (w < 16) throw new CliError("--window must be at least 16 tokens");
+            var byStyle = Evaluator.Evaluate(m, tokenizer, info.Conditioning, entries.Select(e => e.Melody), x => styleOf[x], out int skipped, maxLength: w);
+            var byCollection = Evaluator.Evaluate(m, tokenizer, info.Conditioning, entries.Select(e => e.Melody), x => x.Info.Collection ?? "", out _, maxLength: w);
             var o = byStyle.Overall;
             if (pr.GetValue(json))
             {
@@ -141,6 +144,7 @@ public static class ModelCommands
                     ["model"] = dir,
                     ["architecture"] = info.Architecture,
                     ["split"] = which,
+                    ["window"] = w,
                     ["melodies"] = entries.Count - skipped,
                     ["skipped"] = skipped,
                     ["nllNatsPerToken"] = o.NllPerToken,
