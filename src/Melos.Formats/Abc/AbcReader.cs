@@ -23,22 +23,9 @@ public static class AbcReader
         var skipped = ImmutableArray.CreateBuilder<AbcSkippedTune>();
         var lines = SplitLines(text);
         var fileHeader = new List<string>();
-        bool seenTune = false;
-        int i = 0;
-        while (i < lines.Length)
+        foreach (var (start, end) in TuneSpans(lines, fileHeader))
         {
-            if (!IsTuneStart(lines[i]))
-            {
-                // Fields before the first tune are the file header: defaults for every tune.
-                if (!seenTune && lines[i].Length > 1 && char.IsAsciiLetter(lines[i][0]) && lines[i][1] == ':') fileHeader.Add(lines[i]);
-                i++;
-                continue;
-            }
-            seenTune = true;
-            int start = i;
-            i++;
-            while (i < lines.Length && !IsTuneStart(lines[i]) && lines[i].Trim().Length > 0) i++;
-            var parser = new TuneParser(lines, start, i, fileHeader, source, settings);
+            var parser = new TuneParser(lines, start, end, fileHeader, source, settings);
             try
             {
                 tunes.Add(parser.Parse());
@@ -58,6 +45,27 @@ public static class AbcReader
         settings ??= AbcReadSettings.Lenient;
         var lines = SplitLines(text);
         var fileHeader = new List<string>();
+        foreach (var (start, end) in TuneSpans(lines, fileHeader))
+        {
+            if (number is { } n && TuneParser.ReadNumber(lines[start]) != n) continue;
+            return new TuneParser(lines, start, end, fileHeader, source, settings).Parse();
+        }
+        throw new AbcTuneNotFoundException(source, number, 1, 1,
+            number is null ? "no tune in the text" : $"no tune X:{number.Value.ToString(CultureInfo.InvariantCulture)}",
+            "a tune starting with an X: line");
+    }
+
+    /// <summary>Reads one tune of a file (see <see cref="ReadTune"/>).</summary>
+    /// <exception cref="AbcFormatException">The tune is malformed (under <paramref name="settings"/>) or absent.</exception>
+    public static AbcTune LoadTune(string path, int? number = null, AbcReadSettings? settings = null) =>
+        ReadTune(File.ReadAllText(path), number, path, settings);
+
+    /// <summary>
+    /// The tunes of a file as line spans (from the <c>X:</c> line to the blank line or next tune), collecting the fields that
+    /// stand before the first tune into <paramref name="fileHeader"/> (defaults for every tune).
+    /// </summary>
+    private static IEnumerable<(int Start, int End)> TuneSpans(string[] lines, List<string> fileHeader)
+    {
         bool seenTune = false;
         int i = 0;
         while (i < lines.Length)
@@ -69,21 +77,11 @@ public static class AbcReader
                 continue;
             }
             seenTune = true;
-            int start = i;
-            i++;
+            int start = i++;
             while (i < lines.Length && !IsTuneStart(lines[i]) && lines[i].Trim().Length > 0) i++;
-            if (number is { } n && TuneParser.ReadNumber(lines[start]) != n) continue;
-            return new TuneParser(lines, start, i, fileHeader, source, settings).Parse();
+            yield return (start, i);
         }
-        throw new AbcTuneNotFoundException(source, number, 1, 1,
-            number is null ? "no tune in the text" : $"no tune X:{number.Value.ToString(CultureInfo.InvariantCulture)}",
-            "a tune starting with an X: line");
     }
-
-    /// <summary>Reads one tune of a file (see <see cref="ReadTune"/>).</summary>
-    /// <exception cref="AbcFormatException">The tune is malformed (under <paramref name="settings"/>) or absent.</exception>
-    public static AbcTune LoadTune(string path, int? number = null, AbcReadSettings? settings = null) =>
-        ReadTune(File.ReadAllText(path), number, path, settings);
 
     private static string[] SplitLines(string text)
     {
