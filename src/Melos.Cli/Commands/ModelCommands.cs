@@ -134,8 +134,12 @@ public static class ModelCommands
             foreach (var e in entries) styleOf[e.Melody] = e.Style;
             int w = pr.GetValue(window);
             if (w < 16) throw new CliError("--window must be at least 16 tokens");
-            var byStyle = Evaluator.Evaluate(m, tokenizer, info.Conditioning, entries.Select(e => e.Melody), x => styleOf[x], out int skipped, maxLength: w);
-            var byCollection = Evaluator.Evaluate(m, tokenizer, info.Conditioning, entries.Select(e => e.Melody), x => x.Info.Collection ?? "", out _, maxLength: w);
+            // One pass over the split, grouped by style and collection together; the two breakdowns are sums of those groups.
+            const char Separator = '\u001F';
+            var joint = Evaluator.Evaluate(m, tokenizer, info.Conditioning, entries.Select(e => e.Melody),
+                x => styleOf[x] + Separator + (x.Info.Collection ?? ""), out int skipped, maxLength: w);
+            var byStyle = Regroup(joint, key => key[..key.IndexOf(Separator)]);
+            var byCollection = Regroup(joint, key => key[(key.IndexOf(Separator) + 1)..]);
             var o = byStyle.Overall;
             if (pr.GetValue(json))
             {
@@ -170,6 +174,17 @@ public static class ModelCommands
             return 0;
         }));
         return cmd;
+    }
+
+    private static EvaluationReport Regroup(EvaluationReport joint, Func<string, string> group)
+    {
+        var groups = new Dictionary<string, EvaluationMetrics>();
+        foreach (var (key, metrics) in joint.ByGroup)
+        {
+            var g = group(key);
+            groups[g] = groups.GetValueOrDefault(g, EvaluationMetrics.Empty) + metrics;
+        }
+        return new EvaluationReport(joint.Overall, groups);
     }
 
     private static JsonObject Groups(EvaluationReport r)

@@ -81,7 +81,7 @@ public sealed class CorpusBuilder(IReadOnlyList<ITuneSource> sources)
         if (files.Count == 0)
             throw new ArgumentException($"No music files (.mid, .midi, .abc, chorale .json) found in {string.Join(", ", options.Inputs)}.", nameof(options));
 
-        var results = new List<CorpusEntry>?[files.Count];
+        var results = new List<(CorpusEntry Entry, string Fingerprint)>?[files.Count];
         var discards = new ConcurrentBag<(int File, int Order, Discard D)>();
         int tunes = 0, done = 0;
         var sidecars = new ConcurrentDictionary<string, SidecarInfo?>();
@@ -89,14 +89,14 @@ public sealed class CorpusBuilder(IReadOnlyList<ITuneSource> sources)
         {
             var (path, root, rel, src) = files[i];
             var collection = options.Collection ?? CollectionOf(path, root, sidecars);
-            var kept = new List<CorpusEntry>();
+            var kept = new List<(CorpusEntry, string)>();
             int order = 0;
             foreach (var tune in SafeRead(src, path, rel))
             {
                 Interlocked.Increment(ref tunes);
                 var id = $"{collection}/{tune.Id}";
-                var (entry, discard) = Process(tune, id, collection, path, root, options, sidecars);
-                if (entry is not null) kept.Add(entry);
+                var (entry, fingerprint, discard) = Process(tune, id, collection, path, root, options, sidecars);
+                if (entry is not null) kept.Add((entry, fingerprint!));
                 else discards.Add((i, order, discard! with { Source = id }));
                 order++;
             }
@@ -105,11 +105,11 @@ public sealed class CorpusBuilder(IReadOnlyList<ITuneSource> sources)
         });
 
         var entries = new List<CorpusEntry>();
+        var fingerprints = new List<string>();
         var seen = new Dictionary<string, string>();
         var duplicates = new List<Discard>();
-        foreach (var e in results.SelectMany(r => r ?? []))
+        foreach (var (e, fp) in results.SelectMany(r => r ?? []))
         {
-            var fp = Fingerprint.Of(e.Melody);
             if (!options.KeepDuplicates && seen.TryGetValue(fp, out var first))
             {
                 duplicates.Add(new Discard(DiscardReason.Duplicate, e.Id, $"same melody as {first}"));
@@ -117,6 +117,7 @@ public sealed class CorpusBuilder(IReadOnlyList<ITuneSource> sources)
             }
             seen.TryAdd(fp, e.Id);
             entries.Add(e);
+            fingerprints.Add(fp);
         }
         var orderedDiscards = discards.OrderBy(d => d.File).ThenBy(d => d.Order).Select(d => d.D).Concat(duplicates).ToImmutableArray();
         var summary = new BuildSummary
@@ -136,7 +137,7 @@ public sealed class CorpusBuilder(IReadOnlyList<ITuneSource> sources)
             Created = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
             Inputs = options.Inputs,
             GridStepsPerQuarter = [.. options.Grid.StepsPerQuarter],
-            ContentHash = ContentHash(entries),
+            ContentHash = ContentHash(entries, fingerprints),
             Count = entries.Count,
         };
         return new CorpusData(entries, summary, header);
@@ -157,19 +158,19 @@ public sealed class CorpusBuilder(IReadOnlyList<ITuneSource> sources)
         return list;
     }
 
-    private static (CorpusEntry?, Discard?) Process(SourceTune tune, string id, string collection, string path, string root,
+    private static (CorpusEntry?, string? Fingerprint, Discard?) Process(SourceTune tune, string id, string collection, string path, string root,
         CorpusBuildOptions options, ConcurrentDictionary<string, SidecarInfo?> sidecars)
     {
-        if (tune.Melody is not { } melody) return (null, tune.Discard);
+        if (tune.Melody is not { } melody) return (null, null, tune.Discard);
         if (tune.NotesBeforeOneLine > 0 && tune.DroppedForOneLine > options.MaxDroppedShare * tune.NotesBeforeOneLine)
-            return (null, new Discard(DiscardReason.PolyphonicBeyondRepair, id, $"{tune.DroppedForOneLine} of {tune.NotesBeforeOneLine} notes dropped to make one line"));
-        if (melody.Notes.IsEmpty) return (null, new Discard(DiscardReason.NoMelody, id, "no notes"));
+            return (null, null, new Discard(DiscardReason.PolyphonicBeyondRepair, id, $"{tune.DroppedForOneLine} of {tune.NotesBeforeOneLine} notes dropped to make one line"));
+        if (melody.Notes.IsEmpty) return (null, null, new Discard(DiscardReason.NoMelody, id, "no notes"));
 
         var (quantized, error) = QuantizeMelody(melody, options.Grid);
         if (error > options.MaxMeanQuantizationError)
-            return (null, new Discard(DiscardReason.Unquantizable, id, $"mean onset shift {error:0.000} quarters exceeds {options.MaxMeanQuantizationError}"));
+            return (null, null, new Discard(DiscardReason.Unquantizable, id, $"mean onset shift {error:0.000} quarters exceeds {options.MaxMeanQuantizationError}"));
         if (quantized.Notes.Length < options.MinNotes)
-            return (null, new Discard(DiscardReason.TooShort, id, $"{quantized.Notes.Length} notes, fewer than {options.MinNotes}"));
+            return (null, null, new Discard(DiscardReason.TooShort, id, $"{quantized.Notes.Length} notes, fewer than {options.MinNotes}"));
 
         bool estimated = false;
         if (quantized.Key is null)
@@ -184,8 +185,9 @@ public sealed class CorpusBuilder(IReadOnlyList<ITuneSource> sources)
             Source = id,
             Styles = quantized.Info.Styles.Contains(style) ? quantized.Info.Styles : quantized.Info.Styles.Add(style),
         });
-        var split = options.Ratios.Assign(Fingerprint.Of(quantized));
-        return (new CorpusEntry(id, collection, style, split, quantized, error, estimated), null);
+        var fingerprint = Fingerprint.Of(quantized);
+        var split = options.Ratios.Assign(fingerprint);
+        return (new CorpusEntry(id, collection, style, split, quantized, error, estimated), fingerprint, null);
     }
 
     private static string? StyleField(Melody m) =>
@@ -221,10 +223,10 @@ public sealed class CorpusBuilder(IReadOnlyList<ITuneSource> sources)
         return (q, report.MeanOnsetError);
     }
 
-    private static string ContentHash(IEnumerable<CorpusEntry> entries)
+    private static string ContentHash(IReadOnlyList<CorpusEntry> entries, IReadOnlyList<string> fingerprints)
     {
         var sb = new StringBuilder();
-        foreach (var e in entries) sb.Append(e.Id).Append('|').Append(Fingerprint.Of(e.Melody)).Append('|').Append(e.Split).Append('\n');
+        for (int i = 0; i < entries.Count; i++) sb.Append(entries[i].Id).Append('|').Append(fingerprints[i]).Append('|').Append(entries[i].Split).Append('\n');
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())))[..16];
     }
 

@@ -8,7 +8,7 @@ public static class LossPlot
     /// <summary>Writes the plot; <paramref name="validation"/> may be empty.</summary>
     public static void Write(string path, IReadOnlyList<(int Step, double Loss)> training, IReadOnlyList<(int Step, double Loss)> validation, string title)
     {
-        Fonts.Default = "DejaVu Sans";
+        StatsReport.UseReportFont();
         var plot = new Plot();
         if (training.Count > 0)
         {

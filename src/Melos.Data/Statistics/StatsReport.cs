@@ -8,8 +8,6 @@ namespace Melos.Data.Statistics;
 /// <summary>Writes the corpus report: one PNG bar chart per distribution and an HTML page that shows them with the warnings.</summary>
 public static class StatsReport
 {
-    private static readonly Lock FontLock = new();
-
     /// <summary>The charts drawn: file stem, title, axis label and how to read the distribution from the statistics.</summary>
     private static readonly (string File, string Title, string XLabel, Func<CorpusStatistics, IReadOnlyList<KeyValuePair<string, double>>> Values)[] Charts =
     [
@@ -27,6 +25,9 @@ public static class StatsReport
         ("tempo", "Tempo", "BPM", s => [.. s.Tempo.Select(kv => KeyValuePair.Create(kv.Key, (double)kv.Value))]),
     ];
 
+    /// <summary>Text in every chart uses DejaVu Sans (Debian's fonts-dejavu-core): without a font, charts lose their text silently.</summary>
+    internal static void UseReportFont() => Fonts.Default = "DejaVu Sans";
+
     private static IReadOnlyList<KeyValuePair<string, double>> Top(IReadOnlyDictionary<string, int> d, int n) =>
         [.. d.Take(n).Select(kv => KeyValuePair.Create(kv.Key, (double)kv.Value))];
 
@@ -39,7 +40,7 @@ public static class StatsReport
     {
         Directory.CreateDirectory(dir);
         var written = new List<string>();
-        lock (FontLock) Fonts.Default = "DejaVu Sans";
+        UseReportFont();
         foreach (var (file, title, xlabel, values) in Charts)
         {
             var path = Path.Combine(dir, file + ".png");
