@@ -51,7 +51,13 @@ public sealed class TransformerModel : TorchSequenceModel
     {
         ArgumentNullException.ThrowIfNull(batch);
         var x = Embed(InputTensor(batch), ConditioningTensor(batch));
-        foreach (var layer in layers) x = layer.call(x);
+        foreach (var layer in layers)
+        {
+            // Each layer's temporaries (attention scores are [B, H, T, T]) are released when the layer is done: autograd
+            // keeps what the backward pass needs, so the caller's scope only has to hold the layer outputs.
+            using var scope = NewDisposeScope();
+            x = layer.call(x).MoveToOuterDisposeScope();
+        }
         return head.call(norm.call(x));
     }
 
@@ -146,19 +152,27 @@ public sealed class RelativeDecoderLayer : nn.Module<Tensor, Tensor>
         return relative.index_select(0, tensor(index, int64, relative.device));
     }
 
-    /// <summary>The skewing trick: Q·Erᵀ [B, H, T, T] (column r = distance T-1-r) to Srel [B, H, T, T] (column j = key j).</summary>
-    public static Tensor Skew(Tensor qe)
+    /// <summary>
+    /// The relative logits Srel [B, H, T, T] (column j = key j) of queries <paramref name="q"/> [B, H, T, d] against
+    /// relative embeddings <paramref name="rows"/> [T, d] (row r = distance T-1-r), by the skewing trick: pad Q·Erᵀ with
+    /// a zero column on the left, reshape to [T+1, T] and drop the first row. A zero row prepended to the embeddings
+    /// makes the matrix product itself the padded tensor, so the reshape and the narrowing are views, not copies.
+    /// </summary>
+    public static Tensor SkewedLogits(Tensor q, Tensor rows)
     {
-        ArgumentNullException.ThrowIfNull(qe);
-        long b = qe.shape[0], h = qe.shape[1], t = qe.shape[2];
-        var padded = nn.functional.pad(qe, [1, 0]);           // [B, H, T, T+1]
-        return padded.reshape(b, h, t + 1, t).narrow(2, 1, t); // drop the first row
+        ArgumentNullException.ThrowIfNull(q);
+        ArgumentNullException.ThrowIfNull(rows);
+        long b = q.shape[0], h = q.shape[1], t = q.shape[2];
+        var padded = q.matmul(cat([zeros(1, rows.shape[1], rows.dtype, rows.device), rows], 0).t()); // [B, H, T, T+1], column 0 zero
+        return padded.view(b, h, t + 1, t).narrow(2, 1, t);
     }
 
-    private Tensor Attention(Tensor q, Tensor k, Tensor v, Tensor srel, Tensor? mask)
+    /// <summary>softmax(q·kᵀ + srel (+ mask)) · v, with <paramref name="q"/> already divided by √d.</summary>
+    private static Tensor Attention(Tensor q, Tensor k, Tensor v, Tensor srel, Tensor? mask)
     {
-        var scores = (q.matmul(k.transpose(-2, -1)) + srel) / Math.Sqrt(_headWidth);
-        if (mask is not null) scores = scores.masked_fill(mask, float.NegativeInfinity);
+        // Fresh scores from the matrix product, so the additions and the mask can work in place (autograd needs neither input).
+        var scores = q.matmul(k.transpose(-2, -1)).add_(srel);
+        if (mask is not null) scores = scores.masked_fill_(mask, float.NegativeInfinity);
         return scores.softmax(-1).matmul(v);
     }
 
@@ -169,10 +183,10 @@ public sealed class RelativeDecoderLayer : nn.Module<Tensor, Tensor>
     {
         long t = x.shape[1];
         var h = norm1.call(x);
-        var q = SplitHeads(query.call(h));
+        var q = SplitHeads(query.call(h)) * (1.0 / Math.Sqrt(_headWidth));
         var k = SplitHeads(key.call(h));
         var v = SplitHeads(value.call(h));
-        var srel = Skew(q.matmul(RelativeRows(t).t()));
+        var srel = SkewedLogits(q, RelativeRows(t));
         var mask = ones(t, t, @bool, x.device).triu(1);
         var attended = MergeHeads(Attention(q, k, v, srel, mask));
         x = x + dropout.call(output.call(attended));
@@ -184,7 +198,7 @@ public sealed class RelativeDecoderLayer : nn.Module<Tensor, Tensor>
     {
         ArgumentNullException.ThrowIfNull(x);
         var h = norm1.call(x);
-        var q = SplitHeads(query.call(h));
+        var q = SplitHeads(query.call(h)) * (1.0 / Math.Sqrt(_headWidth));
         var k = SplitHeads(key.call(h));
         var v = SplitHeads(value.call(h));
         if (cachedKeys is not null) k = cat([cachedKeys, k], 2);
