@@ -62,7 +62,7 @@ public sealed class LstmModel : TorchSequenceModel
 
     private Tensor Inputs(Tensor tokens, Tensor cond, Tensor? lookbackTokens, Tensor? lookbackFlags)
     {
-        var x = embedding.call(tokens);
+        var x = TapTokenEmbedding(embedding.call(tokens));
         if (conditioning is not null)
         {
             var c = conditioning.call(cond);

@@ -63,6 +63,60 @@ public abstract class TorchSequenceModel : nn.Module, ISequenceModel
         }
     }
 
+    private Func<Tensor, Tensor>? _tokenEmbeddingTap;
+
+    /// <summary>Models pass their token embeddings [B, T, E] through this before use, so attribution can reach them.</summary>
+    protected Tensor TapTokenEmbedding(Tensor embedded) => _tokenEmbeddingTap is null ? embedded : _tokenEmbeddingTap(embedded);
+
+    /// <summary>
+    /// Gradient-times-input saliency for one sequence (batch of one): for each predicted position p in
+    /// <paramref name="positions"/>, |Σₑ ∂log P(target p)/∂xₜₑ · xₜₑ| over the token embedding xₜ of every input position t
+    /// (dropout off). Positions after p get exactly 0: the model cannot see them.
+    /// </summary>
+    /// <returns><c>result[i][t]</c>: the saliency of input position t for predicted position <c>positions[i]</c>.</returns>
+    public double[][] Saliency(TokenBatch batch, IReadOnlyList<int> positions)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(positions);
+        if (batch.BatchSize != 1) throw new ArgumentException("Saliency is computed for one sequence at a time.", nameof(batch));
+        bool wasTraining = training;
+        eval();
+        Tensor? captured = null;
+        _tokenEmbeddingTap = e =>
+        {
+            e.retain_grad();
+            captured = e;
+            return e;
+        };
+        try
+        {
+            using var scope = NewDisposeScope();
+            using var _ = enable_grad();
+            var logProbabilities = Logits(batch).log_softmax(-1);
+            if (captured is null) throw new InvalidOperationException($"{GetType().Name} does not pass its token embeddings through {nameof(TapTokenEmbedding)}.");
+            var result = new double[positions.Count][];
+            for (int i = 0; i < positions.Count; i++)
+            {
+                int p = positions[i];
+                if (p < 0 || p >= batch.Length) throw new ArgumentOutOfRangeException(nameof(positions), p, $"Positions are 0..{batch.Length - 1}.");
+                long target = batch.Targets[p];
+                if (target < 0) throw new ArgumentException($"Position {p} has no target.", nameof(positions));
+                captured.grad?.zero_();
+                logProbabilities[0, p, target].backward(retain_graph: true);
+                var grad = captured.grad ?? throw new InvalidOperationException("No gradient reached the token embeddings.");
+                var s = (grad * captured.detach()).sum(-1).abs().squeeze(0).to(float64).cpu();
+                result[i] = s.data<double>().ToArray();
+            }
+            zero_grad();
+            return result;
+        }
+        finally
+        {
+            _tokenEmbeddingTap = null;
+            train(wasTraining);
+        }
+    }
+
     /// <inheritdoc/>
     public abstract IGenerationState CreateState();
 

@@ -41,7 +41,7 @@ public sealed class TransformerModel : TorchSequenceModel
 
     private Tensor Embed(Tensor tokens, Tensor cond)
     {
-        var x = embedding.call(tokens) * Math.Sqrt(TransformerConfig.Width);
+        var x = TapTokenEmbedding(embedding.call(tokens)) * Math.Sqrt(TransformerConfig.Width);
         if (conditioning is not null) x = x + conditioning.call(cond);
         return dropout.call(x);
     }
@@ -59,6 +59,31 @@ public sealed class TransformerModel : TorchSequenceModel
             x = layer.call(x).MoveToOuterDisposeScope();
         }
         return head.call(norm.call(x));
+    }
+
+    /// <summary>
+    /// The attention weights of every layer and head for one sequence (batch of one): <c>result[layer][head][i][j]</c> is
+    /// how much position i attended to position j (j ≤ i; each row sums to 1).
+    /// </summary>
+    public float[][][][] AttentionWeights(TokenBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.BatchSize != 1) throw new ArgumentException("Attention weights are read for one sequence at a time.", nameof(batch));
+        foreach (var layer in layers) layer.CaptureAttention = true;
+        try
+        {
+            _ = Forward(batch);
+            int h = TransformerConfig.Heads, t = batch.Length;
+            return [.. layers.Select(layer =>
+            {
+                var flat = layer.CapturedAttention ?? throw new InvalidOperationException("No attention was captured.");
+                return Enumerable.Range(0, h).Select(head => Enumerable.Range(0, t).Select(i => flat.AsSpan((head * t + i) * t, t).ToArray()).ToArray()).ToArray();
+            })];
+        }
+        finally
+        {
+            foreach (var layer in layers) layer.CaptureAttention = false;
+        }
     }
 
     private sealed class State : IGenerationState
@@ -167,13 +192,24 @@ public sealed class RelativeDecoderLayer : nn.Module<Tensor, Tensor>
         return padded.view(b, h, t + 1, t).narrow(2, 1, t);
     }
 
+    /// <summary>
+    /// When set, each full forward pass stores this layer's attention weights in <see cref="CapturedAttention"/>
+    /// (for explanations; costs a copy to the CPU).
+    /// </summary>
+    internal bool CaptureAttention { get; set; }
+
+    /// <summary>The attention weights [B, H, T, T] of the last forward pass with <see cref="CaptureAttention"/> set, flattened.</summary>
+    internal float[]? CapturedAttention { get; private set; }
+
     /// <summary>softmax(q·kᵀ + srel (+ mask)) · v, with <paramref name="q"/> already divided by √d.</summary>
-    private static Tensor Attention(Tensor q, Tensor k, Tensor v, Tensor srel, Tensor? mask)
+    private Tensor Attention(Tensor q, Tensor k, Tensor v, Tensor srel, Tensor? mask)
     {
         // Fresh scores from the matrix product, so the additions and the mask can work in place (autograd needs neither input).
         var scores = q.matmul(k.transpose(-2, -1)).add_(srel);
         if (mask is not null) scores = scores.masked_fill_(mask, float.NegativeInfinity);
-        return scores.softmax(-1).matmul(v);
+        var weights = scores.softmax(-1);
+        if (CaptureAttention && mask is not null) CapturedAttention = weights.detach().to(float32).cpu().contiguous().data<float>().ToArray();
+        return weights.matmul(v);
     }
 
     private Tensor FeedForward(Tensor x) => x + dropout.call(ff2.call(nn.functional.relu(ff1.call(norm2.call(x)))));
