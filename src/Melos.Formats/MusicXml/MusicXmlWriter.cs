@@ -234,7 +234,25 @@ public static class MusicXmlWriter
         w.WriteAttributeString("id", "P1");
 
         var notes = melody.Notes;
-        int noteIdx = 0;
+        int noteIdx = 0, cutIdx = 0;
+        var buckets = starts.Select(_ => new List<(Duration At, object Item)>()).ToList();
+        int MeasureOf(Duration at)
+        {
+            if (at >= end) return starts.Count - 1;
+            int i = starts.BinarySearch(at);
+            return i >= 0 ? i : Math.Max(0, ~i - 1);
+        }
+        Duration Anchor(Duration at, int k) => at >= end ? end : at < starts[k] ? starts[k] : at;
+        foreach (var t in melody.Tempos)
+        {
+            int k = MeasureOf(t.At);
+            buckets[k].Add((Anchor(t.At, k), new TempoItem(t, (t.At - Anchor(t.At, k)).Quarters)));
+        }
+        foreach (var c in melody.Chords)
+        {
+            int k = MeasureOf(c.At);
+            buckets[k].Add((Anchor(c.At, k), new HarmonyItem(c.Chord, (c.At - Anchor(c.At, k)).Quarters)));
+        }
         for (int k = 0; k < starts.Count; k++)
         {
             var ms = starts[k];
@@ -277,30 +295,20 @@ public static class MusicXmlWriter
                 w.WriteEndElement();
             }
 
+            // Tempo changes and chords of this measure at their positions (bucketed once, below); a tempo at 0 before a
+            // pickup goes at the pickup's start, and anything at or beyond the end at the end of the last measure with an offset.
+            var items = buckets[k];
+
             // Cut points: the measure's ends, note starts and ends, chord and tempo changes.
             var cuts = new SortedSet<Duration> { ms, me };
-            foreach (var n in notes)
+            while (cutIdx < notes.Length && notes[cutIdx].End <= ms) cutIdx++;
+            for (int i = cutIdx; i < notes.Length && notes[i].Start < me; i++)
             {
-                if (n.Start > ms && n.Start < me) cuts.Add(n.Start);
-                if (n.End > ms && n.End < me) cuts.Add(n.End);
+                if (notes[i].Start > ms) cuts.Add(notes[i].Start);
+                if (notes[i].End < me) cuts.Add(notes[i].End);
             }
-            foreach (var c in melody.Chords) if (c.At > ms && c.At < me) cuts.Add(c.At);
-            foreach (var t in melody.Tempos) if (t.At > ms && t.At < me) cuts.Add(t.At);
+            foreach (var (at, _) in items) if (at > ms && at < me) cuts.Add(at);
             var points = cuts.ToList();
-
-            // Tempo changes and chords of this measure at their positions; a tempo at 0 before a pickup goes at the pickup's
-            // start, and anything at or beyond the end goes at the end of the last measure with an offset.
-            var items = new List<(Duration At, object Item)>();
-            foreach (var t in melody.Tempos)
-                if (Place(t.At) is { } at) items.Add((at, new TempoItem(t, (t.At - at).Quarters)));
-            foreach (var c in melody.Chords)
-                if (Place(c.At) is { } at) items.Add((at, new HarmonyItem(c.Chord, (c.At - at).Quarters)));
-            Duration? Place(Duration at)
-            {
-                if (at >= end) return last ? end : null;
-                if (k == 0 && at < ms) return ms;
-                return at >= ms && at < me ? at : null;
-            }
 
             var alters = new Dictionary<(Step, int), int>();
             var measureItems = new List<object>();

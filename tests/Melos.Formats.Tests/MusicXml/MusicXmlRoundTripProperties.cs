@@ -24,7 +24,7 @@ public sealed class MusicXmlRoundTripProperties
     {
         var m = AbcRoundTripProperties.Build(cells, key, meter, pickup, tempo, meterChange, flats);
         var notes = m.Notes.Select((n, i) => n with { Velocity = (i * 37 + velocity) % 3 == 0 ? Note.DefaultVelocity : 1 + (i * 53 + velocity) % 127 }).ToList();
-        return m.WithNotes(notes);
+        return Melody.Create(notes, m.Key, m.Meters, m.Tempos, m.Chords, m.Info, m.Length);
     }
 
     [Property(MaxTest = 300)]
