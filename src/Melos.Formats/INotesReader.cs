@@ -22,6 +22,7 @@ public static class NotesReaders
     [
         new Midi.MidiNotesReader(),
         new Abc.AbcNotesReader(),
+        new MusicXml.MusicXmlNotesReader(),
     ];
 
     /// <summary>The reader for <paramref name="path"/>, or null when no reader handles its ending.</summary>

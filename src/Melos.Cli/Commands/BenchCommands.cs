@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Melos.Data.PianoRoll;
-using Melos.Models.PianoRoll;
+using Melos.Data.Polyphonic;
+using Melos.Models.Polyphonic;
 
 namespace Melos.Cli.Commands;
 

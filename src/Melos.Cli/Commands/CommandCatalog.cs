@@ -14,6 +14,7 @@ public static class CommandCatalog
         ModelCommands.Evaluate(context),
         GenerateCommand.Create(context),
         ExplainCommand.Create(context),
+        ConvertCommand.Create(context),
         BenchCommands.Create(context),
         TheoryCommands.Scale(context),
         TheoryCommands.Chord(context),

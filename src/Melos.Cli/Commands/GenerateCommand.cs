@@ -11,7 +11,7 @@ namespace Melos.Cli.Commands;
 
 /// <summary>
 /// <c>melos generate</c>: new melodies from a grid-tokenizer model under the musician's constraints, written as
-/// <c>melody-NN.mid</c> and <c>melody-NN.abc</c>.
+/// <c>melody-NN.mid</c>, <c>.abc</c>, <c>.musicxml</c>, <c>.wav</c> and <c>.png</c> (or the <c>--formats</c> chosen) by <see cref="MelodyFiles"/>.
 /// </summary>
 public static class GenerateCommand
 {
@@ -39,8 +39,11 @@ public static class GenerateCommand
         var chromatic = new Option<bool>("--chromatic") { Description = "Allow pitches outside the key's scale." };
         var output = new Option<string>("--out", "-o") { Description = "The folder to write melody-01.mid, melody-01.abc, ... into.", Required = true };
         var force = new Option<bool>("--force") { Description = "Overwrite existing melody files." };
+        var formats = new Option<string?>("--formats") { Description = $"The files to write per melody, comma-separated (default all: {MelodyFiles.Names})." };
+        var files = new MelodyFileCliOptions();
         var cmd = new Command("generate", "Compose new melodies with a trained model under your constraints (key, meter, chords, range, leaps, primer).")
-            { model, bars, count, seed, temperature, topK, topP, key, meter, chords, primer, style, range, maxLeap, endOnTonic, chromatic, output, force };
+            { model, bars, count, seed, temperature, topK, topP, key, meter, chords, primer, style, range, maxLeap, endOnTonic, chromatic, output, force, formats };
+        files.AddTo(cmd);
         cmd.SetAction(pr => context.Guard(() =>
         {
             // Every input is checked before the model is loaded or anything is written.
@@ -88,11 +91,10 @@ public static class GenerateCommand
 
             var outDir = pr.GetValue(output)!;
             var names = Enumerable.Range(1, n).Select(i => string.Create(CultureInfo.InvariantCulture, $"melody-{i:00}")).ToList();
-            if (!pr.GetValue(force))
-            {
-                var existing = names.SelectMany(s => new[] { s + ".mid", s + ".abc" }).Select(f => Path.Combine(outDir, f)).FirstOrDefault(File.Exists);
-                if (existing is not null) throw new CliError($"{existing} exists; use --force to overwrite it");
-            }
+            var outFormats = MelodyFiles.ParseFormats(pr.GetValue(formats));
+            var fileOptions = files.Read(pr);
+            MelodyFiles.EnsureWritable(names.SelectMany(s => MelodyFiles.Targets(Path.Combine(outDir, s), outFormats)), pr.GetValue(force));
+            MelodyFiles.CheckTools(outFormats, fileOptions);
 
             var modelDir = pr.GetValue(model) ?? DefaultModelPath();
             if (!File.Exists(Path.Combine(modelDir, Checkpoint.ConfigFile))) throw new CliError($"{modelDir} is not a model folder (no {Checkpoint.ConfigFile})");
@@ -103,15 +105,15 @@ public static class GenerateCommand
             Directory.CreateDirectory(outDir);
             var w = context.Out;
             w.WriteLine($"{"file",-16} {"key",-12} {"bars",4} {"notes",5} {"log-likelihood",14}");
+            int written = 0;
             for (int i = 0; i < melodies.Count; i++)
             {
                 var m = melodies[i].Melody;
-                File.WriteAllBytes(Path.Combine(outDir, names[i] + ".mid"), MidiMelody.Write(m));
-                File.WriteAllText(Path.Combine(outDir, names[i] + ".abc"), AbcWriter.Write(m, i + 1));
+                written += MelodyFiles.Write(Path.Combine(outDir, names[i]), m, outFormats, i + 1, fileOptions).Count;
                 w.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{names[i] + ".mid",-16} {m.Key,-12} {m.BarCount,4} {m.Notes.Length,5} {melodies[i].LogLikelihood,14:0.00}"));
+                    $"{names[i] + MelodyFiles.Extension(outFormats[0]),-16} {m.Key,-12} {m.BarCount,4} {m.Notes.Length,5} {melodies[i].LogLikelihood,14:0.00}"));
             }
-            w.WriteLine($"wrote {melodies.Count * 2} files to {outDir}");
+            w.WriteLine($"wrote {written} files to {outDir} ({string.Join(", ", outFormats.Select(MelodyFiles.Name))})");
             return 0;
         }));
         return cmd;

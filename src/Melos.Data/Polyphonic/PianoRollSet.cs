@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 
-namespace Melos.Data.PianoRoll;
+namespace Melos.Data.Polyphonic;
 
 /// <summary>The four sets of the polyphonic-music benchmark (Boulanger-Lewandowski et al. 2012).</summary>
 public enum PianoRollSetName

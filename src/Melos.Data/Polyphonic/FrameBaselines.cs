@@ -1,4 +1,4 @@
-namespace Melos.Data.PianoRoll;
+namespace Melos.Data.Polyphonic;
 
 /// <summary>
 /// The benchmark's two floor baselines, fitted on training frames with add-one (Laplace) smoothing: a per-key marginal

@@ -1,7 +1,7 @@
-using Melos.Data.PianoRoll;
+using Melos.Data.Polyphonic;
 using Melos.Tests;
 
-namespace Melos.Data.Tests.PianoRoll;
+namespace Melos.Data.Tests.Polyphonic;
 
 public sealed class PianoRollTests
 {

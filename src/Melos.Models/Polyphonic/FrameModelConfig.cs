@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Melos.Data.Tokenizers;
 
-namespace Melos.Models.PianoRoll;
+namespace Melos.Models.Polyphonic;
 
 /// <summary>The piano-roll models.</summary>
 public enum FrameArchitecture

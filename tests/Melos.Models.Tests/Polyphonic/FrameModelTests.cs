@@ -1,10 +1,10 @@
-using Melos.Data.PianoRoll;
+using Melos.Data.Polyphonic;
 using Melos.Data.Tokenizers;
-using Melos.Models.PianoRoll;
+using Melos.Models.Polyphonic;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Melos.Models.Tests.PianoRoll;
+namespace Melos.Models.Tests.Polyphonic;
 
 public sealed class FrameModelTests
 {

@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Melos.Models.PianoRoll;
+namespace Melos.Models.Polyphonic;
 
 /// <summary>
 /// A piano-roll model: from the frames before each position (<c>input</c> [B, T, 88], 0/1) the logits of each key of

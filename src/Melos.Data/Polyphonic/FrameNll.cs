@@ -1,4 +1,4 @@
-namespace Melos.Data.PianoRoll;
+namespace Melos.Data.Polyphonic;
 
 /// <summary>Summed negative log-likelihood over predicted frames.</summary>
 /// <param name="Frames">Predicted frames (every frame but each sequence's first).</param>

@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using Melos.Data.PianoRoll;
+using Melos.Data.Polyphonic;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Melos.Models.PianoRoll;
+namespace Melos.Models.Polyphonic;
 
 /// <summary>One epoch's figures.</summary>
 /// <param name="Epoch">The epoch (1-based).</param>
