@@ -77,6 +77,24 @@ public sealed class TokenBatch
     /// <summary>The number of real (non-padding) targets.</summary>
     public int TargetCount => Targets.Count(t => t != IgnoreTarget);
 
+    /// <summary>A batch of <paramref name="copies"/> copies of a one-sequence batch.</summary>
+    public static TokenBatch Repeat(TokenBatch batch, int copies)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentOutOfRangeException.ThrowIfLessThan(copies, 1);
+        if (batch.BatchSize != 1) throw new ArgumentException("Only a batch of one sequence can be repeated.", nameof(batch));
+        var inputs = new long[copies * batch.Length];
+        var targets = new long[copies * batch.Length];
+        var cond = new ConditionStep[copies * batch.Length];
+        for (int c = 0; c < copies; c++)
+        {
+            batch.Inputs.CopyTo(inputs, c * batch.Length);
+            batch.Targets.CopyTo(targets, c * batch.Length);
+            batch.Conditioning.CopyTo(cond, c * batch.Length);
+        }
+        return new TokenBatch(copies, batch.Length, inputs, targets, cond);
+    }
+
     /// <summary>
     /// Builds a batch from token sequences: inputs are tokens 0..n-2, targets tokens 1..n-1, and the conditioning of
     /// each input is that of its target.

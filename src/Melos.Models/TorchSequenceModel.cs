@@ -79,6 +79,11 @@ public abstract class TorchSequenceModel : nn.Module, ISequenceModel
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(positions);
         if (batch.BatchSize != 1) throw new ArgumentException("Saliency is computed for one sequence at a time.", nameof(batch));
+        foreach (int p in positions)
+        {
+            if (p < 0 || p >= batch.Length) throw new ArgumentOutOfRangeException(nameof(positions), p, $"Positions are 0..{batch.Length - 1}.");
+            if (batch.Targets[p] < 0) throw new ArgumentException($"Position {p} has no target.", nameof(positions));
+        }
         bool wasTraining = training;
         eval();
         Tensor? captured = null;
@@ -90,22 +95,27 @@ public abstract class TorchSequenceModel : nn.Module, ISequenceModel
         };
         try
         {
-            using var scope = NewDisposeScope();
-            using var _ = enable_grad();
-            var logProbabilities = Logits(batch).log_softmax(-1);
-            if (captured is null) throw new InvalidOperationException($"{GetType().Name} does not pass its token embeddings through {nameof(TapTokenEmbedding)}.");
             var result = new double[positions.Count][];
-            for (int i = 0; i < positions.Count; i++)
+            // One backward pass per chunk: the sequence is copied once per position, and each copy's gradient only
+            // carries its own position's log-probability (the copies share no computation).
+            const int chunk = 16;
+            for (int start = 0; start < positions.Count; start += chunk)
             {
-                int p = positions[i];
-                if (p < 0 || p >= batch.Length) throw new ArgumentOutOfRangeException(nameof(positions), p, $"Positions are 0..{batch.Length - 1}.");
-                long target = batch.Targets[p];
-                if (target < 0) throw new ArgumentException($"Position {p} has no target.", nameof(positions));
-                captured.grad?.zero_();
-                logProbabilities[0, p, target].backward(retain_graph: true);
+                using var scope = NewDisposeScope();
+                using var _ = enable_grad();
+                int n = Math.Min(chunk, positions.Count - start);
+                var copies = TokenBatch.Repeat(batch, n);
+                var logProbabilities = Logits(copies).log_softmax(-1);
+                if (captured is null) throw new InvalidOperationException($"{GetType().Name} does not pass its token embeddings through {nameof(TapTokenEmbedding)}.");
+                var rows = arange(n, dtype: int64, device: Device);
+                var at = tensor(positions.Skip(start).Take(n).Select(p => (long)p).ToArray(), int64, Device);
+                var targets = tensor(positions.Skip(start).Take(n).Select(p => batch.Targets[p]).ToArray(), int64, Device);
+                logProbabilities.index([rows, at, targets]).sum().backward();
                 var grad = captured.grad ?? throw new InvalidOperationException("No gradient reached the token embeddings.");
-                var s = (grad * captured.detach()).sum(-1).abs().squeeze(0).to(float64).cpu();
-                result[i] = s.data<double>().ToArray();
+                var s = (grad * captured.detach()).sum(-1).abs().to(float64).cpu().contiguous(); // [n, T]
+                var values = s.data<double>().ToArray();
+                for (int i = 0; i < n; i++) result[start + i] = values.AsSpan(i * batch.Length, batch.Length).ToArray();
+                captured = null;
             }
             zero_grad();
             return result;

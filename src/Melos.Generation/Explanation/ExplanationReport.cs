@@ -74,7 +74,7 @@ public static class ExplanationReport
         {
             w.AppendLine(string.Create(Ci, $"mean note probability {e.Notes.Average(n => n.Probability):0.00}; the model's first choice for {e.Notes.Count(n => n.Rank == 1)} of {e.Notes.Count} notes"));
             w.AppendLine("most surprising notes:");
-            w.AppendLine("  note  bar  beat   pitch  p       bits   expected instead");
+            w.AppendLine("  note  bar  at(q)  pitch  p       bits   expected instead");
             foreach (var i in e.MostSurprising.Take(most))
             {
                 var n = e.Notes[i];
@@ -180,7 +180,7 @@ public static class ExplanationReport
             foreach (var r in e.Repetitions) w.AppendLine($"<li>{H(r.Text)}</li>");
             w.AppendLine("</ul>");
         }
-        w.AppendLine("<h2>Most surprising notes</h2><table id=\"surprising\"><tr><th>note</th><th>bar</th><th>beat</th><th>pitch</th><th>probability</th><th>rank</th><th>bits</th><th>the model expected</th><th>drew on</th></tr>");
+        w.AppendLine("<h2>Most surprising notes</h2><table id=\"surprising\"><tr><th>note</th><th>bar</th><th>at (quarters)</th><th>pitch</th><th>probability</th><th>rank</th><th>bits</th><th>the model expected</th><th>drew on</th></tr>");
         foreach (var i in e.MostSurprising.Take(12))
         {
             var n = e.Notes[i];

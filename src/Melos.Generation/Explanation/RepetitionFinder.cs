@@ -36,7 +36,7 @@ public static class RepetitionFinder
             double? share = attribution is null ? null : Share(chosen.Source);
             bool drew = attribution is not null && bars.Keys.Where(b => b < bar && b != chosen.Source).All(b => Share(b) <= share);
             string text = $"bar {bar + 1} repeats bar {chosen.Source + 1} {Interval(chosen.Semitones)}";
-            if (drew && share is { } s) text += $"; the model drew on it ({s:P0} of the bar's saliency)";
+            if (drew && share is { } s) text += $"; the model drew on it ({s * 100:0}% of the bar's saliency)";
             result.Add(new Repetition(bar + 1, chosen.Source + 1, chosen.Semitones, share, drew, text));
         }
         return result;
