@@ -75,7 +75,7 @@ public sealed class TransformerModel : TorchSequenceModel
     {
         if (state is not State s) throw new ArgumentException("Not a state of this Transformer.", nameof(state));
         bool wasTraining = training;
-        eval();
+        if (wasTraining) eval();
         try
         {
             using var scope = NewDisposeScope();
@@ -95,7 +95,86 @@ public sealed class TransformerModel : TorchSequenceModel
         }
         finally
         {
-            train(wasTraining);
+            if (wasTraining) train();
+        }
+    }
+
+    /// <summary>
+    /// Feeds a primer to an empty state in one causal forward pass, filling the key/value cache of every layer; a state
+    /// that already holds tokens is fed token by token.
+    /// </summary>
+    public override LogitsBatch Prefill(IGenerationState state, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next)
+    {
+        if (state is not State s) throw new ArgumentException("Not a state of this Transformer.", nameof(state));
+        Stepping.CheckPrefill(tokens, next);
+        if (s.Length > 0) return Stepping.Prefill(this, state, tokens, next);
+        bool wasTraining = training;
+        if (wasTraining) eval();
+        try
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            int t = tokens.Count;
+            var ids = new long[t];
+            for (int i = 0; i < t; i++) ids[i] = tokens[i];
+            var x = Embed(tensor(ids, [1, t], int64, Device), ConditioningTensor(next, 1, t));
+            for (int i = 0; i < layers.Count; i++)
+            {
+                var (y, k, v) = layers[i].Prefill(x);
+                s.Keys[i] = k.MoveToOuterDisposeScope();
+                s.Values[i] = v.MoveToOuterDisposeScope();
+                x = y;
+            }
+            s.Length = t;
+            return new LogitsBatch(1, t, VocabularySize, ToArray(head.call(norm.call(x))));
+        }
+        finally
+        {
+            if (wasTraining) train();
+        }
+    }
+
+    /// <summary>
+    /// Steps states of equal length together: the projections, feed-forward layers and head run once over the batch,
+    /// and attention over the caches stacked into one [B, H, t, d] tensor per layer. States of different lengths are
+    /// stepped one by one.
+    /// </summary>
+    public override LogitsBatch StepBatch(IReadOnlyList<IGenerationState> states, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next)
+    {
+        Stepping.CheckBatch(states, tokens, next);
+        var batch = new State[states.Count];
+        for (int b = 0; b < batch.Length; b++)
+            batch[b] = states[b] as State ?? throw new ArgumentException("Not a state of this Transformer.", nameof(states));
+        if (batch.Length == 1 || batch.Any(s => s.Length != batch[0].Length)) return Stepping.StepBatch(this, states, tokens, next);
+        bool wasTraining = training;
+        if (wasTraining) eval();
+        try
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var ids = new long[batch.Length];
+            for (int b = 0; b < batch.Length; b++) ids[b] = tokens[b];
+            var x = Embed(tensor(ids, [batch.Length, 1], int64, Device), ConditioningTensor(next, batch.Length, 1));
+            for (int i = 0; i < layers.Count; i++)
+            {
+                Tensor? keys = batch[0].Keys[i] is null ? null : cat([.. batch.Select(s => s.Keys[i]!)], 0);
+                Tensor? values = batch[0].Values[i] is null ? null : cat([.. batch.Select(s => s.Values[i]!)], 0);
+                var (y, k, v) = layers[i].Step(x, keys, values);
+                for (int b = 0; b < batch.Length; b++)
+                {
+                    batch[b].Keys[i]?.Dispose();
+                    batch[b].Values[i]?.Dispose();
+                    batch[b].Keys[i] = k.narrow(0, b, 1).MoveToOuterDisposeScope();
+                    batch[b].Values[i] = v.narrow(0, b, 1).MoveToOuterDisposeScope();
+                }
+                x = y;
+            }
+            foreach (var s in batch) s.Length++;
+            return new LogitsBatch(batch.Length, 1, VocabularySize, ToArray(head.call(norm.call(x))));
+        }
+        finally
+        {
+            if (wasTraining) train();
         }
     }
 }
@@ -177,6 +256,17 @@ public sealed class RelativeDecoderLayer : nn.Module<Tensor, Tensor>
         var attended = MergeHeads(Attention(q, k, v, srel, mask));
         x = x + dropout.call(output.call(attended));
         return FeedForward(x);
+    }
+
+    /// <summary>
+    /// The block over a whole causal sequence [B, T, D] (exactly <see cref="forward"/>), with its keys and values
+    /// [B, H, T, d] for a key/value cache.
+    /// </summary>
+    public (Tensor Output, Tensor Keys, Tensor Values) Prefill(Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var h = norm1.call(x);
+        return (forward(x), SplitHeads(key.call(h)), SplitHeads(value.call(h)));
     }
 
     /// <summary>One new position [B, 1, D] given the cached keys and values [B, H, t, d]; returns the output and the grown cache.</summary>
