@@ -232,6 +232,59 @@ public sealed class GenerationPathTests
     }
 
     [Fact]
+    public void TransformerCacheGrowsPastItsFirstCapacity()
+    {
+        torch.manual_seed(32);
+        using var model = new TransformerModel(SmallTransformer, 12, 0, Toy.Vocabulary);
+        var seq = RandomSequence(150, 12, 14);
+        var full = model.Forward(TokenBatch.Create([seq], 0));
+        using var state = model.CreateState();
+        var first = model.Prefill(state, seq.Tokens[..70].ToArray(), seq.Conditioning[1..71].ToArray());
+        for (int t = 0; t < 70; t++) AssertClose(full.At(0, t), first.At(0, t), 1e-4);
+        for (int t = 70; t < 149; t++) AssertClose(full.At(0, t), model.Step(state, seq.Tokens[t], seq.Conditioning[t + 1]), 1e-4);
+    }
+
+    [Fact]
+    public void TransformerStatesMoveBetweenBatchesAndSingleStepsWithoutLosingTheirCache()
+    {
+        torch.manual_seed(33);
+        using var model = new TransformerModel(SmallTransformer, 12, 0, Toy.Vocabulary);
+        var seqs = Enumerable.Range(0, 4).Select(i => RandomSequence(90, 12, 60 + i)).ToArray();
+        var fulls = seqs.Select(s => model.Forward(TokenBatch.Create([s], 0))).ToArray();
+        var states = seqs.Select(_ => model.CreateState()).ToArray();
+        var rng = new Random(5);
+        void Check(int[] chosen, bool single)
+        {
+            var tokens = chosen.Select(b => seqs[b].Tokens[states[b].Length]).ToArray();
+            var next = chosen.Select(b => seqs[b].Conditioning[states[b].Length + 1]).ToArray();
+            var positions = chosen.Select(b => states[b].Length).ToArray();
+            var logits = single
+                ? new LogitsBatch(1, 1, 12, model.Step(states[chosen[0]], tokens[0], next[0]))
+                : model.StepBatch([.. chosen.Select(b => states[b])], tokens, next);
+            for (int i = 0; i < chosen.Length; i++) AssertClose(fulls[chosen[i]].At(0, positions[i]), logits.At(i, 0), 1e-4);
+        }
+        try
+        {
+            // One batch of four past the first capacity (64), a single step of a state in the batch, a batch of three.
+            for (int round = 0; round < 66; round++) Check([0, 1, 2, 3], single: false);
+            Check([2], single: true);
+            Check([3, 1, 0], single: false);
+            Check([2, 3, 0, 1], single: false);
+            for (int round = 0; round < 200; round++)
+            {
+                // A random subset in a random order: batched when their lengths agree, else stepped one by one.
+                var chosen = Enumerable.Range(0, 4).Where(_ => rng.Next(3) > 0).OrderBy(_ => rng.Next()).Where(b => states[b].Length < 89).ToArray();
+                if (chosen.Length > 0) Check(chosen, chosen.Length == 1 && rng.Next(2) == 0);
+            }
+            Assert.All(states, s => Assert.Equal(89, s.Length));
+        }
+        finally
+        {
+            foreach (var s in states) s.Dispose();
+        }
+    }
+
+    [Fact]
     public void NGramStepBatchGivesTheLogitsOfSingleSteps()
     {
         var data = Enumerable.Range(0, 20).Select(i => (IReadOnlyList<int>)RandomSequence(30, 12, 200 + i).Tokens.ToArray());
