@@ -143,7 +143,7 @@ public sealed class LstmModel : TorchSequenceModel
     public override IGenerationState CreateState()
     {
         var inference = _inference ??= new LstmInference(LstmConfig, VocabularySize, ConditioningVocabulary, (history, t, next) => Lookback(history, 0, t, next));
-        CopyWeights(inference);
+        if (CopyWeights(inference)) inference.Invalidate();
         return inference.CreateState();
     }
 
@@ -169,50 +169,63 @@ public sealed class LstmModel : TorchSequenceModel
         return new LogitsBatch(states.Count, 1, VocabularySize, _inference!.Step(checkedStates, tokens, next));
     }
 
-    private static void Copy(Tensor source, float[] target, int offset = 0, int stride = 0, int width = 0)
+    /// <summary>Copies a weight into <paramref name="target"/> (rows of <paramref name="width"/> at <paramref name="offset"/>, <paramref name="stride"/> apart); true when a value changed.</summary>
+    private static bool Copy(Tensor source, float[] target, int offset = 0, int stride = 0, int width = 0)
     {
         using var scope = NewDisposeScope();
         var data = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(source.detach().to(float32).cpu().contiguous().bytes);
         if (stride == 0)
         {
             if (data.Length != target.Length) throw new InvalidOperationException($"A weight of {data.Length} values does not fit a buffer of {target.Length}.");
+            if (data.SequenceEqual(target)) return false;
             data.CopyTo(target);
-            return;
+            return true;
         }
+        bool changed = false;
         int rows = data.Length / width;
-        for (int r = 0; r < rows; r++) data.Slice(r * width, width).CopyTo(target.AsSpan(r * stride + offset, width));
+        for (int r = 0; r < rows; r++)
+        {
+            var row = target.AsSpan(r * stride + offset, width);
+            if (data.Slice(r * width, width).SequenceEqual(row)) continue;
+            data.Slice(r * width, width).CopyTo(row);
+            changed = true;
+        }
+        return changed;
     }
 
-    private void CopyWeights(LstmInference inference)
+    /// <summary>Refreshes the managed copy of the weights; true when a value changed.</summary>
+    private bool CopyWeights(LstmInference inference)
     {
+        bool changed = false;
         using var _ = no_grad();
-        Copy(embedding.weight!, inference.Embedding);
+        changed |= Copy(embedding.weight!, inference.Embedding);
         if (conditioning is not null)
         {
             var named = conditioning.named_parameters().ToDictionary(p => p.name, p => p.parameter);
             string[] names = ["chord.weight", "position.weight", "meter.weight", "key.weight", "style.weight"];
-            for (int i = 0; i < 5; i++) Copy(named[names[i]], inference.Conditioning[i]);
+            for (int i = 0; i < 5; i++) changed |= Copy(named[names[i]], inference.Conditioning[i]);
         }
         var lstmParameters = lstm.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         int h = LstmConfig.Hidden;
         for (int l = 0; l < LstmConfig.Layers; l++)
         {
             int input = inference.InputWidth(l), width = input + h;
-            Copy(lstmParameters[$"weight_ih_l{l}"], inference.Weights[l], 0, width, input);
-            Copy(lstmParameters[$"weight_hh_l{l}"], inference.Weights[l], input, width, h);
+            changed |= Copy(lstmParameters[$"weight_ih_l{l}"], inference.Weights[l], 0, width, input);
+            changed |= Copy(lstmParameters[$"weight_hh_l{l}"], inference.Weights[l], input, width, h);
             using var scope = NewDisposeScope();
-            Copy(lstmParameters[$"bias_ih_l{l}"] + lstmParameters[$"bias_hh_l{l}"], inference.Biases[l]);
+            changed |= Copy(lstmParameters[$"bias_ih_l{l}"] + lstmParameters[$"bias_hh_l{l}"], inference.Biases[l]);
         }
-        Copy(head.weight!, inference.HeadWeight);
-        Copy(head.bias!, inference.HeadBias);
+        changed |= Copy(head.weight!, inference.HeadWeight);
+        changed |= Copy(head.bias!, inference.HeadBias);
         if (attentionKeys is not null)
         {
-            Copy(attentionKeys.weight!, inference.AttentionKeys!);
-            Copy(attentionQuery!.weight!, inference.AttentionQuery!);
-            Copy(attentionQuery.bias!, inference.AttentionQueryBias!);
-            Copy(attentionScore!.weight!, inference.AttentionScore!);
-            Copy(attentionOut!.weight!, inference.AttentionOut!);
-            Copy(attentionOut.bias!, inference.AttentionOutBias!);
+            changed |= Copy(attentionKeys.weight!, inference.AttentionKeys!);
+            changed |= Copy(attentionQuery!.weight!, inference.AttentionQuery!);
+            changed |= Copy(attentionQuery.bias!, inference.AttentionQueryBias!);
+            changed |= Copy(attentionScore!.weight!, inference.AttentionScore!);
+            changed |= Copy(attentionOut!.weight!, inference.AttentionOut!);
+            changed |= Copy(attentionOut.bias!, inference.AttentionOutBias!);
         }
+        return changed;
     }
 }

@@ -17,7 +17,10 @@ internal sealed class LstmInference
     private readonly LstmConfig _config;
     private readonly LookbackFunction _lookback;
     private readonly int _e, _h, _layers, _vocab, _input, _n;
-    private readonly float[] _zeros;
+    private readonly float[] _zeros, _zerosGates;
+    private readonly (int Source, int Offset)[] _segments;
+    private float[][] _tables = [];
+    private bool _tablesReady;
     private float[] _scratchX = [], _scratchGates = [], _scratchTop = [], _scratchAttn = [];
 
     public LstmInference(LstmConfig config, int vocabularySize, ConditioningVocabulary conditioning, LookbackFunction lookback)
@@ -34,6 +37,14 @@ internal sealed class LstmInference
         if (config.Lookback) input += 2 * _e + 2;
         _input = input;
         _zeros = new float[_h];
+        _zerosGates = new float[4 * _h];
+        // The embedding segments of the layer-0 input: (0 = token embedding, i = conditioning table i - 1; first column).
+        var segments = new List<(int, int)> { (0, 0) };
+        if (config.Conditioning == ConditioningMode.Sum) segments.AddRange(Enumerable.Range(1, 5).Select(i => (i, 0)));
+        if (config.Conditioning == ConditioningMode.Concat) segments.AddRange(Enumerable.Range(1, 5).Select(i => (i, i * _e)));
+        int lookbackAt = config.Conditioning == ConditioningMode.Concat ? 6 * _e : _e;
+        if (config.Lookback) segments.AddRange([(0, lookbackAt), (0, lookbackAt + _e)]);
+        _segments = [.. segments];
         Embedding = new float[vocabularySize * _e];
         if (config.Conditioning != ConditioningMode.None)
             Conditioning =
@@ -97,6 +108,28 @@ internal sealed class LstmInference
     /// <inheritdoc cref="AttentionKeys"/>
     public float[]? AttentionOutBias { get; }
 
+    /// <summary>Marks the weights as changed: the layer-0 input tables are rebuilt before the next step.</summary>
+    public void Invalidate() => _tablesReady = false;
+
+    /// <summary>
+    /// The layer-0 input projection is linear in each embedding of the input, so it is precomputed per embedding row:
+    /// table[segment][id] = W_ih0[:, segment columns] · E[id]. A step then adds a few rows instead of streaming W_ih0.
+    /// </summary>
+    private void BuildTables()
+    {
+        int g = 4 * _h, width = _input + _h;
+        _tables = new float[_segments.Length][];
+        for (int i = 0; i < _segments.Length; i++)
+        {
+            var (source, offset) = _segments[i];
+            var embedding = source == 0 ? Embedding : Conditioning[source - 1];
+            int count = embedding.Length / _e;
+            _tables[i] = new float[count * g];
+            Simd.MatMul(Weights[0].AsSpan(offset), width, g, _e, _zerosGates, embedding, _e, count, _tables[i], g, accumulate: false);
+        }
+        _tablesReady = true;
+    }
+
     /// <summary>The input width of layer <paramref name="l"/>.</summary>
     public int InputWidth(int l) => l == 0 ? _input : _h;
 
@@ -141,43 +174,33 @@ internal sealed class LstmInference
         return buffer;
     }
 
-    /// <summary>Writes the layer-0 input of <paramref name="token"/> (after adding it to the history) into <paramref name="x"/>.</summary>
+    /// <summary>
+    /// Adds <paramref name="token"/> to the history and writes its layer-0 gate inputs, bias + W_ih0 · x, into
+    /// <paramref name="gates"/> from the precomputed tables (the recurrent part is added by the caller).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Input(State s, int token, ConditionStep next, Span<float> x)
+    private void InputGates(State s, int token, ConditionStep next, Span<float> gates)
     {
         s.History.Add(token);
-        int t = s.History.Count - 1;
-        int e = _e;
-        Embedding.AsSpan(token * e, e).CopyTo(x);
-        int at = e;
+        int t = s.History.Count - 1, g = 4 * _h;
+        Biases[0].CopyTo(gates);
+        Simd.Add(_tables[0].AsSpan(token * g, g), gates);
+        int segment = 1;
         if (_config.Conditioning != ConditioningMode.None)
         {
             ReadOnlySpan<int> ids = [next.Chord, next.Position, next.Meter, next.Key, next.Style];
-            if (_config.Conditioning == ConditioningMode.Concat)
-            {
-                for (int i = 0; i < 5; i++) Conditioning[i].AsSpan(ids[i] * e, e).CopyTo(x.Slice(at + i * e, e));
-                at += 5 * e;
-            }
-            else
-            {
-                // Torch sums the five embeddings left to right, then adds the sum to the token embedding.
-                for (int k = 0; k < e; k++)
-                {
-                    float c = Conditioning[0][ids[0] * e + k] + Conditioning[1][ids[1] * e + k];
-                    c += Conditioning[2][ids[2] * e + k];
-                    c += Conditioning[3][ids[3] * e + k];
-                    c += Conditioning[4][ids[4] * e + k];
-                    x[k] += c;
-                }
-            }
+            for (int i = 0; i < 5; i++) Simd.Add(_tables[segment++].AsSpan(ids[i] * g, g), gates);
         }
         if (_config.Lookback)
         {
             var (one, two, r1, r2) = _lookback(s.History, t, next);
-            Embedding.AsSpan((int)one * e, e).CopyTo(x.Slice(at, e));
-            Embedding.AsSpan((int)two * e, e).CopyTo(x.Slice(at + e, e));
-            x[at + 2 * e] = r1;
-            x[at + 2 * e + 1] = r2;
+            Simd.Add(_tables[segment++].AsSpan((int)one * g, g), gates);
+            Simd.Add(_tables[segment].AsSpan((int)two * g, g), gates);
+            // The two repeat flags are the last input columns.
+            int width = _input + _h, flag = _input - 2;
+            var w = Weights[0];
+            if (r1 != 0 || r2 != 0)
+                for (int r = 0; r < g; r++) gates[r] += w[r * width + flag] * r1 + w[r * width + flag + 1] * r2;
         }
     }
 
@@ -194,21 +217,32 @@ internal sealed class LstmInference
     public float[] Step(IReadOnlyList<State> states, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next)
     {
         int batch = states.Count, h = _h, g = 4 * _h;
-        int widest = Math.Max(_input, h) + h;
-        var x = Ensure(ref _scratchX, batch * widest);
+        if (!_tablesReady) BuildTables();
+        var x = Ensure(ref _scratchX, batch * 2 * h);
         var gates = Ensure(ref _scratchGates, batch * g);
         var top = Ensure(ref _scratchTop, batch * h);
         for (int l = 0; l < _layers; l++)
         {
-            int width = InputWidth(l) + h;
-            for (int b = 0; b < batch; b++)
+            if (l == 0)
             {
-                var row = x.AsSpan(b * width, width);
-                if (l == 0) Input(states[b], tokens[b], next[b], row);
-                else states[b].H.AsSpan((l - 1) * h, h).CopyTo(row);
-                states[b].H.AsSpan(l * h, h).CopyTo(row[InputWidth(l)..]);
+                // Input projections from the tables, then W_hh0 · h for the whole batch.
+                for (int b = 0; b < batch; b++)
+                {
+                    InputGates(states[b], tokens[b], next[b], gates.AsSpan(b * g, g));
+                    states[b].H.AsSpan(0, h).CopyTo(x.AsSpan(b * h, h));
+                }
+                Simd.MatMul(Weights[0].AsSpan(_input), _input + h, g, h, default, x, h, batch, gates, g, accumulate: true);
             }
-            Simd.MatMul(Weights[l], width, g, width, Biases[l], x, width, batch, gates, g, accumulate: false);
+            else
+            {
+                int width = 2 * h;
+                for (int b = 0; b < batch; b++)
+                {
+                    states[b].H.AsSpan((l - 1) * h, h).CopyTo(x.AsSpan(b * width, h));
+                    states[b].H.AsSpan(l * h, h).CopyTo(x.AsSpan(b * width + h, h));
+                }
+                Simd.MatMul(Weights[l], width, g, width, Biases[l], x, width, batch, gates, g, accumulate: false);
+            }
             for (int b = 0; b < batch; b++)
             {
                 var gb = gates.AsSpan(b * g, g);
@@ -231,16 +265,17 @@ internal sealed class LstmInference
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public float[] Prefill(State s, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next)
     {
+        if (!_tablesReady) BuildTables();
         int t = tokens.Count, h = _h, g = 4 * _h;
-        var x = new float[t * Math.Max(_input, h)];
-        for (int i = 0; i < t; i++) Input(s, tokens[i], next[i], x.AsSpan(i * _input, _input));
+        var x = new float[t * h];
         var gates = new float[t * g];
         var y = new float[t * h];
+        for (int i = 0; i < t; i++) InputGates(s, tokens[i], next[i], gates.AsSpan(i * g, g));
         for (int l = 0; l < _layers; l++)
         {
             int input = InputWidth(l), width = input + h;
-            // The input projections of all positions at once, then the recurrence one position at a time.
-            Simd.MatMul(Weights[l], width, g, input, Biases[l], x, input, t, gates, g, accumulate: false);
+            // The input projections of all positions at once (layer 0: from the tables), then the recurrence one position at a time.
+            if (l > 0) Simd.MatMul(Weights[l], width, g, input, Biases[l], x, input, t, gates, g, accumulate: false);
             var hl = s.H.AsSpan(l * h, h);
             var cl = s.C.AsSpan(l * h, h);
             var recurrent = Weights[l].AsSpan(input);

@@ -161,6 +161,20 @@ internal static class Simd
         }
     }
 
+    /// <summary><c>y += x</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Add(ReadOnlySpan<float> x, Span<float> y)
+    {
+        if (x.Length != y.Length) throw new ArgumentException("The spans differ in length.", nameof(y));
+        int k = 0;
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        if (Vector256.IsHardwareAccelerated)
+            for (; k + 8 <= x.Length; k += 8)
+                (Vector256.LoadUnsafe(ref yr, (nuint)k) + Vector256.LoadUnsafe(ref xr, (nuint)k)).StoreUnsafe(ref yr, (nuint)k);
+        for (; k < x.Length; k++) Unsafe.Add(ref yr, k) += Unsafe.Add(ref xr, k);
+    }
+
     /// <summary>The logistic function in place.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sigmoid(Span<float> v)
