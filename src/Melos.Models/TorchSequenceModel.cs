@@ -133,6 +133,14 @@ public abstract class TorchSequenceModel : nn.Module, ISequenceModel
     /// <inheritdoc/>
     public abstract float[] Step(IGenerationState state, int token, ConditionStep next);
 
+    /// <inheritdoc/>
+    public virtual LogitsBatch Prefill(IGenerationState state, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next) =>
+        Stepping.Prefill(this, state, tokens, next);
+
+    /// <inheritdoc/>
+    public virtual LogitsBatch StepBatch(IReadOnlyList<IGenerationState> states, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next) =>
+        Stepping.StepBatch(this, states, tokens, next);
+
     /// <summary>The input tokens as a [B, T] int64 tensor on the model's device.</summary>
     protected Tensor InputTensor(TokenBatch batch) => tensor(batch.Inputs, [batch.BatchSize, batch.Length], int64, Device);
 

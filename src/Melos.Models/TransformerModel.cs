@@ -1,3 +1,4 @@
+using System.Numerics;
 using Melos.Data.Tokenizers;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -86,48 +87,171 @@ public sealed class TransformerModel : TorchSequenceModel
         }
     }
 
-    private sealed class State : IGenerationState
+    /// <summary>
+    /// Key/value buffers [rows, H, capacity, d] per layer, preallocated so a step writes its new position in place; the
+    /// states of one batch share one set (a row each), so batched steps need no copying.
+    /// </summary>
+    private sealed class CacheBuffers
     {
-        public Tensor?[] Keys = [], Values = [];
-        public int Length { get; set; }
+        public required Tensor[] Keys { get; init; }
+        public required Tensor[] Values { get; init; }
+        public required long Rows { get; init; }
+        public required long Capacity { get; init; }
+        public int Users { get; set; }
 
-        public void Dispose()
+        public void Release()
         {
-            foreach (var t in Keys) t?.Dispose();
-            foreach (var t in Values) t?.Dispose();
+            if (--Users > 0) return;
+            foreach (var t in Keys) t.Dispose();
+            foreach (var t in Values) t.Dispose();
         }
     }
 
+    private sealed class State : IGenerationState
+    {
+        public CacheBuffers? Buffers { get; private set; }
+        public int Row { get; private set; }
+        public int Length { get; set; }
+
+        public void Attach(CacheBuffers buffers, int row)
+        {
+            buffers.Users++;
+            Buffers?.Release();
+            Buffers = buffers;
+            Row = row;
+        }
+
+        public void Dispose()
+        {
+            Buffers?.Release();
+            Buffers = null;
+        }
+    }
+
+    private CacheBuffers NewBuffers(long rows, long capacity)
+    {
+        var shape = new long[] { rows, TransformerConfig.Heads, capacity, TransformerConfig.Width / TransformerConfig.Heads };
+        var keys = new Tensor[layers.Count];
+        var values = new Tensor[layers.Count];
+        for (int i = 0; i < layers.Count; i++)
+        {
+            // The buffers outlive any dispose scope of the caller: the states release them.
+            keys[i] = zeros(shape, float32, Device).DetachFromDisposeScope();
+            values[i] = zeros(shape, float32, Device).DetachFromDisposeScope();
+        }
+        return new CacheBuffers { Keys = keys, Values = values, Rows = rows, Capacity = capacity };
+    }
+
+    private static long CapacityFor(long length) => Math.Max(64, (long)BitOperations.RoundUpToPowerOf2((ulong)length));
+
+    /// <summary>Gives <paramref name="batch"/> (states of equal length) one shared set of buffers with room for one more position, copying what they hold.</summary>
+    private void Gather(State[] batch)
+    {
+        int length = batch[0].Length;
+        var old = batch[0].Buffers;
+        bool shared = old is not null && old.Rows == batch.Length && old.Capacity > length
+            && batch.Select((s, b) => ReferenceEquals(s.Buffers, old) && s.Row == b).All(x => x);
+        if (shared) return;
+        var buffers = NewBuffers(batch.Length, CapacityFor(length + 1));
+        using (NewDisposeScope())
+            for (int b = 0; b < batch.Length; b++)
+                if (batch[b].Buffers is { } from && length > 0)
+                    for (int i = 0; i < layers.Count; i++)
+                    {
+                        buffers.Keys[i].narrow(0, b, 1).narrow(2, 0, length).copy_(from.Keys[i].narrow(0, batch[b].Row, 1).narrow(2, 0, length));
+                        buffers.Values[i].narrow(0, b, 1).narrow(2, 0, length).copy_(from.Values[i].narrow(0, batch[b].Row, 1).narrow(2, 0, length));
+                    }
+        for (int b = 0; b < batch.Length; b++) batch[b].Attach(buffers, b);
+    }
+
     /// <inheritdoc/>
-    public override IGenerationState CreateState() => new State { Keys = new Tensor?[layers.Count], Values = new Tensor?[layers.Count] };
+    public override IGenerationState CreateState() => new State();
 
     /// <inheritdoc/>
     public override float[] Step(IGenerationState state, int token, ConditionStep next)
     {
         if (state is not State s) throw new ArgumentException("Not a state of this Transformer.", nameof(state));
+        // A state alone (or one whose shared buffers are full) moves to buffers of its own with room to grow.
+        if (s.Buffers is null || s.Buffers.Capacity <= s.Length) Gather([s]);
+        return StepRows([s], [token], [next]);
+    }
+
+    /// <summary>One position for states that share buffers as rows 0..B-1 and have room for it; logits [B, V] flattened.</summary>
+    private float[] StepRows(State[] batch, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next)
+    {
         bool wasTraining = training;
-        eval();
+        if (wasTraining) eval();
         try
         {
             using var scope = NewDisposeScope();
             using var _ = no_grad();
-            var x = Embed(tensor(new long[] { token }, [1, 1], int64, Device), ConditioningTensor([next], 1, 1));
+            var buffers = batch[0].Buffers!;
+            long row = batch[0].Row, length = batch[0].Length;
+            var ids = new long[batch.Length];
+            for (int b = 0; b < batch.Length; b++) ids[b] = tokens[b];
+            var x = Embed(tensor(ids, [batch.Length, 1], int64, Device), ConditioningTensor(next, batch.Length, 1));
             for (int i = 0; i < layers.Count; i++)
-            {
-                var (y, k, v) = layers[i].Step(x, s.Keys[i], s.Values[i]);
-                s.Keys[i]?.Dispose();
-                s.Values[i]?.Dispose();
-                s.Keys[i] = k.MoveToOuterDisposeScope();
-                s.Values[i] = v.MoveToOuterDisposeScope();
-                x = y;
-            }
-            s.Length++;
-            return ToArray(head.call(norm.call(x)).squeeze(0).squeeze(0));
+                x = layers[i].StepInPlace(x, buffers.Keys[i].narrow(0, row, batch.Length), buffers.Values[i].narrow(0, row, batch.Length), length);
+            foreach (var s in batch) s.Length++;
+            return ToArray(head.call(norm.call(x)));
         }
         finally
         {
-            train(wasTraining);
+            if (wasTraining) train();
         }
+    }
+
+    /// <summary>
+    /// Feeds a primer to an empty state in one causal forward pass, filling the key/value cache of every layer; a state
+    /// that already holds tokens is fed token by token.
+    /// </summary>
+    public override LogitsBatch Prefill(IGenerationState state, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next)
+    {
+        if (state is not State s) throw new ArgumentException("Not a state of this Transformer.", nameof(state));
+        Stepping.CheckPrefill(tokens, next);
+        if (s.Length > 0) return Stepping.Prefill(this, state, tokens, next);
+        bool wasTraining = training;
+        if (wasTraining) eval();
+        try
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            int t = tokens.Count;
+            var ids = new long[t];
+            for (int i = 0; i < t; i++) ids[i] = tokens[i];
+            var buffers = NewBuffers(1, CapacityFor(t + 1));
+            var x = Embed(tensor(ids, [1, t], int64, Device), ConditioningTensor(next, 1, t));
+            for (int i = 0; i < layers.Count; i++)
+            {
+                var (y, k, v) = layers[i].Prefill(x);
+                buffers.Keys[i].narrow(2, 0, t).copy_(k);
+                buffers.Values[i].narrow(2, 0, t).copy_(v);
+                x = y;
+            }
+            s.Attach(buffers, 0);
+            s.Length = t;
+            return new LogitsBatch(1, t, VocabularySize, ToArray(head.call(norm.call(x))));
+        }
+        finally
+        {
+            if (wasTraining) train();
+        }
+    }
+
+    /// <summary>
+    /// Steps states of equal length together: the first call moves their caches into one shared set of buffers (a row
+    /// each), after which the projections, attention, feed-forward layers and head run once over the batch with no
+    /// copying. States of different lengths are stepped one by one.
+    /// </summary>
+    public override LogitsBatch StepBatch(IReadOnlyList<IGenerationState> states, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next)
+    {
+        Stepping.CheckBatch(states, tokens, next);
+        var batch = new State[states.Count];
+        for (int b = 0; b < batch.Length; b++)
+            batch[b] = states[b] as State ?? throw new ArgumentException("Not a state of this Transformer.", nameof(states));
+        if (batch.Any(s => s.Length != batch[0].Length)) return Stepping.StepBatch(this, states, tokens, next);
+        Gather(batch);
+        return new LogitsBatch(batch.Length, 1, VocabularySize, StepRows(batch, tokens, next));
     }
 }
 
@@ -225,6 +349,37 @@ public sealed class RelativeDecoderLayer : nn.Module<Tensor, Tensor>
         var srel = SkewedLogits(q, RelativeRows(t));
         var mask = ones(t, t, @bool, x.device).triu(1);
         var attended = MergeHeads(Attention(q, k, v, srel, mask));
+        x = x + dropout.call(output.call(attended));
+        return FeedForward(x);
+    }
+
+    /// <summary>
+    /// The block over a whole causal sequence [B, T, D] (exactly <see cref="forward"/>), with its keys and values
+    /// [B, H, T, d] for a key/value cache.
+    /// </summary>
+    public (Tensor Output, Tensor Keys, Tensor Values) Prefill(Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var h = norm1.call(x);
+        return (forward(x), SplitHeads(key.call(h)), SplitHeads(value.call(h)));
+    }
+
+    /// <summary>
+    /// One new position [B, 1, D] with preallocated caches [B, H, capacity, d] that hold <paramref name="length"/>
+    /// positions: writes this position's key and value at index <paramref name="length"/> and attends over all of them.
+    /// </summary>
+    public Tensor StepInPlace(Tensor x, Tensor keys, Tensor values, long length)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(values);
+        var h = norm1.call(x);
+        var q = SplitHeads(query.call(h)) * (1.0 / Math.Sqrt(_headWidth));
+        keys.narrow(2, length, 1).copy_(SplitHeads(key.call(h)));
+        values.narrow(2, length, 1).copy_(SplitHeads(value.call(h)));
+        // Key j is at distance length-j from the new query: exactly the rows RelativeRows(length + 1) lists.
+        var srel = q.matmul(RelativeRows(length + 1).t()); // [B, H, 1, length + 1]
+        var attended = MergeHeads(Attention(q, keys.narrow(2, 0, length + 1), values.narrow(2, 0, length + 1), srel, null));
         x = x + dropout.call(output.call(attended));
         return FeedForward(x);
     }
