@@ -44,8 +44,10 @@ public sealed class FormatsBench : IBenchmark
         {
             var chosen = tunes.Take(museScoreTunes).ToList();
             var sw = Stopwatch.StartNew();
-            var (agree, failures) = MuseScoreAgreement(chosen);
-            Console.WriteLine(string.Create(ci, $"MuseScore 3 (mscore3 -j, one batch): {agree} of {chosen.Count} tunes agree in {sw.Elapsed.TotalSeconds:0.0} s"));
+            var (agree, xmlAgree, modeOnly, failures) = MuseScoreAgreement(chosen);
+            Console.WriteLine(string.Create(ci, $"MuseScore 3 (mscore3 -j, one batch, MIDI and MusicXML out): {sw.Elapsed.TotalSeconds:0.0} s for {chosen.Count} tunes"));
+            Console.WriteLine(string.Create(ci, $"  its MIDI has our pitches, onsets and lengths (less 1 tick): {agree} of {chosen.Count} tunes"));
+            Console.WriteLine(string.Create(ci, $"  its MusicXML reads back (strict) to our notes, key, meters, chords and length: {xmlAgree} of {chosen.Count} tunes; {modeOnly} more differ only in the key's mode (same signature, MuseScore writes no <mode>)"));
             foreach (var f in failures.Take(10)) Console.WriteLine("  " + f);
         }
 
@@ -99,7 +101,7 @@ public sealed class FormatsBench : IBenchmark
         return Melody.Create(notes, m.Key, m.Meters.Where(x => x.At < end), m.Tempos.Where(x => x.At < end), m.Chords.Where(c => c.At < end), m.Info, end);
     }
 
-    private static (int Agree, List<string> Failures) MuseScoreAgreement(IReadOnlyList<Melody> melodies)
+    private static (int Agree, int XmlAgree, int ModeOnly, List<string> Failures) MuseScoreAgreement(IReadOnlyList<Melody> melodies)
     {
         var dir = Directory.CreateTempSubdirectory("melos-mscore-bench-").FullName;
         try
@@ -108,7 +110,7 @@ public sealed class FormatsBench : IBenchmark
             for (int i = 0; i < melodies.Count; i++)
             {
                 File.WriteAllText(Path.Combine(dir, $"t{i}.musicxml"), MusicXmlWriter.Write(melodies[i]));
-                job.Append(i > 0 ? "," : "").Append(CultureInfo.InvariantCulture, $"{{\"in\":\"t{i}.musicxml\",\"out\":\"t{i}.mid\"}}");
+                job.Append(i > 0 ? "," : "").Append(CultureInfo.InvariantCulture, $"{{\"in\":\"t{i}.musicxml\",\"out\":[\"t{i}.mid\",\"t{i}.ms.musicxml\"]}}");
             }
             File.WriteAllText(Path.Combine(dir, "job.json"), job.Append(']').ToString());
             var psi = new ProcessStartInfo("mscore3", "-j job.json") { WorkingDirectory = dir, RedirectStandardError = true, RedirectStandardOutput = true };
@@ -121,7 +123,7 @@ public sealed class FormatsBench : IBenchmark
                 _ = err.Result;
             }
             var tick = Duration.FromTicks(1, 480);
-            int agree = 0;
+            int agree = 0, xmlAgree = 0, modeOnly = 0;
             var failures = new List<string>();
             for (int i = 0; i < melodies.Count; i++)
             {
@@ -140,9 +142,22 @@ public sealed class FormatsBench : IBenchmark
                         diff = $"note {j}: {a.Pitch.Number}@{a.Start - shift}+{a.Length} vs {b.Pitch.Number}@{b.Start}+{b.Length}";
                 }
                 if (diff is null) agree++;
-                else failures.Add($"{ours.Info.Title}: {diff}");
+                else failures.Add($"{ours.Info.Title}: MIDI {diff}");
+                var xml = Path.Combine(dir, $"t{i}.ms.musicxml");
+                try
+                {
+                    var back = MusicXmlReader.Load(xml, MusicXmlReadSettings.Strict).Melody;
+                    bool rest = back.Notes.SequenceEqual(ours.Notes) && back.Meters.SequenceEqual(ours.Meters) && back.Chords.SequenceEqual(ours.Chords) && back.Length == ours.Length;
+                    if (rest && back.Key == ours.Key) xmlAgree++;
+                    else if (rest && back.Key?.Fifths == ours.Key?.Fifths) modeOnly++;
+                    else failures.Add($"{ours.Info.Title}: MuseScore's MusicXML reads back differently");
+                }
+                catch (Exception e) when (e is MusicXmlFormatException or IOException)
+                {
+                    failures.Add($"{ours.Info.Title}: MuseScore's MusicXML: {e.Message}");
+                }
             }
-            return (agree, failures);
+            return (agree, xmlAgree, modeOnly, failures);
         }
         finally
         {
