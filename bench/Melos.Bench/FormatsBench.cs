@@ -47,7 +47,7 @@ public sealed class FormatsBench : IBenchmark
             var (agree, xmlAgree, modeOnly, failures) = MuseScoreAgreement(chosen);
             Console.WriteLine(string.Create(ci, $"MuseScore 3 (mscore3 -j, one batch, MIDI and MusicXML out): {sw.Elapsed.TotalSeconds:0.0} s for {chosen.Count} tunes"));
             Console.WriteLine(string.Create(ci, $"  its MIDI has our pitches, onsets and lengths (less 1 tick): {agree} of {chosen.Count} tunes"));
-            Console.WriteLine(string.Create(ci, $"  its MusicXML reads back (strict) to our notes, key, meters, chords and length: {xmlAgree} of {chosen.Count} tunes; {modeOnly} more differ only in the key's mode (same signature, MuseScore writes no <mode>)"));
+            Console.WriteLine(string.Create(ci, $"  its MusicXML reads back (strict) to our notes, key, meters, chords and length: {xmlAgree} of {chosen.Count} tunes; {modeOnly} more differ only in the key's mode (same signature: MuseScore writes no <mode> for a key without sharps or flats)"));
             foreach (var f in failures.Take(10)) Console.WriteLine("  " + f);
         }
 

@@ -36,8 +36,8 @@ public sealed class MusicXmlCollectionTests(ITestOutputHelper output)
     /// MuseScore 3 converts Melos's MusicXML of real tunes to MIDI; Melos's MIDI reader finds the same pitches, the same
     /// onsets (MuseScore starts a pickup measure at time zero) and the same lengths less the one tick MuseScore shortens
     /// every note by (its MIDI is at 480 ticks per quarter). MuseScore also exports the score it read as MusicXML of its
-    /// own, which Melos reads strictly back to the same notes, key signature, meters, chords and length (MuseScore drops a
-    /// minor key's mode).
+    /// own, which Melos reads strictly back to the same notes, key signature, meters, chords and length (MuseScore drops the
+    /// mode of A minor and other keys without sharps or flats).
     /// </summary>
     [ToolFact("mscore3")]
     public void MuseScore_plays_the_written_musicxml_with_our_pitches_onsets_and_lengths()
@@ -103,7 +103,7 @@ internal static class MuseScore
             while (j < Math.Min(ours.Notes.Length, theirs.Notes.Length) && ours.Notes[j] == theirs.Notes[j]) j++;
             return $"notes differ from {j}: {(j < ours.Notes.Length ? ours.Notes[j] : null)} vs {(j < theirs.Notes.Length ? theirs.Notes[j] : null)}";
         }
-        // MuseScore 3.2 writes a minor key's signature without <mode>: A minor comes back as C major. The signature must agree.
+        // MuseScore 3.2 writes no <mode> for a signature without sharps or flats: A minor comes back as C major. The signature must agree.
         if (ours.Key != theirs.Key && !(ours.Key is { Mode: not Mode.Major } k && theirs.Key is { Mode: Mode.Major } t && k.Fifths == t.Fifths))
             return $"key {ours.Key} vs {theirs.Key}";
         if (!ours.Meters.SequenceEqual(theirs.Meters)) return $"meters {string.Join(",", ours.Meters)} vs {string.Join(",", theirs.Meters)}";
