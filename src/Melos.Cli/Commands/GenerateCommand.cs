@@ -113,7 +113,7 @@ public static class GenerateCommand
                 w.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{names[i] + MelodyFiles.Extension(outFormats[0]),-16} {m.Key,-12} {m.BarCount,4} {m.Notes.Length,5} {melodies[i].LogLikelihood,14:0.00}"));
             }
-            w.WriteLine($"wrote {written} files to {outDir} ({string.Join(", ", outFormats.Select(MelodyFiles.Name))})");
+            w.WriteLine($"wrote {written} file{(written == 1 ? "" : "s")} to {outDir} ({string.Join(", ", outFormats.Select(MelodyFiles.Name))})");
             return 0;
         }));
         return cmd;

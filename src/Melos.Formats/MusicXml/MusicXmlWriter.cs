@@ -295,7 +295,7 @@ public static class MusicXmlWriter
                 w.WriteEndElement();
             }
 
-            // Tempo changes and chords of this measure at their positions (bucketed once, below); a tempo at 0 before a
+            // Tempo changes and chords of this measure at their positions (bucketed once, above); a tempo at 0 before a
             // pickup goes at the pickup's start, and anything at or beyond the end at the end of the last measure with an offset.
             var items = buckets[k];
 

@@ -35,7 +35,9 @@ public sealed class MusicXmlCollectionTests(ITestOutputHelper output)
     /// <summary>
     /// MuseScore 3 converts Melos's MusicXML of real tunes to MIDI; Melos's MIDI reader finds the same pitches, the same
     /// onsets (MuseScore starts a pickup measure at time zero) and the same lengths less the one tick MuseScore shortens
-    /// every note by (its MIDI is at 480 ticks per quarter).
+    /// every note by (its MIDI is at 480 ticks per quarter). MuseScore also exports the score it read as MusicXML of its
+    /// own, which Melos reads strictly back to the same notes, key signature, meters, chords and length (MuseScore drops the
+    /// mode of A minor and other keys without sharps or flats).
     /// </summary>
     [ToolFact("mscore3")]
     public void MuseScore_plays_the_written_musicxml_with_our_pitches_onsets_and_lengths()
@@ -43,15 +45,16 @@ public sealed class MusicXmlCollectionTests(ITestOutputHelper output)
         var files = new[] { "jigs.abc", "reelsa-c.abc", "waltzes.abc", "hpps.abc", "xmas.abc", "slip.abc" };
         var tunes = files.SelectMany(f => AbcReader.Load(Datasets.PathOf("nottingham", "ABC_cleaned", f)).Tunes.Take(3)).Select(t => t.Melody).ToList();
         var results = MuseScore.CrossCheck(tunes);
-        for (int i = 0; i < tunes.Count; i++) output.WriteLine($"{tunes[i].Info.Title}: {results[i] ?? "agrees"}");
-        Assert.Equal(tunes.Count, results.Count(r => r is null));
+        for (int i = 0; i < tunes.Count; i++) output.WriteLine($"{tunes[i].Info.Title}: MIDI {results[i].Midi ?? "agrees"}; MusicXML {results[i].MusicXml ?? "agrees"}");
+        Assert.Equal(tunes.Count, results.Count(r => r.Midi is null));
+        Assert.Equal(tunes.Count, results.Count(r => r.MusicXml is null));
     }
 }
 
-/// <summary>Runs MuseScore 3 headless in one batch job and compares its MIDI with the melodies written.</summary>
+/// <summary>Runs MuseScore 3 headless in one batch job and compares its MIDI and MusicXML exports with the melodies written.</summary>
 internal static class MuseScore
 {
-    public static IReadOnlyList<string?> CrossCheck(IReadOnlyList<Melody> melodies)
+    public static IReadOnlyList<(string? Midi, string? MusicXml)> CrossCheck(IReadOnlyList<Melody> melodies)
     {
         var dir = Directory.CreateTempSubdirectory("melos-mscore-").FullName;
         try
@@ -60,7 +63,7 @@ internal static class MuseScore
             for (int i = 0; i < melodies.Count; i++)
             {
                 File.WriteAllText(Path.Combine(dir, $"t{i}.musicxml"), MusicXmlWriter.Write(melodies[i]));
-                job.Append(i > 0 ? "," : "").Append($"{{\"in\":\"t{i}.musicxml\",\"out\":\"t{i}.mid\"}}");
+                job.Append(i > 0 ? "," : "").Append($"{{\"in\":\"t{i}.musicxml\",\"out\":[\"t{i}.mid\",\"t{i}.ms.musicxml\"]}}");
             }
             File.WriteAllText(Path.Combine(dir, "job.json"), job.Append(']').ToString());
             var psi = new ProcessStartInfo("mscore3", "-j job.json") { WorkingDirectory = dir, RedirectStandardError = true, RedirectStandardOutput = true };
@@ -72,12 +75,14 @@ internal static class MuseScore
                 p.WaitForExit();
                 if (p.ExitCode != 0) throw new InvalidOperationException($"mscore3 failed with exit code {p.ExitCode}: {err.Result}");
             }
-            var results = new List<string?>();
+            var results = new List<(string?, string?)>();
             for (int i = 0; i < melodies.Count; i++)
             {
                 var mid = Path.Combine(dir, $"t{i}.mid");
+                var xml = Path.Combine(dir, $"t{i}.ms.musicxml");
                 var pickup = File.ReadAllText(Path.Combine(dir, $"t{i}.musicxml")).Contains("implicit=\"yes\"", StringComparison.Ordinal);
-                results.Add(File.Exists(mid) ? Compare(melodies[i], pickup, MidiMelody.Read(mid)) : "no MIDI written");
+                results.Add((File.Exists(mid) ? Compare(melodies[i], pickup, MidiMelody.Read(mid)) : "no MIDI written",
+                    File.Exists(xml) ? CompareScore(melodies[i], MusicXmlReader.Load(xml, MusicXmlReadSettings.Strict).Melody) : "no MusicXML written"));
             }
             return results;
         }
@@ -88,6 +93,23 @@ internal static class MuseScore
     }
 
     private static readonly Duration Tick = Duration.FromTicks(1, 480);
+
+    /// <summary>Null when MuseScore's MusicXML reads back to our notes, key, meters, chords and length, else what differs.</summary>
+    public static string? CompareScore(Melody ours, Melody theirs)
+    {
+        if (!ours.Notes.SequenceEqual(theirs.Notes))
+        {
+            int j = 0;
+            while (j < Math.Min(ours.Notes.Length, theirs.Notes.Length) && ours.Notes[j] == theirs.Notes[j]) j++;
+            return $"notes differ from {j}: {(j < ours.Notes.Length ? ours.Notes[j] : null)} vs {(j < theirs.Notes.Length ? theirs.Notes[j] : null)}";
+        }
+        // MuseScore 3.2 writes no <mode> for a signature without sharps or flats: A minor comes back as C major. The signature must agree.
+        if (ours.Key != theirs.Key && !(ours.Key is { Mode: not Mode.Major } k && theirs.Key is { Mode: Mode.Major } t && k.Fifths == t.Fifths))
+            return $"key {ours.Key} vs {theirs.Key}";
+        if (!ours.Meters.SequenceEqual(theirs.Meters)) return $"meters {string.Join(",", ours.Meters)} vs {string.Join(",", theirs.Meters)}";
+        if (!ours.Chords.SequenceEqual(theirs.Chords)) return $"chords {string.Join(" ", ours.Chords.Select(c => c.Chord + "@" + c.At))} vs {string.Join(" ", theirs.Chords.Select(c => c.Chord + "@" + c.At))}";
+        return ours.Length == theirs.Length ? null : $"length {ours.Length} vs {theirs.Length}";
+    }
 
     /// <summary>Null when MuseScore's notes are ours (pickup shifted to zero, each note one tick shorter), else the first difference.</summary>
     public static string? Compare(Melody ours, bool pickup, Melody theirs)
