@@ -133,12 +133,20 @@ public sealed class LstmModel : TorchSequenceModel
         return tanh(attentionOut!.call(cat([h, context], -1)));
     }
 
-    private sealed class State : IGenerationState
+    private sealed class State : IForkableGenerationState
     {
         public List<long> History { get; } = [];
         public List<Tensor> Outputs { get; } = [];
         public Tensor? H, C;
         public int Length => History.Count;
+
+        public IGenerationState Fork()
+        {
+            var copy = new State { H = H?.clone().DetachFromDisposeScope(), C = C?.clone().DetachFromDisposeScope() };
+            copy.History.AddRange(History);
+            copy.Outputs.AddRange(Outputs.Select(o => o.clone().DetachFromDisposeScope()));
+            return copy;
+        }
 
         public void Dispose()
         {

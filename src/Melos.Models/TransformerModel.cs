@@ -55,10 +55,17 @@ public sealed class TransformerModel : TorchSequenceModel
         return head.call(norm.call(x));
     }
 
-    private sealed class State : IGenerationState
+    private sealed class State : IForkableGenerationState
     {
         public Tensor?[] Keys = [], Values = [];
         public int Length { get; set; }
+
+        public IGenerationState Fork() => new State
+        {
+            Keys = [.. Keys.Select(t => t?.clone().DetachFromDisposeScope())],
+            Values = [.. Values.Select(t => t?.clone().DetachFromDisposeScope())],
+            Length = Length,
+        };
 
         public void Dispose()
         {
