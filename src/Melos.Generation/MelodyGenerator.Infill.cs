@@ -108,6 +108,18 @@ public sealed partial class MelodyGenerator
         return result;
     }
 
+    /// <summary>
+    /// The model's log-probability (natural log, plain softmax, teacher-forced) of each grid step of a melody, conditioned
+    /// on its own key, meters, chords and style: element s scores the token at grid step s (EOS is not scored).
+    /// </summary>
+    /// <exception cref="ArgumentException">The melody does not fit the model's tokenizer.</exception>
+    public double[] Score(Melody melody)
+    {
+        ArgumentNullException.ThrowIfNull(melody);
+        var tokens = EncodeWithoutEos(melody);
+        return ScoreSequences([tokens], ConditioningSteps(melody, tokens.Count - 1))[0];
+    }
+
     /// <summary>Checks an infilling request against this model (bars, meter, key, grid and range) without generating.</summary>
     /// <exception cref="ArgumentException">The request does not fit the melody or the model; the message says why.</exception>
     public void Check(InfillRequest request) => _ = PlanInfill(request);
