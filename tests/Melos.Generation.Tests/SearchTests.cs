@@ -52,6 +52,18 @@ public sealed class SearchTests
     }
 
     [Fact]
+    public void Scoring_a_generated_melody_teacher_forced_gives_its_log_likelihood()
+    {
+        foreach (var request in Requests.Where(r => r.Primer.IsEmpty))
+        {
+            var generated = Generator.Generate(request).Single();
+            var perStep = Generator.Score(generated.Melody);
+            Assert.Equal(generated.Tokens.Count - 1, perStep.Length);
+            Assert.Equal(generated.LogLikelihood, perStep.Sum(), 2);
+        }
+    }
+
+    [Fact]
     public void Beam_search_is_deterministic_and_returns_distinct_melodies_best_first()
     {
         var request = new GenerationRequest { Bars = 2, Count = 3, BeamWidth = 4, Key = Key.Parse("D"), Seed = 8 };
