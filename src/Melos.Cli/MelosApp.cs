@@ -70,7 +70,7 @@ public sealed class CliContext(TextWriter output, TextWriter error)
         }
         catch (Exception e) when (IsUserError(e))
         {
-            Err.WriteLine($"error: {e.Message}");
+            Err.WriteLine($"error: {UserMessage(e)}");
             if (Verbose) Err.WriteLine(e.ToString());
             return 1;
         }
@@ -80,6 +80,18 @@ public sealed class CliContext(TextWriter output, TextWriter error)
             if (Verbose) Err.WriteLine(e.ToString());
             return MelosApp.InternalErrorExitCode;
         }
+    }
+
+    /// <summary>The message without the " (Parameter 'x')" that <see cref="ArgumentException"/> appends.</summary>
+    private static string UserMessage(Exception e)
+    {
+        var message = e.Message;
+        if (e is ArgumentException { ParamName: { } name })
+        {
+            var suffix = $" (Parameter '{name}')";
+            if (message.EndsWith(suffix, StringComparison.Ordinal)) message = message[..^suffix.Length];
+        }
+        return message;
     }
 
     private static bool IsUserError(Exception e) =>

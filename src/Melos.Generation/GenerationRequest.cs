@@ -91,12 +91,60 @@ public sealed record GenerationRequest
     /// <summary>Allow pitches outside the key's scale.</summary>
     public bool Chromatic { get; init; }
 
-    /// <summary>One chord per bar, repeated from the start when shorter than <see cref="Bars"/>; empty for no chords.</summary>
-    public ImmutableArray<ChordSymbol> Chords
+    /// <summary>
+    /// The chord progression: each chord lasts one bar or its <see cref="ProgressionChord.Beats"/>, and the progression
+    /// repeats from the start until the bars are filled (<see cref="ChordProgression.Layout"/>); empty for no chords.
+    /// A plain list of <see cref="ChordSymbol"/> gives one chord per bar.
+    /// </summary>
+    public ImmutableArray<ProgressionChord> Chords
     {
         get;
-        init => field = value.IsDefault ? [] : value;
+        init => field = value.IsDefault ? [] : value.All(c => c.Chord is not null) ? value : throw new ArgumentException("Every chord of the progression needs a chord symbol.", nameof(Chords));
     } = [];
+
+    /// <summary>The fewest notes that start in each generated bar (0..<see cref="MaxDensity"/>), or null for no minimum.</summary>
+    public int? MinNotesPerBar
+    {
+        get;
+        init => field = value is null or (>= 0 and <= MaxDensity) ? value : throw new ArgumentOutOfRangeException(nameof(MinNotesPerBar), value, $"MinNotesPerBar must be 0..{MaxDensity}.");
+    }
+
+    /// <summary>The most notes that start in each generated bar (1..<see cref="MaxDensity"/>), or null for no maximum.</summary>
+    public int? MaxNotesPerBar
+    {
+        get;
+        init => field = value is null or (>= 1 and <= MaxDensity) ? value : throw new ArgumentOutOfRangeException(nameof(MaxNotesPerBar), value, $"MaxNotesPerBar must be 1..{MaxDensity}.");
+    }
+
+    /// <summary>The largest density bound, in notes per bar.</summary>
+    public const int MaxDensity = 256;
+
+    /// <summary>
+    /// Beam search of this width (1..<see cref="MaxBeamWidth"/>) instead of sampling, or null: keeps the
+    /// <see cref="BeamWidth"/> most likely partial melodies at every step and returns the <see cref="Count"/> most likely
+    /// (never less likely than greedy decoding). Deterministic: temperature, top-k/top-p and the seed are not used.
+    /// </summary>
+    public int? BeamWidth
+    {
+        get;
+        init => field = value is null or (>= 1 and <= MaxBeamWidth) ? value : throw new ArgumentOutOfRangeException(nameof(BeamWidth), value, $"BeamWidth must be 1..{MaxBeamWidth}.");
+    }
+
+    /// <summary>The widest beam.</summary>
+    public const int MaxBeamWidth = 64;
+
+    /// <summary>
+    /// Best-of-N reranking (1..<see cref="MaxBestOf"/>), or null: each melody is the most likely of N sampled candidates
+    /// (by <see cref="GeneratedMelody.LogLikelihood"/>), all drawn from the one seeded random generator.
+    /// </summary>
+    public int? BestOf
+    {
+        get;
+        init => field = value is null or (>= 1 and <= MaxBestOf) ? value : throw new ArgumentOutOfRangeException(nameof(BestOf), value, $"BestOf must be 1..{MaxBestOf}.");
+    }
+
+    /// <summary>The most candidates per melody for <see cref="BestOf"/>.</summary>
+    public const int MaxBestOf = 256;
 
     /// <summary>A style label the model knows (see the checkpoint's conditioning vocabulary), or null.</summary>
     public string? Style { get; init; }
@@ -115,11 +163,24 @@ public sealed record GenerationRequest
     public Duration Length => Duration.FromQuarters(Meter.BarLength.Quarters * Bars);
 
     /// <summary>Checks the fields against each other.</summary>
-    /// <exception cref="ArgumentException">The range is inverted, or the primer is longer than the requested bars.</exception>
+    /// <exception cref="ArgumentException">
+    /// The range is inverted, the primer is longer than the requested bars, the density bounds are inverted or more
+    /// notes are asked for than a bar holds on a sixteenth grid, beam search is combined with best-of-N, or more
+    /// melodies are asked of a beam than it is wide.
+    /// </exception>
     public void Validate()
     {
         if (Low is { } lo && High is { } hi && lo.Number > hi.Number)
             throw new ArgumentException($"The range {lo}-{hi} is inverted: the low pitch is above the high one.", nameof(Low));
+        if (MinNotesPerBar is { } min && MaxNotesPerBar is { } max && min > max)
+            throw new ArgumentException($"The density {min}-{max} is inverted: at least {min} but at most {max} notes per bar.", nameof(MinNotesPerBar));
+        var sixteenths = (Meter.BarLength.Quarters * 4).Floor();
+        if (MinNotesPerBar is { } least && least > sixteenths)
+            throw new ArgumentException($"At least {least} notes per bar cannot fit: a bar of {Meter} holds {sixteenths} sixteenths.", nameof(MinNotesPerBar));
+        if (BeamWidth is not null && BestOf is not null)
+            throw new ArgumentException("Beam search and best-of-N cannot be combined: choose one.", nameof(BeamWidth));
+        if (BeamWidth is { } width && Count > width)
+            throw new ArgumentException($"A beam of width {width} cannot return {Count} melodies; widen the beam to at least {Count}.", nameof(Count));
         if (!Primer.IsEmpty)
         {
             for (int i = 1; i < Primer.Length; i++)

@@ -17,9 +17,9 @@ public sealed record GeneratedMelody(Melody Melody, double LogLikelihood, IReadO
 /// Generates melodies from a grid-tokenizer model under a <see cref="GenerationRequest"/>: the key, meter, chords and
 /// style reach the model through its conditioning streams (<see cref="Sampler.GridConditioning"/> on a template
 /// melody), the primer is teacher-forced, and every other token is drawn from the model's distribution masked by
-/// <see cref="TokenConstraints"/>. All randomness comes from <c>new Random(request.Seed)</c>.
+/// <see cref="TokenConstraints"/> (or searched for with a beam). All randomness comes from <c>new Random(request.Seed)</c>.
 /// </summary>
-public sealed class MelodyGenerator : IDisposable
+public sealed partial class MelodyGenerator : IDisposable
 {
     private readonly bool _ownsModel;
 
@@ -28,14 +28,17 @@ public sealed class MelodyGenerator : IDisposable
     /// <param name="tokenizer">The tokenizer the model was trained with.</param>
     /// <param name="vocabulary">The conditioning vocabulary the model was trained with.</param>
     /// <param name="ownsModel">Dispose the model with this generator.</param>
-    public MelodyGenerator(ISequenceModel model, GridTokenizer tokenizer, ConditioningVocabulary vocabulary, bool ownsModel = false)
+    /// <param name="contextTokens">The model's context in tokens (see <see cref="ContextTokens"/>), or null for no limit.</param>
+    public MelodyGenerator(ISequenceModel model, GridTokenizer tokenizer, ConditioningVocabulary vocabulary, bool ownsModel = false, int? contextTokens = null)
     {
         Model = model ?? throw new ArgumentNullException(nameof(model));
         Tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
         Vocabulary = vocabulary ?? throw new ArgumentNullException(nameof(vocabulary));
         if (model.VocabularySize != tokenizer.VocabularySize)
             throw new ArgumentException($"The model has {model.VocabularySize} token ids but the tokenizer {tokenizer.VocabularySize}.", nameof(tokenizer));
+        if (contextTokens is < 1) throw new ArgumentOutOfRangeException(nameof(contextTokens), contextTokens, "The context must be at least one token.");
         _ownsModel = ownsModel;
+        ContextTokens = contextTokens;
     }
 
     /// <summary>The model.</summary>
@@ -47,6 +50,13 @@ public sealed class MelodyGenerator : IDisposable
     /// <summary>The conditioning vocabulary.</summary>
     public ConditioningVocabulary Vocabulary { get; }
 
+    /// <summary>
+    /// The model's context: the longest token window it was trained on (<see cref="TrainingConfig.MaxSequenceLength"/>
+    /// of the checkpoint), or null when unknown (n-gram checkpoints, which only ever look at their order). A primer
+    /// longer than this is refused: the model never learned to use that much history.
+    /// </summary>
+    public int? ContextTokens { get; }
+
     /// <summary>Loads a checkpoint folder (<see cref="Checkpoint.LoadModel"/>); the generator owns the model.</summary>
     /// <exception cref="ArgumentException">The checkpoint uses another tokenizer than the grid one.</exception>
     public static MelodyGenerator Load(string directory)
@@ -54,10 +64,10 @@ public sealed class MelodyGenerator : IDisposable
         var info = Checkpoint.ReadInfo(directory);
         if (info.Tokenizer.Create() is not GridTokenizer tokenizer)
             throw new ArgumentException($"The model in '{directory}' uses the {info.Tokenizer.GetType().Name.Replace("TokenizerConfig", "", StringComparison.Ordinal).ToLowerInvariant()} tokenizer; generation needs a grid-tokenizer model.", nameof(directory));
-        return new MelodyGenerator(Checkpoint.LoadModel(directory), tokenizer, info.Conditioning, ownsModel: true);
+        return new MelodyGenerator(Checkpoint.LoadModel(directory), tokenizer, info.Conditioning, ownsModel: true, info.Training?.MaxSequenceLength);
     }
 
-    /// <summary>Checks a request against this model (style label, grid, primer) without generating.</summary>
+    /// <summary>Checks a request against this model (style label, meter, grid, primer, density) without generating.</summary>
     /// <exception cref="ArgumentException">The request cannot be served; the message says why.</exception>
     public void Check(GenerationRequest request)
     {
@@ -65,36 +75,62 @@ public sealed class MelodyGenerator : IDisposable
         request.Validate();
         if (request.Style is { } style && !Vocabulary.Styles.Contains(style))
             throw new ArgumentException($"Unknown style '{style}'; this model knows: {(Vocabulary.Styles.IsEmpty ? "(none)" : string.Join(", ", Vocabulary.Styles))}.", nameof(request));
+        CheckMeter(request.Meter);
         _ = new TokenConstraints(request, Tokenizer);
-        _ = PrimerTokens(request);
+        var primer = PrimerTokens(request);
+        if (ContextTokens is { } context && primer.Length > context)
+            throw new ArgumentException($"The primer is {primer.Length} grid steps long, more than the model's context of {context} tokens (the longest sequence it was trained on); shorten the primer.", nameof(request));
     }
 
-    /// <summary>Generates <see cref="GenerationRequest.Count"/> melodies, one after another from one seeded random generator.</summary>
+    /// <summary>Refuses a meter the model's conditioning vocabulary does not know (it would be read as "other").</summary>
+    private void CheckMeter(TimeSignature meter)
+    {
+        if (Vocabulary.MeterId(meter) == 0)
+            throw new ArgumentException($"The model does not know the meter {meter}; it knows: {string.Join(", ", Vocabulary.Meters)}.", nameof(meter));
+    }
+
+    /// <summary>
+    /// Generates <see cref="GenerationRequest.Count"/> melodies: sampled one after another from one seeded random
+    /// generator, each the most likely of <see cref="GenerationRequest.BestOf"/> samples when set, or the most likely
+    /// hypotheses of a beam search of <see cref="GenerationRequest.BeamWidth"/>.
+    /// </summary>
     public IReadOnlyList<GeneratedMelody> Generate(GenerationRequest request, CancellationToken cancellation = default)
     {
         Check(request);
+        if (request.BeamWidth is not null) return BeamSearch(request, cancellation);
         var rng = new Random(request.Seed);
         var result = new List<GeneratedMelody>();
         for (int i = 0; i < request.Count; i++)
         {
-            var run = new Run(this, request, rng, cancellation);
-            foreach (var _ in run.Notes()) { }
-            var notes = Tokenizer.Decode(run.Tokens).Select(n => Spell(n, request.Key));
-            var t = Template(request, i + 1);
-            var melody = Melody.Create(notes, t.Key, t.Meters, t.Tempos, t.Chords, t.Info, request.Length);
-            result.Add(new GeneratedMelody(melody, run.LogLikelihood, run.Tokens, run.FallbackSteps));
+            GeneratedMelody? best = null;
+            for (int c = 0; c < (request.BestOf ?? 1); c++)
+            {
+                var candidate = Sample(request, rng, i + 1, greedy: false, cancellation);
+                if (best is null || candidate.LogLikelihood > best.LogLikelihood) best = candidate;
+            }
+            result.Add(best!);
         }
         return result;
     }
 
     /// <summary>
     /// Streams the notes of the first melody of <paramref name="request"/> as each one ends (the same notes
-    /// <see cref="Generate"/> returns first for the same request).
+    /// <see cref="Generate"/> returns first for the same request). With beam search or best-of-N the notes come once
+    /// the search has finished.
     /// </summary>
     public async IAsyncEnumerable<Note> StreamAsync(GenerationRequest request, [EnumeratorCancellation] CancellationToken cancellation = default)
     {
         Check(request);
-        var run = new Run(this, request, new Random(request.Seed), cancellation);
+        if (request.BeamWidth is not null || request.BestOf is not null)
+        {
+            foreach (var note in Generate(request with { Count = 1 }, cancellation)[0].Melody.Notes)
+            {
+                yield return note;
+                await Task.Yield();
+            }
+            yield break;
+        }
+        var run = new Run(this, request, new Random(request.Seed), greedy: false, cancellation);
         foreach (var note in run.Notes())
         {
             yield return note;
@@ -108,13 +144,11 @@ public sealed class MelodyGenerator : IDisposable
         if (_ownsModel) Model.Dispose();
     }
 
-    /// <summary>The melody that carries the conditioning: no notes; key, meter, tempo, one chord per bar and style.</summary>
+    /// <summary>The melody that carries the conditioning: no notes; key, meter, tempo, the chord progression laid out and style.</summary>
     public static Melody Template(GenerationRequest request, int number = 1)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var bar = request.Meter.BarLength;
-        var chords = request.Chords.IsEmpty ? []
-            : Enumerable.Range(0, request.Bars).Select(b => new ChordChange(Duration.FromQuarters(bar.Quarters * b), request.Chords[b % request.Chords.Length])).ToList();
+        var chords = ChordProgression.Layout(request.Chords, request.Meter, request.Length);
         var info = new MelodyInfo
         {
             Title = $"Melos {number}",
@@ -126,6 +160,24 @@ public sealed class MelodyGenerator : IDisposable
 
     private static Note Spell(Note n, Key key) => n with { Pitch = n.Pitch.SpelledIn(key) };
 
+    /// <summary>The conditioning of every predicted grid step 0..<paramref name="steps"/>-1 of <paramref name="template"/>.</summary>
+    internal ConditionStep[] ConditioningSteps(Melody template, long steps)
+    {
+        int spq = Tokenizer.GridConfig.StepsPerQuarter;
+        var result = new ConditionStep[steps + 1];
+        for (long s = 0; s <= steps; s++) result[s] = Vocabulary.At(template, Duration.FromQuarters(s, spq));
+        return result;
+    }
+
+    /// <summary>A copy of <paramref name="state"/>: forked when the model supports it, else replayed from <paramref name="fed"/>.</summary>
+    internal IGenerationState Fork(IGenerationState state, IReadOnlyList<int> fed, ConditionStep[] conditioning)
+    {
+        if (state is IForkableGenerationState forkable) return forkable.Fork();
+        var copy = Model.CreateState();
+        for (int i = 0; i < fed.Count; i++) Model.Step(copy, fed[i], conditioning[i]);
+        return copy;
+    }
+
     /// <summary>The primer's grid tokens (no BOS/EOS); the primer's last note is still open after them.</summary>
     private int[] PrimerTokens(GenerationRequest request)
     {
@@ -136,8 +188,23 @@ public sealed class MelodyGenerator : IDisposable
         return [.. tokens!.Tokens.Skip(1).SkipLast(1)];
     }
 
+    private GeneratedMelody Sample(GenerationRequest request, Random rng, int number, bool greedy, CancellationToken cancellation)
+    {
+        var run = new Run(this, request, rng, greedy, cancellation);
+        foreach (var _ in run.Notes()) { }
+        return Finish(request, number, run.Tokens, run.LogLikelihood, run.FallbackSteps);
+    }
+
+    private GeneratedMelody Finish(GenerationRequest request, int number, IReadOnlyList<int> tokens, double logLikelihood, int fallbackSteps)
+    {
+        var notes = Tokenizer.Decode(tokens).Select(n => Spell(n, request.Key));
+        var t = Template(request, number);
+        var melody = Melody.Create(notes, t.Key, t.Meters, t.Tempos, t.Chords, t.Info, request.Length);
+        return new GeneratedMelody(melody, logLikelihood, tokens, fallbackSteps);
+    }
+
     /// <summary>One melody's token loop; <see cref="Notes"/> yields notes as they end.</summary>
-    private sealed class Run(MelodyGenerator owner, GenerationRequest request, Random rng, CancellationToken cancellation)
+    private sealed class Run(MelodyGenerator owner, GenerationRequest request, Random rng, bool greedy, CancellationToken cancellation)
     {
         private readonly List<int> _tokens = [owner.Tokenizer.Bos];
 
@@ -153,57 +220,90 @@ public sealed class MelodyGenerator : IDisposable
             int spq = tokenizer.GridConfig.StepsPerQuarter;
             var constraints = new TokenConstraints(request, tokenizer);
             var primer = owner.PrimerTokens(request);
-            var conditioning = Sampler.GridConditioning(Template(request), owner.Vocabulary, spq);
+            var conditioning = owner.ConditioningSteps(Template(request), constraints.TotalSteps);
             using var state = owner.Model.CreateState();
             var prefilled = Prefill(state, primer, conditioning);
-            (int Pitch, long Start)? open = null;
-            int? previous = null;
+            var track = new Track(constraints.BarSteps);
             for (long step = 0; step < constraints.TotalSteps; step++)
             {
                 cancellation.ThrowIfCancellationRequested();
-                var logits = step <= primer.Length && prefilled is not null ? prefilled.At(0, (int)step)
-                    : owner.Model.Step(state, _tokens[^1], conditioning(_tokens));
+                var logits = step <= primer.Length && prefilled is not null ? prefilled.At(0, (int)step).ToArray()
+                    : owner.Model.Step(state, _tokens[^1], conditioning[step]);
                 int token;
                 if (step < primer.Length) token = primer[step];
                 else
                 {
-                    bool mustEnd = primer.Length > 0 && step == primer.Length && open is not null;
-                    var allowed = constraints.Allowed(new GenerationContext(step, previous, open is not null), mustEnd, out bool fallback);
+                    bool mustEnd = primer.Length > 0 && step == primer.Length && track.Sounding;
+                    var allowed = constraints.Allowed(track.Context, mustEnd, out bool fallback);
                     if (fallback) FallbackSteps++;
-                    token = TokenSampling.Draw(logits, allowed, request.Temperature, request.TopK, request.TopP, rng);
+                    token = greedy ? TokenSampling.Best(logits, allowed) : TokenSampling.Draw(logits, allowed, request.Temperature, request.TopK, request.TopP, rng);
                 }
                 LogLikelihood += TokenSampling.LogProbability(logits, token);
                 _tokens.Add(token);
-                if (token == GridTokenizer.NoteOffId || tokenizer.PitchOf(token) is not null)
-                {
-                    if (open is { } o) yield return Spell(new Note(Pitch.FromMidi(o.Pitch), Duration.FromQuarters(o.Start, spq), Duration.FromQuarters(step - o.Start, spq)), request.Key);
-                    open = null;
-                }
-                if (tokenizer.PitchOf(token) is { } p)
-                {
-                    open = (p, step);
-                    previous = p;
-                }
+                track = track.Advance(token, tokenizer, out var closed);
+                if (closed is { } c) yield return Spell(new Note(Pitch.FromMidi(c.Pitch), Duration.FromQuarters(c.Start, spq), Duration.FromQuarters(c.End - c.Start, spq)), request.Key);
             }
-            if (open is { } last)
-                yield return Spell(new Note(Pitch.FromMidi(last.Pitch), Duration.FromQuarters(last.Start, spq), Duration.FromQuarters(constraints.TotalSteps - last.Start, spq)), request.Key);
+            if (track.OpenPitch is { } last)
+                yield return Spell(new Note(Pitch.FromMidi(last), Duration.FromQuarters(track.OpenStart, spq), Duration.FromQuarters(constraints.TotalSteps - track.OpenStart, spq)), request.Key);
         }
 
         /// <summary>
         /// Feeds BOS and the primer in one <see cref="ISequenceModel.Prefill"/> call: row i holds the logits of grid step
         /// i, so the primer's rows score its tokens and the last row is the first free step. Null without a primer.
         /// </summary>
-        private LogitsBatch? Prefill(IGenerationState state, int[] primer, Func<IReadOnlyList<int>, ConditionStep> conditioning)
+        private LogitsBatch? Prefill(IGenerationState state, int[] primer, ConditionStep[] conditioning)
         {
             if (primer.Length == 0) return null;
             var fed = new List<int>(primer.Length + 1) { owner.Tokenizer.Bos };
-            var next = new ConditionStep[primer.Length + 1];
-            for (int i = 0; i <= primer.Length; i++)
-            {
-                next[i] = conditioning(fed);
-                if (i < primer.Length) fed.Add(primer[i]);
-            }
-            return owner.Model.Prefill(state, fed, next);
+            fed.AddRange(primer);
+            return owner.Model.Prefill(state, fed, conditioning[..(primer.Length + 1)]);
         }
+    }
+}
+
+/// <summary>What the constraints track while tokens are fed: the step, the last pitch, the sounding note, notes in the bar.</summary>
+/// <param name="BarSteps">Grid steps per bar (for the density count).</param>
+internal readonly record struct Track(long BarSteps)
+{
+    /// <summary>The grid step of the next token.</summary>
+    public long Step { get; init; }
+
+    /// <summary>The last pitch started, or null.</summary>
+    public int? Previous { get; init; }
+
+    /// <summary>The pitch of the note still open (no NOTE_OFF or NOTE_ON since it started), or null.</summary>
+    public int? OpenPitch { get; init; }
+
+    /// <summary>The step where the open note started.</summary>
+    public long OpenStart { get; init; }
+
+    /// <summary>Notes started in the current bar.</summary>
+    public int NotesInBar { get; init; }
+
+    /// <summary>True while a note is open.</summary>
+    public bool Sounding => OpenPitch is not null;
+
+    /// <summary>The constraints' view.</summary>
+    public GenerationContext Context => new(Step, Previous, Sounding, NotesInBar);
+
+    /// <summary>The track after <paramref name="token"/>; <paramref name="closed"/> is the note it ended (start and end steps), if any.</summary>
+    public Track Advance(int token, GridTokenizer tokenizer, out (int Pitch, long Start, long End)? closed)
+    {
+        closed = null;
+        int? pitch = tokenizer.PitchOf(token);
+        var next = this;
+        if (token == GridTokenizer.NoteOffId || pitch is not null)
+        {
+            if (OpenPitch is { } open) closed = (open, OpenStart, Step);
+            next = next with { OpenPitch = null };
+        }
+        int inBar = NotesInBar;
+        if (pitch is { } p)
+        {
+            next = next with { OpenPitch = p, OpenStart = Step, Previous = p };
+            inBar++;
+        }
+        long step = Step + 1;
+        return next with { Step = step, NotesInBar = step % BarSteps == 0 ? 0 : inBar };
     }
 }

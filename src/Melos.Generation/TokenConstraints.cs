@@ -7,15 +7,18 @@ namespace Melos.Generation;
 /// <param name="Step">The grid step of the token being chosen (0 = downbeat of bar 1).</param>
 /// <param name="PreviousPitch">The MIDI pitch of the last note started (primer included), or null.</param>
 /// <param name="Sounding">True while a note is sounding (a NOTE_OFF would end it).</param>
-public readonly record struct GenerationContext(long Step, int? PreviousPitch, bool Sounding);
+/// <param name="NotesInBar">The notes started so far in the bar holding <paramref name="Step"/> (primer included).</param>
+public readonly record struct GenerationContext(long Step, int? PreviousPitch, bool Sounding, int NotesInBar = 0);
 
 /// <summary>
 /// The musician's constraints as a mask over the next grid token. NOTE_ON(p) is allowed when p is inside the range
 /// (and the tokenizer's), in the key's scale (unless chromatic) and within the maximum leap of the previous note;
 /// in the last bar, with end-on-tonic, only tonic pitches may start, and a non-tonic last note is replaced on the last
-/// bar's downbeat. HOLD and NOTE_OFF keep the grammar well formed at every step, so the mask never dead-ends: when it
-/// would leave nothing, HOLD and NOTE_OFF are allowed (the fallback). PAD, BOS and EOS are never allowed: the caller
-/// stops after exactly <see cref="TotalSteps"/> tokens.
+/// bar's downbeat. Density: once a bar holds the maximum number of notes no other may start in it, and when the
+/// sixteenth-note positions left in a bar are just enough for the notes still missing from the minimum, a note must
+/// start on each of them. HOLD and NOTE_OFF keep the grammar well formed at every step, so the mask never dead-ends:
+/// when it would leave nothing, HOLD and NOTE_OFF are allowed (the fallback). PAD, BOS and EOS are never allowed: the
+/// caller stops after exactly <see cref="TotalSteps"/> tokens.
 /// </summary>
 public sealed class TokenConstraints
 {
@@ -24,9 +27,11 @@ public sealed class TokenConstraints
     private readonly int _tonicClass;
     private readonly bool _endOnTonic;
     private readonly int? _maxLeap;
+    private readonly int? _minPerBar;
+    private readonly int? _maxPerBar;
 
     /// <summary>Builds the mask of a request for a tokenizer.</summary>
-    /// <exception cref="ArgumentException">A bar of the request's meter is not a whole number of grid steps.</exception>
+    /// <exception cref="ArgumentException">A bar of the request's meter is not a whole number of grid steps, or the minimum density does not fit a bar.</exception>
     public TokenConstraints(GenerationRequest request, GridTokenizer tokenizer)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -38,6 +43,10 @@ public sealed class TokenConstraints
             throw new ArgumentException($"A bar of {request.Meter} is not a whole number of the model's grid steps ({spq} per quarter).", nameof(request));
         BarSteps = barSteps.Numerator;
         TotalSteps = BarSteps * request.Bars;
+        // Forced notes for the minimum density land on sixteenths when the grid has them, else on every step.
+        SlotSteps = spq % 4 == 0 ? spq / 4 : 1;
+        if (request.MinNotesPerBar is { } least && least > BarSteps / SlotSteps)
+            throw new ArgumentException($"At least {least} notes per bar cannot fit: a bar of {request.Meter} has {BarSteps / SlotSteps} places for a forced note on the model's grid.", nameof(request));
         int low = Math.Max(request.Low?.Number ?? 0, tokenizer.GridConfig.MinPitch);
         int high = Math.Min(request.High?.Number ?? 127, tokenizer.GridConfig.MaxPitch);
         for (int p = low; p <= high; p++)
@@ -45,6 +54,8 @@ public sealed class TokenConstraints
         _tonicClass = request.Key.Tonic.PitchClass;
         _endOnTonic = request.EndOnTonic;
         _maxLeap = request.MaxLeap;
+        _minPerBar = request.MinNotesPerBar is > 0 ? request.MinNotesPerBar : null;
+        _maxPerBar = request.MaxNotesPerBar;
     }
 
     /// <summary>Grid steps per bar.</summary>
@@ -56,15 +67,22 @@ public sealed class TokenConstraints
     /// <summary>The first step of the last bar.</summary>
     public long FinalBarStart => TotalSteps - BarSteps;
 
+    /// <summary>The spacing in grid steps of the positions where the minimum density may force a note (a sixteenth).</summary>
+    public long SlotSteps { get; }
+
     /// <summary>True when <paramref name="midi"/> passes the static constraints (range, tokenizer range, scale).</summary>
     public bool PitchAllowed(int midi) => midi is >= 0 and <= 127 && _pitchAllowed[midi];
 
     /// <summary>True when <paramref name="midi"/> has the key's tonic pitch class.</summary>
     public bool IsTonic(int midi) => ((midi % 12) + 12) % 12 == _tonicClass;
 
+    /// <summary>True when <paramref name="midi"/> is within the maximum leap of <paramref name="previous"/> (always true without either).</summary>
+    public bool WithinLeap(int midi, int? previous) => _maxLeap is not { } leap || previous is not { } prev || Math.Abs(midi - prev) <= leap;
+
     /// <summary>
     /// The allowed tokens at <paramref name="context"/>. <paramref name="mustEndNote"/> forbids HOLD (a primer's last
-    /// note must end where the primer ends); <paramref name="fallback"/> is true when no pitch could start.
+    /// note must end where the primer ends); <paramref name="fallback"/> is true when the key, range, leap and tonic
+    /// rules left no pitch that could start (a bar that is full by the density rule is not a fallback).
     /// </summary>
     public bool[] Allowed(GenerationContext context, bool mustEndNote, out bool fallback)
     {
@@ -73,8 +91,7 @@ public sealed class TokenConstraints
         var tonics = new List<int>();
         for (int p = _tokenizer.GridConfig.MinPitch; p <= _tokenizer.GridConfig.MaxPitch; p++)
         {
-            if (!_pitchAllowed[p]) continue;
-            if (_maxLeap is { } leap && context.PreviousPitch is { } prev && Math.Abs(p - prev) > leap) continue;
+            if (!_pitchAllowed[p] || !WithinLeap(p, context.PreviousPitch)) continue;
             pitches.Add(p);
             if (IsTonic(p)) tonics.Add(p);
         }
@@ -86,8 +103,18 @@ public sealed class TokenConstraints
             // The last bar's first free step replaces a non-tonic last note by a tonic one.
             forceNote = !lastIsTonic && tonics.Count > 0;
         }
-        foreach (var p in pitches) allowed[_tokenizer.NoteOn(p)] = true;
         fallback = pitches.Count == 0;
+        if (_maxPerBar is { } most && context.NotesInBar >= most)
+        {
+            // The bar is full: nothing may start until the next bar.
+            pitches.Clear();
+            forceNote = false;
+        }
+        else if (_minPerBar is { } least && pitches.Count > 0 && MustStartForDensity(context, least))
+        {
+            forceNote = true;
+        }
+        foreach (var p in pitches) allowed[_tokenizer.NoteOn(p)] = true;
         if (!forceNote)
         {
             allowed[GridTokenizer.HoldId] = !mustEndNote;
@@ -100,5 +127,19 @@ public sealed class TokenConstraints
             allowed[GridTokenizer.NoteOffId] = true;
         }
         return allowed;
+    }
+
+    /// <summary>
+    /// True when <paramref name="context"/>'s step is a sixteenth position and the sixteenth positions left in its bar
+    /// (this one included) are no more than the notes still missing from <paramref name="least"/>.
+    /// </summary>
+    private bool MustStartForDensity(GenerationContext context, int least)
+    {
+        long position = context.Step % BarSteps;
+        if (position % SlotSteps != 0) return false;
+        int missing = least - context.NotesInBar;
+        if (missing <= 0) return false;
+        long slotsLeft = (BarSteps - position + SlotSteps - 1) / SlotSteps;
+        return slotsLeft <= missing;
     }
 }

@@ -57,4 +57,28 @@ public static class TokenSampling
         foreach (var l in logits) sum += Math.Exp(l - max);
         return logits[token] - max - Math.Log(sum);
     }
+
+    /// <summary>The natural log of the model's probability of every token (plain softmax, temperature 1); the same arithmetic as <see cref="LogProbability"/>.</summary>
+    public static double[] LogSoftmax(ReadOnlySpan<float> logits)
+    {
+        double max = double.NegativeInfinity;
+        foreach (var l in logits) max = Math.Max(max, l);
+        double sum = 0;
+        foreach (var l in logits) sum += Math.Exp(l - max);
+        double log = Math.Log(sum);
+        var result = new double[logits.Length];
+        for (int i = 0; i < logits.Length; i++) result[i] = logits[i] - max - log;
+        return result;
+    }
+
+    /// <summary>The most likely allowed token (greedy decoding); ties go to the lower id.</summary>
+    /// <exception cref="ArgumentException">No token is allowed, or the spans differ in length.</exception>
+    public static int Best(ReadOnlySpan<float> logits, ReadOnlySpan<bool> allowed)
+    {
+        if (logits.Length != allowed.Length) throw new ArgumentException("The mask and the logits differ in length.", nameof(allowed));
+        int best = -1;
+        for (int i = 0; i < logits.Length; i++)
+            if (allowed[i] && (best < 0 || logits[i] > logits[best])) best = i;
+        return best >= 0 ? best : throw new ArgumentException("The mask allows no token.", nameof(allowed));
+    }
 }

@@ -197,11 +197,18 @@ public sealed class NGramModel : ISequenceModel
         return new LogitsBatch(batch.BatchSize, batch.Length, VocabularySize, values);
     }
 
-    private sealed class State : IGenerationState
+    private sealed class State : IForkableGenerationState
     {
         public List<int> History { get; } = [];
         public int Length => History.Count;
         public void Dispose() { }
+
+        public IGenerationState Fork()
+        {
+            var copy = new State();
+            copy.History.AddRange(History);
+            return copy;
+        }
     }
 
     /// <inheritdoc/>

@@ -107,11 +107,29 @@ public sealed class TransformerModel : TorchSequenceModel
         }
     }
 
-    private sealed class State : IGenerationState
+    private sealed class State(TransformerModel owner) : IForkableGenerationState
     {
         public CacheBuffers? Buffers { get; private set; }
         public int Row { get; private set; }
         public int Length { get; set; }
+
+        /// <summary>A copy with buffers of its own holding this state's keys and values.</summary>
+        public IGenerationState Fork()
+        {
+            var copy = new State(owner) { Length = Length };
+            if (Buffers is { } from && Length > 0)
+            {
+                var buffers = owner.NewBuffers(1, CapacityFor(Length + 1));
+                using (NewDisposeScope())
+                    for (int i = 0; i < from.Keys.Length; i++)
+                    {
+                        buffers.Keys[i].narrow(2, 0, Length).copy_(from.Keys[i].narrow(0, Row, 1).narrow(2, 0, Length));
+                        buffers.Values[i].narrow(2, 0, Length).copy_(from.Values[i].narrow(0, Row, 1).narrow(2, 0, Length));
+                    }
+                copy.Attach(buffers, 0);
+            }
+            return copy;
+        }
 
         public void Attach(CacheBuffers buffers, int row)
         {
@@ -165,7 +183,7 @@ public sealed class TransformerModel : TorchSequenceModel
     }
 
     /// <inheritdoc/>
-    public override IGenerationState CreateState() => new State();
+    public override IGenerationState CreateState() => new State(this);
 
     /// <inheritdoc/>
     public override float[] Step(IGenerationState state, int token, ConditionStep next)

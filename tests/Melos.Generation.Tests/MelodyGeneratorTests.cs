@@ -7,8 +7,12 @@ using Melos.Music;
 
 namespace Melos.Generation.Tests;
 
-/// <summary>A random request for the property: key, range, leap, bars, seed.</summary>
-public sealed record RequestSpec(Key Key, int Low, int Span, int MaxLeap, int Bars, int Seed, bool Chromatic, TimeSignature Meter)
+/// <summary>How the property's request searches: plain sampling, beam search or best-of-N.</summary>
+public enum SearchMode { Sample, Beam, BestOf }
+
+/// <summary>A random request for the property: key, range, leap, density, bars, meter, search, seed.</summary>
+public sealed record RequestSpec(Key Key, int Low, int Span, int MaxLeap, int Bars, int Seed, bool Chromatic, TimeSignature Meter,
+    int? MinDensity, int? MaxDensity, SearchMode Search, int Width)
 {
     public GenerationRequest ToRequest() => new()
     {
@@ -21,6 +25,10 @@ public sealed record RequestSpec(Key Key, int Low, int Span, int MaxLeap, int Ba
         Chromatic = Chromatic,
         Meter = Meter,
         Temperature = 1.5,
+        MinNotesPerBar = MinDensity,
+        MaxNotesPerBar = MaxDensity,
+        BeamWidth = Search == SearchMode.Beam ? Width : null,
+        BestOf = Search == SearchMode.BestOf ? Width : null,
     };
 }
 
@@ -38,20 +46,37 @@ public static class GenerationArbitraries
         from seed in Gen.Choose(0, 1_000_000)
         from chromatic in Gen.Elements(false, false, false, true)
         from meter in Gen.Elements(Meters)
-        select new RequestSpec(Key.Parse(key), low, span, leap, bars, seed, chromatic, meter));
+        from min in Gen.Elements<int?>(null, 0, 1, 2, 3, 5)
+        from extra in Gen.Elements<int?>(null, 0, 1, 3)
+        from search in Gen.Elements(SearchMode.Sample, SearchMode.Sample, SearchMode.Beam, SearchMode.BestOf)
+        from width in Gen.Choose(2, 3)
+        select new RequestSpec(Key.Parse(key), low, span, leap, bars, seed, chromatic, meter,
+            min, extra is { } e ? Math.Max(1, (min ?? 0) + e) : null, search, width));
 }
 
 public sealed class MelodyGeneratorTests
 {
     private static MelodyGenerator Generator => TinyModel.Shared.Generator;
 
-    [Property(Arbitrary = [typeof(GenerationArbitraries)], MaxTest = 20)]
+    [Property(Arbitrary = [typeof(GenerationArbitraries)], MaxTest = 40)]
     public void Every_generated_note_obeys_the_constraints_and_the_seed_decides_the_output(RequestSpec spec)
     {
         var request = spec.ToRequest();
-        var melody = Generator.Generate(request).Single().Melody;
+        var generated = Generator.Generate(request).Single();
+        var melody = generated.Melody;
         Assert.Equal(spec.Meter.BarLength.Quarters * spec.Bars, melody.Length.Quarters);
         Assert.Equal(spec.Bars, melody.BarCount);
+        Assert.Equal(spec.Meter, melody.Meter);
+        Assert.Single(melody.Meters);
+        // Every bar's count of note onsets is within the density bounds (no step fell back: a pitch was always possible).
+        Assert.Equal(0, generated.FallbackSteps);
+        var perBar = new int[spec.Bars];
+        foreach (var note in melody.Notes) perBar[melody.BarOf(note.Start).Bar]++;
+        for (int bar = 0; bar < spec.Bars; bar++)
+        {
+            if (spec.MinDensity is { } min) Assert.True(perBar[bar] >= min, $"bar {bar + 1} has {perBar[bar]} notes, fewer than {min}");
+            if (spec.MaxDensity is { } max) Assert.True(perBar[bar] <= max, $"bar {bar + 1} has {perBar[bar]} notes, more than {max}");
+        }
         int? previous = null;
         foreach (var note in melody.Notes)
         {
@@ -63,6 +88,7 @@ public sealed class MelodyGeneratorTests
         }
         var again = Generator.Generate(request).Single();
         Assert.Equal(melody.Notes.ToArray(), again.Melody.Notes.ToArray());
+        Assert.Equal(generated.Tokens, again.Tokens);
     }
 
     [Fact]

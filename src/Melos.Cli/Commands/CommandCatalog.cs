@@ -13,6 +13,8 @@ public static class CommandCatalog
         ModelCommands.Train(context),
         ModelCommands.Evaluate(context),
         GenerateCommand.Create(context),
+        EditCommands.Infill(context),
+        EditCommands.Vary(context),
         ExplainCommand.Create(context),
         ConvertCommand.Create(context),
         BenchCommands.Create(context),

@@ -4,6 +4,7 @@ using System.Globalization;
 using Melos.Formats.Abc;
 using Melos.Formats.Midi;
 using Melos.Generation;
+using Melos.Generation.Explanation;
 using Melos.Models.Training;
 using Melos.Music;
 
@@ -30,7 +31,7 @@ public static class GenerateCommand
         var topP = new Option<double?>("--top-p") { Description = "Draw among the most likely allowed tokens whose probabilities add up to P, 0 < P <= 1." };
         var key = new Option<string?>("--key") { Description = "The key, e.g. G, Em, D dorian (default: the primer file's key, else C major)." };
         var meter = new Option<string?>("--meter") { Description = "The time signature, e.g. 4/4, 6/8 (default: the primer file's meter, else 4/4)." };
-        var chords = new Option<string?>("--chords") { Description = "One chord per bar, space-separated, repeated to fill the bars, e.g. \"G D/F# Em C\"." };
+        var chords = new Option<string?>("--chords") { Description = "Chords separated by spaces, one bar each or SYMBOL:BEATS, repeated to fill the bars, e.g. \"G D/F# Em C\" or \"G:2 D:2 Em C\"." };
         var primer = new Option<string?>("--primer") { Description = "Opening notes kept verbatim: a note string (\"G4 A4 B4/2 D5\") or a .mid/.abc file." };
         var style = new Option<string?>("--style") { Description = "A style label the model was trained with." };
         var range = new Option<string?>("--range") { Description = "Lowest and highest pitch, e.g. C4-C6 (at least an octave unless --chromatic)." };
@@ -41,8 +42,12 @@ public static class GenerateCommand
         var force = new Option<bool>("--force") { Description = "Overwrite existing melody files." };
         var formats = new Option<string?>("--formats") { Description = $"The files to write per melody, comma-separated (default all: {MelodyFiles.Names})." };
         var files = new MelodyFileCliOptions();
-        var cmd = new Command("generate", "Compose new melodies with a trained model under your constraints (key, meter, chords, range, leaps, primer).")
-            { model, bars, count, seed, temperature, topK, topP, key, meter, chords, primer, style, range, maxLeap, endOnTonic, chromatic, output, force, formats };
+        var beam = new Option<int?>("--beam") { Description = $"Beam search of width W (1..{GenerationRequest.MaxBeamWidth}) instead of sampling: deterministic, never less likely than greedy; --count at most W." };
+        var bestOf = new Option<int?>("--best-of") { Description = $"Sample N candidates per melody and keep the one the model finds most likely (1..{GenerationRequest.MaxBestOf})." };
+        var density = new Option<string?>("--density") { Description = "Notes starting in each generated bar: MIN-MAX (e.g. 2-6) or N (exactly N)." };
+        var trace = new Option<bool>("--trace") { Description = "Also write an explanation of each melody (melody-01.explain/: index.html, JSON, piano roll by probability, surprisal, attribution)." };
+        var cmd = new Command("generate", "Compose new melodies with a trained model under your constraints (key, meter, chords, range, leaps, density, primer).")
+            { model, bars, count, seed, temperature, topK, topP, key, meter, chords, primer, style, range, maxLeap, endOnTonic, chromatic, output, force, formats, beam, bestOf, density, trace };
         files.AddTo(cmd);
         cmd.SetAction(pr => context.Guard(() =>
         {
@@ -56,13 +61,17 @@ public static class GenerateCommand
             if (pr.GetValue(topK) is { } k && k < 1) throw new CliError($"--top-k must be at least 1, not {k}");
             if (pr.GetValue(topP) is { } p && !(p > 0 && p <= 1)) throw new CliError($"--top-p must be in (0, 1], not {p.ToString(CultureInfo.InvariantCulture)}");
             if (pr.GetValue(maxLeap) is { } leap && (leap < 0 || leap > 127)) throw new CliError($"--max-leap must be 0..127 semitones, not {leap}");
+            var (beamWidth, bestOfN) = (pr.GetValue(beam), pr.GetValue(bestOf));
+            if (beamWidth is { } bw && (bw < 1 || bw > GenerationRequest.MaxBeamWidth)) throw new CliError($"--beam must be 1..{GenerationRequest.MaxBeamWidth}, not {bw}");
+            if (bestOfN is { } b && (b < 1 || b > GenerationRequest.MaxBestOf)) throw new CliError($"--best-of must be 1..{GenerationRequest.MaxBestOf}, not {b}");
+            if (beamWidth is not null && bestOfN is not null) throw new CliError("--beam and --best-of cannot be combined: choose one");
+            if (beamWidth is { } width && n > width) throw new CliError($"--count {n} needs --beam {n} or wider (a beam of {width} holds {width} melodies)");
+            var (minDensity, maxDensity) = pr.GetValue(density) is { } densityText ? ParseDensity(densityText) : (null, null);
 
             var (primerNotes, primerMelody) = ReadPrimer(pr.GetValue(primer));
             var theKey = pr.GetValue(key) is { } keyText ? Key.Parse(keyText) : primerMelody?.Key ?? Key.CMajor;
             var theMeter = pr.GetValue(meter) is { } meterText ? TimeSignature.Parse(meterText) : primerMelody?.Meter ?? TimeSignature.CommonTime;
-            var chordList = pr.GetValue(chords) is { } chordText
-                ? chordText.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ChordSymbol.Parse).ToImmutableArray()
-                : [];
+            var chordList = pr.GetValue(chords) is { } chordText ? ChordProgression.Parse(chordText) : [];
             bool isChromatic = pr.GetValue(chromatic);
             var (low, high) = pr.GetValue(range) is { } rangeText ? ParseRange(rangeText, isChromatic) : (null, null);
 
@@ -85,7 +94,13 @@ public static class GenerateCommand
                 EndOnTonic = pr.GetValue(endOnTonic),
                 Chromatic = isChromatic,
                 TempoBpm = primerMelody is { Tempos: [var tempo, ..] } ? tempo.Bpm : 120,
+                BeamWidth = beamWidth,
+                BestOf = bestOfN,
+                MinNotesPerBar = minDensity,
+                MaxNotesPerBar = maxDensity,
             };
+            if (minDensity is { } least && least > (theMeter.BarLength.Quarters * 4).Floor())
+                throw new CliError($"--density {pr.GetValue(density)} cannot be met: a bar of {theMeter} holds {(theMeter.BarLength.Quarters * 4).Floor()} sixteenths");
             if (!primerNotes.IsEmpty && primerNotes[^1].End > request.Length)
                 throw new CliError($"the primer lasts {Quarters(primerNotes[^1].End)} quarters, longer than --bars {barCount} of {theMeter} ({Quarters(request.Length)} quarters)");
 
@@ -94,6 +109,9 @@ public static class GenerateCommand
             var outFormats = MelodyFiles.ParseFormats(pr.GetValue(formats));
             var fileOptions = files.Read(pr);
             MelodyFiles.EnsureWritable(names.SelectMany(s => MelodyFiles.Targets(Path.Combine(outDir, s), outFormats)), pr.GetValue(force));
+            bool tracing = pr.GetValue(trace);
+            if (tracing && !pr.GetValue(force) && names.Select(s => Path.Combine(outDir, s + ".explain")).FirstOrDefault(Directory.Exists) is { } existing)
+                throw new CliError($"{existing} exists; use --force to overwrite it");
             MelodyFiles.CheckTools(outFormats, fileOptions);
 
             var modelDir = pr.GetValue(model) ?? DefaultModelPath();
@@ -110,6 +128,7 @@ public static class GenerateCommand
             {
                 var m = melodies[i].Melody;
                 written += MelodyFiles.Write(Path.Combine(outDir, names[i]), m, outFormats, i + 1, fileOptions).Count;
+                if (tracing) written += ExplanationReport.Write(Path.Combine(outDir, names[i] + ".explain"), m, ExplainCommand.Explain(generator, m)).Count;
                 w.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{names[i] + MelodyFiles.Extension(outFormats[0]),-16} {m.Key,-12} {m.BarCount,4} {m.Notes.Length,5} {melodies[i].LogLikelihood,14:0.00}"));
             }
@@ -147,6 +166,22 @@ public static class GenerateCommand
         if (!chromatic && high.Number - low.Number < 12)
             throw new CliError($"--range {text} is narrower than an octave; the key's scale needs at least 12 semitones (or pass --chromatic)");
         return (low, high);
+    }
+
+    /// <summary>Parses <c>MIN-MAX</c> (e.g. <c>2-6</c>) or <c>N</c> (exactly N) notes per bar.</summary>
+    /// <exception cref="CliError">Not one or two whole numbers, a minimum below 0, a maximum below 1, or inverted.</exception>
+    public static (int? Min, int? Max) ParseDensity(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parts = text.Split('-', StringSplitOptions.TrimEntries);
+        var ci = CultureInfo.InvariantCulture;
+        if (parts.Length is < 1 or > 2 || !parts.All(p => int.TryParse(p, NumberStyles.None, ci, out _)))
+            throw new CliError($"--density must be MIN-MAX notes per bar such as 2-6, or one number, not '{text}'");
+        int min = int.Parse(parts[0], ci), max = int.Parse(parts[^1], ci);
+        if (max < 1) throw new CliError($"--density {text} allows no note at all; the maximum must be at least 1");
+        if (min > max) throw new CliError($"--density {text} is inverted: at least {min} but at most {max} notes per bar");
+        if (max > GenerationRequest.MaxDensity) throw new CliError($"--density must be at most {GenerationRequest.MaxDensity} notes per bar, not {max}");
+        return (min, max);
     }
 
     /// <summary>The primer: null text is none; an existing .mid/.mi/.abc file gives its melody; anything else is a note string.</summary>

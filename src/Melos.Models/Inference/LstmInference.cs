@@ -134,7 +134,7 @@ internal sealed class LstmInference
     public int InputWidth(int l) => l == 0 ? _input : _h;
 
     /// <summary>A generation state: the tokens fed, h and c of every layer, and the last outputs for attention.</summary>
-    public sealed class State : IGenerationState
+    public sealed class State : IForkableGenerationState
     {
         internal State(int layers, int hidden, int attention)
         {
@@ -161,6 +161,18 @@ internal sealed class LstmInference
 
         /// <inheritdoc/>
         public int Length => History.Count;
+
+        /// <inheritdoc/>
+        public IGenerationState Fork()
+        {
+            var copy = new State(H.Length, 1, Outputs.Length) { Stored = Stored, Next = Next };
+            H.CopyTo(copy.H, 0);
+            C.CopyTo(copy.C, 0);
+            Outputs.CopyTo(copy.Outputs, 0);
+            Keys.CopyTo(copy.Keys, 0);
+            copy.History.AddRange(History);
+            return copy;
+        }
 
         /// <inheritdoc/>
         public void Dispose() { }

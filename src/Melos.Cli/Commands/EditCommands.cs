@@ -1,0 +1,221 @@
+using System.CommandLine;
+using System.Globalization;
+using Melos.Formats;
+using Melos.Formats.Abc;
+using Melos.Formats.Midi;
+using Melos.Generation;
+using Melos.Models.Training;
+using Melos.Music;
+
+namespace Melos.Cli.Commands;
+
+/// <summary>
+/// <c>melos infill</c> and <c>melos vary</c>: rework an existing tune with a trained model, writing
+/// <c>STEM-infill-NN.mid/.abc</c> or <c>STEM-vary-NN.mid/.abc</c>.
+/// </summary>
+public static class EditCommands
+{
+    /// <summary>The file endings <c>infill</c> and <c>vary</c> read.</summary>
+    public static IReadOnlyList<string> Readable { get; } = [".mid", ".midi", ".abc"];
+
+    /// <summary>Creates <c>melos infill</c>.</summary>
+    public static Command Infill(CliContext context)
+    {
+        var file = new Argument<string>("FILE") { Description = "A MIDI (.mid, .midi) or ABC (.abc) tune." };
+        var bars = new Option<string>("--bars") { Description = "The bars to regenerate, FIRST-LAST or one bar, numbered from 1 (bar 1 starts at time 0, so a pickup is bar 1), e.g. 5-8.", Required = true };
+        var candidates = new Option<int>("--candidates") { Description = $"Candidates sampled per result (1..{InfillRequest.MaxCandidates}); the best is kept.", DefaultValueFactory = _ => 16 };
+        var scoring = new Option<string>("--scoring") { Description = "Rank candidates by the model likelihood of the gap and everything after it (both), or of the gap alone (left).", DefaultValueFactory = _ => "both" };
+        var common = new CommonOptions();
+        var cmd = new Command("infill", "Regenerate chosen bars of a tune so that they join the bars around them; the other bars are kept note for note.")
+            { file, bars };
+        common.AddTo(cmd);
+        cmd.Add(candidates);
+        cmd.Add(scoring);
+        cmd.SetAction(pr => context.Guard(() =>
+        {
+            // Every input is checked before the model is loaded or anything is written.
+            var input = common.Read(pr, pr.GetValue(file)!);
+            var (first, last) = ParseBars(pr.GetValue(bars)!);
+            int barCount = input.BarCount;
+            if (last > barCount) throw new CliError($"--bars {pr.GetValue(bars)} is outside the tune: it has {barCount} bars");
+            int n = pr.GetValue(candidates);
+            if (n < 1 || n > InfillRequest.MaxCandidates) throw new CliError($"--candidates must be 1..{InfillRequest.MaxCandidates}, not {n}");
+            var rank = pr.GetValue(scoring) switch
+            {
+                "both" => InfillScoring.BothSides,
+                "left" => InfillScoring.LeftOnly,
+                var other => throw new CliError($"--scoring must be both or left, not '{other}'"),
+            };
+            var settings = common.Settings(pr);
+            var request = new InfillRequest(input, first, last)
+            {
+                Count = settings.Count, Candidates = n, Scoring = rank, Seed = settings.Seed, Temperature = settings.Temperature, TopK = settings.TopK, TopP = settings.TopP,
+                Key = settings.Key, Low = settings.Low, High = settings.High, MaxLeap = settings.MaxLeap, Chromatic = settings.Chromatic,
+            };
+            request.Validate();
+            var names = common.OutputNames(pr, "infill", settings.Count);
+
+            using var generator = MelodyGenerator.Load(common.ModelDirectory(pr));
+            generator.Check(request);
+            var results = generator.Infill(request);
+            var rows = results.Select((r, i) => (names[i], r.Melody, string.Create(CultureInfo.InvariantCulture,
+                $"{ChangedNotes(input, r.Melody),7} {r.LogLikelihood,14:0.00} {r.RightLogLikelihood,12:0.00}"))).ToList();
+            Write(context, common.OutputDirectory(pr), $"{"changed",7} {"log-likelihood",14} {"right side",12}", rows);
+            return 0;
+        }));
+        return cmd;
+    }
+
+    /// <summary>Creates <c>melos vary</c>.</summary>
+    public static Command Vary(CliContext context)
+    {
+        var file = new Argument<string>("FILE") { Description = "A MIDI (.mid, .midi) or ABC (.abc) tune." };
+        var amount = new Option<double>("--amount") { Description = "The share of notes to redraw, in (0, 1]: round(amount x notes), at least one.", DefaultValueFactory = _ => 0.3 };
+        var rhythm = new Option<bool>("--rhythm") { Description = "Also redraw the rhythm from each chosen note to the next note." };
+        var common = new CommonOptions();
+        var cmd = new Command("vary", "Vary a tune: redraw the pitch (and optionally the rhythm) of a share of its notes with the model; keep the rest.")
+            { file, amount, rhythm };
+        common.AddTo(cmd);
+        cmd.SetAction(pr => context.Guard(() =>
+        {
+            var input = common.Read(pr, pr.GetValue(file)!);
+            double share = pr.GetValue(amount);
+            if (!(share > 0 && share <= 1)) throw new CliError($"--amount must be in (0, 1], not {share.ToString(CultureInfo.InvariantCulture)}");
+            var settings = common.Settings(pr);
+            var request = new VariationRequest(input, share)
+            {
+                Rhythm = pr.GetValue(rhythm), Count = settings.Count, Seed = settings.Seed, Temperature = settings.Temperature, TopK = settings.TopK, TopP = settings.TopP,
+                Key = settings.Key, Low = settings.Low, High = settings.High, MaxLeap = settings.MaxLeap, Chromatic = settings.Chromatic,
+            };
+            request.Validate();
+            var names = common.OutputNames(pr, "vary", settings.Count);
+
+            using var generator = MelodyGenerator.Load(common.ModelDirectory(pr));
+            generator.Check(request);
+            var results = generator.Vary(request);
+            var rows = results.Select((r, i) => (names[i], r.Melody, string.Create(CultureInfo.InvariantCulture,
+                $"{r.Chosen.Count,6} {r.ChangedNotes,7} {r.LogLikelihood,14:0.00}"))).ToList();
+            Write(context, common.OutputDirectory(pr), $"{"chosen",6} {"changed",7} {"log-likelihood",14}", rows);
+            return 0;
+        }));
+        return cmd;
+    }
+
+    /// <summary>Parses <c>FIRST-LAST</c> or <c>N</c>: bar numbers from 1, not inverted.</summary>
+    /// <exception cref="CliError">Not one or two whole numbers from 1, or inverted.</exception>
+    public static (int First, int Last) ParseBars(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parts = text.Split('-', StringSplitOptions.TrimEntries);
+        var ci = CultureInfo.InvariantCulture;
+        if (parts.Length is < 1 or > 2 || !parts.All(p => int.TryParse(p, NumberStyles.None, ci, out int b) && b >= 1))
+            throw new CliError($"--bars must be FIRST-LAST bar numbers from 1 such as 5-8, or one bar number, not '{text}'");
+        int first = int.Parse(parts[0], ci), last = int.Parse(parts[^1], ci);
+        if (first > last) throw new CliError($"--bars {text} is inverted: bar {first} comes after bar {last}");
+        return (first, last);
+    }
+
+    /// <summary>Reads the melody of a MIDI or ABC file (for ABC, tune <paramref name="tune"/> or the first).</summary>
+    /// <exception cref="CliError">The file is missing, of another kind, or holds no notes.</exception>
+    public static Melody ReadMelody(string path, int? tune)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path)) throw new CliError($"file not found: {path}");
+        var ext = Path.GetExtension(path).ToLowerInvariant();
+        if (!Readable.Contains(ext))
+        {
+            var note = NotesReaders.For(path) is null ? "" : " (melos notes can list its notes)";
+            throw new CliError($"cannot rework '{ext}' files{note}; readable: {string.Join(", ", Readable)}");
+        }
+        var melody = ext == ".abc" ? AbcReader.LoadTune(path, tune).Melody : MidiMelody.Read(path);
+        if (melody.Notes.IsEmpty) throw new CliError($"{path} has no notes");
+        return melody;
+    }
+
+    private static int ChangedNotes(Melody before, Melody after) => after.Notes.Except(before.Notes).Count();
+
+    private static void Write(CliContext context, string outDir, string header, List<(string Name, Melody Melody, string Figures)> rows)
+    {
+        Directory.CreateDirectory(outDir);
+        var w = context.Out;
+        w.WriteLine($"{"file",-28} {"bars",4} {"notes",5} {header}");
+        for (int i = 0; i < rows.Count; i++)
+        {
+            var (name, melody, figures) = rows[i];
+            File.WriteAllBytes(Path.Combine(outDir, name + ".mid"), MidiMelody.Write(melody));
+            File.WriteAllText(Path.Combine(outDir, name + ".abc"), AbcWriter.Write(melody, i + 1));
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name + ".mid",-28} {melody.BarCount,4} {melody.Notes.Length,5} {figures}"));
+        }
+        w.WriteLine($"wrote {rows.Count * 2} files to {outDir}");
+    }
+
+    /// <summary>The checked settings both commands share.</summary>
+    private sealed record Settings(int Count, int Seed, double Temperature, int? TopK, double? TopP, Key? Key, Pitch? Low, Pitch? High, int? MaxLeap, bool Chromatic);
+
+    /// <summary>The options both commands share.</summary>
+    private sealed class CommonOptions
+    {
+        private readonly Option<string?> _model = new("--model") { Description = $"A model folder from 'melos train' (grid tokenizer). Default: {GenerateCommand.DefaultModelFolder} beside Melos.sln." };
+        private readonly Option<int?> _tune = new("--tune") { Description = "For ABC files: the tune's X: number (default: the first tune)." };
+        private readonly Option<int> _count = new("--count") { Description = $"Results to write (1..{GenerationRequest.MaxCount}).", DefaultValueFactory = _ => 1 };
+        private readonly Option<int> _seed = new("--seed") { Description = "Seeds every random choice: the same command and model write the same files.", DefaultValueFactory = _ => 1 };
+        private readonly Option<double> _temperature = new("--temperature") { Description = "Softmax temperature above 0.", DefaultValueFactory = _ => 1.0 };
+        private readonly Option<int?> _topK = new("--top-k") { Description = "Draw among the K most likely allowed tokens only." };
+        private readonly Option<double?> _topP = new("--top-p") { Description = "Draw among the most likely allowed tokens whose probabilities add up to P, 0 < P <= 1." };
+        private readonly Option<string?> _key = new("--key") { Description = "The key whose scale new notes use (default: the tune's key, else estimated from its notes)." };
+        private readonly Option<string?> _range = new("--range") { Description = "Lowest and highest new pitch, e.g. C4-C6 (default: the tune's own lowest and highest notes)." };
+        private readonly Option<int?> _maxLeap = new("--max-leap") { Description = "Largest interval between consecutive notes, in semitones." };
+        private readonly Option<bool> _chromatic = new("--chromatic") { Description = "Allow new pitches outside the key's scale." };
+        private readonly Option<string> _out = new("--out", "-o") { Description = "The folder to write the files into.", Required = true };
+        private readonly Option<bool> _force = new("--force") { Description = "Overwrite existing files." };
+        private string _stem = "";
+
+        public void AddTo(Command command)
+        {
+            foreach (var o in new Option[] { _model, _tune, _count, _seed, _temperature, _topK, _topP, _key, _range, _maxLeap, _chromatic, _out, _force })
+                command.Add(o);
+        }
+
+        public Melody Read(ParseResult pr, string path)
+        {
+            _stem = Path.GetFileNameWithoutExtension(path);
+            return ReadMelody(path, pr.GetValue(_tune));
+        }
+
+        public Settings Settings(ParseResult pr)
+        {
+            int n = pr.GetValue(_count);
+            if (n < 1 || n > GenerationRequest.MaxCount) throw new CliError($"--count must be 1..{GenerationRequest.MaxCount}, not {n}");
+            double t = pr.GetValue(_temperature);
+            if (!(t > 0) || !double.IsFinite(t)) throw new CliError($"--temperature must be above 0, not {t.ToString(CultureInfo.InvariantCulture)}");
+            if (pr.GetValue(_topK) is { } k && k < 1) throw new CliError($"--top-k must be at least 1, not {k}");
+            if (pr.GetValue(_topP) is { } p && !(p > 0 && p <= 1)) throw new CliError($"--top-p must be in (0, 1], not {p.ToString(CultureInfo.InvariantCulture)}");
+            if (pr.GetValue(_maxLeap) is { } leap && (leap < 0 || leap > 127)) throw new CliError($"--max-leap must be 0..127 semitones, not {leap}");
+            var key = pr.GetValue(_key) is { } keyText ? Key.Parse(keyText) : null;
+            bool chromatic = pr.GetValue(_chromatic);
+            var (low, high) = pr.GetValue(_range) is { } rangeText ? GenerateCommand.ParseRange(rangeText, chromatic) : (null, null);
+            return new Settings(n, pr.GetValue(_seed), t, pr.GetValue(_topK), pr.GetValue(_topP), key, low, high, pr.GetValue(_maxLeap), chromatic);
+        }
+
+        public string OutputDirectory(ParseResult pr) => pr.GetValue(_out)!;
+
+        /// <summary>STEM-VERB-01 ...; refuses files that exist unless --force.</summary>
+        public List<string> OutputNames(ParseResult pr, string verb, int count)
+        {
+            var names = Enumerable.Range(1, count).Select(i => string.Create(CultureInfo.InvariantCulture, $"{_stem}-{verb}-{i:00}")).ToList();
+            if (!pr.GetValue(_force))
+            {
+                var existing = names.SelectMany(s => new[] { s + ".mid", s + ".abc" }).Select(f => Path.Combine(OutputDirectory(pr), f)).FirstOrDefault(File.Exists);
+                if (existing is not null) throw new CliError($"{existing} exists; use --force to overwrite it");
+            }
+            return names;
+        }
+
+        public string ModelDirectory(ParseResult pr)
+        {
+            var dir = pr.GetValue(_model) ?? GenerateCommand.DefaultModelPath();
+            if (!File.Exists(Path.Combine(dir, Checkpoint.ConfigFile))) throw new CliError($"{dir} is not a model folder (no {Checkpoint.ConfigFile})");
+            return dir;
+        }
+    }
+}
