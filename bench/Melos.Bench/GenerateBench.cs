@@ -1,45 +1,110 @@
 using System.Diagnostics;
 using System.Globalization;
+using Melos.Data.Tokenizers;
 using Melos.Generation;
+using Melos.Models;
 using Melos.Music;
 
 namespace Melos.Bench;
 
-/// <summary>Latency of the shipped model: 8 new bars of 4/4 after a 4-bar primer, one request at a time.</summary>
+/// <summary>
+/// Latency of the shipped model: 8 new bars of 4/4 after a 4-bar primer, one request at a time, with where the time
+/// goes (the model's prefill and steps, the conditioning stream, masking and sampling).
+/// </summary>
 public sealed class GenerateBench : IBenchmark
 {
     public string Name => "generate";
 
-    public string Description => "latency to generate 8 bars after a 4-bar primer with models/default (median of 10)";
+    public string Description => "latency to generate 8 bars after a 4-bar primer with models/default (median of 20), with a breakdown";
 
     public int Run(string[] args)
     {
         var ci = CultureInfo.InvariantCulture;
         var dir = args.Length > 0 ? args[0] : Path.Combine(FindRepoRoot(), "models", "default");
+        int runs = args.Length > 1 ? int.Parse(args[1], ci) : 20;
         var load = Stopwatch.StartNew();
         using var generator = MelodyGenerator.Load(dir);
         load.Stop();
         var primer = NoteSequence.Parse("G4 A4 B4 G4 D5:2 B4 G4 A4:2 F#4 D4 G4:4");
         var request = new GenerationRequest { Bars = 12, Primer = [.. primer], Key = Key.Parse("G"), Seed = 1 };
-        generator.Generate(request with { Seed = 0 });
+        var first = Stopwatch.StartNew();
+        var warm = generator.Generate(request with { Seed = 0 });
+        first.Stop();
         var times = new List<double>();
-        int steps = 0;
-        for (int i = 0; i < 10; i++)
+        var cpuTimes = new List<double>();
+        var process = Process.GetCurrentProcess();
+        for (int i = 0; i < runs; i++)
+        {
+            process.Refresh();
+            var cpu = process.TotalProcessorTime;
+            var sw = Stopwatch.StartNew();
+            generator.Generate(request with { Seed = i + 1 });
+            times.Add(sw.Elapsed.TotalMilliseconds);
+            process.Refresh();
+            cpuTimes.Add((process.TotalProcessorTime - cpu).TotalMilliseconds);
+        }
+        int spq = generator.Tokenizer.GridConfig.StepsPerQuarter;
+        int total = warm[0].Tokens.Count - 1, primerSteps = 4 * 4 * spq;
+        Console.WriteLine(string.Create(ci, $"model load {load.Elapsed.TotalMilliseconds:0} ms; first request (JIT) {first.Elapsed.TotalMilliseconds:0} ms; {spq} steps per quarter: {total} grid steps per melody, {primerSteps} of them primer (fed by one Prefill of {primerSteps + 1} tokens), {total - primerSteps} generated"));
+        Console.WriteLine("| request | median ms | min ms | max ms |");
+        Console.WriteLine("|---|---|---|---|");
+        Console.WriteLine(Row($"8 bars after a 4-bar primer ({total - primerSteps} generated steps at {spq} per quarter)", times));
+        Console.WriteLine(Row("  the same, process CPU time", cpuTimes));
+
+        // Where the time goes: the same request's model work alone, and its conditioning stream alone.
+        var model = generator.Model;
+        var template = MelodyGenerator.Template(request);
+        var conditioning = Sampler.GridConditioning(template, generator.Vocabulary, spq);
+        var tokens = warm[0].Tokens;
+        var prefix = new List<int>();
+        var next = new ConditionStep[tokens.Count];
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            prefix.Add(tokens[i]);
+            next[i] = conditioning(prefix);
+        }
+        var createTimes = new List<double>();
+        var prefillTimes = new List<double>();
+        var stepTimes = new List<double>();
+        var condTimes = new List<double>();
+        for (int r = 0; r < runs; r++)
         {
             var sw = Stopwatch.StartNew();
-            var result = generator.Generate(request with { Seed = i + 1 });
-            times.Add(sw.Elapsed.TotalMilliseconds);
-            steps = result[0].Tokens.Count;
+            using var state = model.CreateState();
+            createTimes.Add(sw.Elapsed.TotalMilliseconds);
+            sw.Restart();
+            model.Prefill(state, [.. tokens.Take(primerSteps + 1)], next[..(primerSteps + 1)]);
+            prefillTimes.Add(sw.Elapsed.TotalMilliseconds);
+            sw.Restart();
+            for (int t = primerSteps + 1; t < total; t++) model.Step(state, tokens[t], next[t]);
+            stepTimes.Add(sw.Elapsed.TotalMilliseconds);
+            sw.Restart();
+            prefix.Clear();
+            for (int i = 0; i < tokens.Count; i++)
+            {
+                prefix.Add(tokens[i]);
+                _ = conditioning(prefix);
+            }
+            condTimes.Add(sw.Elapsed.TotalMilliseconds);
         }
-        times.Sort();
-        Console.WriteLine(string.Create(ci, $"model load {load.Elapsed.TotalMilliseconds:0} ms; {steps} grid tokens per melody (12 bars, 4 primed, 12 steps per quarter)"));
-        Console.WriteLine(string.Create(ci, $"| request | median ms | min ms | max ms |"));
-        Console.WriteLine("|---|---|---|---|");
-        Console.WriteLine(string.Create(ci, $"| 8 bars after a 4-bar primer | {times[5]:0} | {times[0]:0} | {times[^1]:0} |"));
+        Console.WriteLine(Row("  of which: CreateState (copies the weights)", createTimes));
+        Console.WriteLine(Row($"  of which: Prefill of {primerSteps + 1} tokens", prefillTimes));
+        Console.WriteLine(Row($"  of which: {total - primerSteps - 1} model steps ({Median(stepTimes) * 1000 / (total - primerSteps - 1):0.0} us per step)", stepTimes));
+        Console.WriteLine(Row($"  of which: conditioning of {tokens.Count} positions", condTimes));
+        Console.WriteLine(string.Create(ci, $"8 bars of sixteenths would be 128 steps; this model's 12-per-quarter grid makes them {8 * 4 * spq}."));
         return 0;
     }
 
-    private static string FindRepoRoot()
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
+
+    private static string Row(string label, List<double> values) =>
+        string.Create(CultureInfo.InvariantCulture, $"| {label} | {Median(values):0.0} | {values.Min():0.0} | {values.Max():0.0} |");
+
+    internal static string FindRepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Melos.sln"))) dir = dir.Parent;

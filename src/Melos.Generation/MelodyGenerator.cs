@@ -155,12 +155,14 @@ public sealed class MelodyGenerator : IDisposable
             var primer = owner.PrimerTokens(request);
             var conditioning = Sampler.GridConditioning(Template(request), owner.Vocabulary, spq);
             using var state = owner.Model.CreateState();
+            var prefilled = Prefill(state, primer, conditioning);
             (int Pitch, long Start)? open = null;
             int? previous = null;
             for (long step = 0; step < constraints.TotalSteps; step++)
             {
                 cancellation.ThrowIfCancellationRequested();
-                var logits = owner.Model.Step(state, _tokens[^1], conditioning(_tokens));
+                var logits = step <= primer.Length && prefilled is not null ? prefilled.At(0, (int)step)
+                    : owner.Model.Step(state, _tokens[^1], conditioning(_tokens));
                 int token;
                 if (step < primer.Length) token = primer[step];
                 else
@@ -185,6 +187,23 @@ public sealed class MelodyGenerator : IDisposable
             }
             if (open is { } last)
                 yield return Spell(new Note(Pitch.FromMidi(last.Pitch), Duration.FromQuarters(last.Start, spq), Duration.FromQuarters(constraints.TotalSteps - last.Start, spq)), request.Key);
+        }
+
+        /// <summary>
+        /// Feeds BOS and the primer in one <see cref="ISequenceModel.Prefill"/> call: row i holds the logits of grid step
+        /// i, so the primer's rows score its tokens and the last row is the first free step. Null without a primer.
+        /// </summary>
+        private LogitsBatch? Prefill(IGenerationState state, int[] primer, Func<IReadOnlyList<int>, ConditionStep> conditioning)
+        {
+            if (primer.Length == 0) return null;
+            var fed = new List<int>(primer.Length + 1) { owner.Tokenizer.Bos };
+            var next = new ConditionStep[primer.Length + 1];
+            for (int i = 0; i <= primer.Length; i++)
+            {
+                next[i] = conditioning(fed);
+                if (i < primer.Length) fed.Add(primer[i]);
+            }
+            return owner.Model.Prefill(state, fed, next);
         }
     }
 }

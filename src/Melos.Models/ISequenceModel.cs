@@ -32,6 +32,80 @@ public interface ISequenceModel : IDisposable
     /// <param name="token">The token just produced (start with BOS).</param>
     /// <param name="next">The conditioning of the position being predicted.</param>
     float[] Step(IGenerationState state, int token, ConditionStep next);
+
+    /// <summary>
+    /// Feeds several tokens in one call (a primer) and returns the logits after each of them: row <c>i</c> is what
+    /// <see cref="Step"/> would have returned for <c>tokens[i]</c>. Models override it with one batched pass; the
+    /// default steps token by token.
+    /// </summary>
+    /// <param name="state">The state from <see cref="CreateState"/>, updated in place.</param>
+    /// <param name="tokens">The tokens to feed, in order (at least one).</param>
+    /// <param name="next">The conditioning of the position predicted after each token (as many as tokens).</param>
+    /// <returns>Logits [1, tokens.Count, VocabularySize].</returns>
+    LogitsBatch Prefill(IGenerationState state, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next) =>
+        Stepping.Prefill(this, state, tokens, next);
+
+    /// <summary>
+    /// Steps several independent states at once: row <c>b</c> is what <see cref="Step"/> would have returned for
+    /// <c>states[b]</c> and <c>tokens[b]</c>. Models override it to share the weight traffic of the batch; the default
+    /// steps each state in turn.
+    /// </summary>
+    /// <param name="states">Distinct states of this model, each updated in place.</param>
+    /// <param name="tokens">The token fed to each state.</param>
+    /// <param name="next">The conditioning of the position each state predicts.</param>
+    /// <returns>Logits [states.Count, 1, VocabularySize].</returns>
+    LogitsBatch StepBatch(IReadOnlyList<IGenerationState> states, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next) =>
+        Stepping.StepBatch(this, states, tokens, next);
+}
+
+/// <summary>The token-by-token versions of <see cref="ISequenceModel.Prefill"/> and <see cref="ISequenceModel.StepBatch"/>, and their argument checks.</summary>
+public static class Stepping
+{
+    /// <summary><see cref="ISequenceModel.Prefill"/> by calling <see cref="ISequenceModel.Step"/> once per token.</summary>
+    public static LogitsBatch Prefill(ISequenceModel model, IGenerationState state, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        CheckPrefill(tokens, next);
+        int v = model.VocabularySize;
+        var values = new float[tokens.Count * v];
+        for (int i = 0; i < tokens.Count; i++) model.Step(state, tokens[i], next[i]).CopyTo(values, i * v);
+        return new LogitsBatch(1, tokens.Count, v, values);
+    }
+
+    /// <summary><see cref="ISequenceModel.StepBatch"/> by calling <see cref="ISequenceModel.Step"/> once per state.</summary>
+    public static LogitsBatch StepBatch(ISequenceModel model, IReadOnlyList<IGenerationState> states, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        CheckBatch(states, tokens, next);
+        int v = model.VocabularySize;
+        var values = new float[states.Count * v];
+        for (int b = 0; b < states.Count; b++) model.Step(states[b], tokens[b], next[b]).CopyTo(values, b * v);
+        return new LogitsBatch(states.Count, 1, v, values);
+    }
+
+    /// <summary>Checks the arguments of <see cref="ISequenceModel.Prefill"/>.</summary>
+    /// <exception cref="ArgumentException">No token, or the lists differ in length.</exception>
+    public static void CheckPrefill(IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        ArgumentNullException.ThrowIfNull(next);
+        if (tokens.Count == 0) throw new ArgumentException("Prefill needs at least one token.", nameof(tokens));
+        if (next.Count != tokens.Count) throw new ArgumentException($"{tokens.Count} tokens but {next.Count} conditioning steps.", nameof(next));
+    }
+
+    /// <summary>Checks the arguments of <see cref="ISequenceModel.StepBatch"/>.</summary>
+    /// <exception cref="ArgumentException">No state, a state given twice, or the lists differ in length.</exception>
+    public static void CheckBatch(IReadOnlyList<IGenerationState> states, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next)
+    {
+        ArgumentNullException.ThrowIfNull(states);
+        ArgumentNullException.ThrowIfNull(tokens);
+        ArgumentNullException.ThrowIfNull(next);
+        if (states.Count == 0) throw new ArgumentException("A batch needs at least one state.", nameof(states));
+        if (tokens.Count != states.Count || next.Count != states.Count)
+            throw new ArgumentException($"{states.Count} states, {tokens.Count} tokens and {next.Count} conditioning steps.", nameof(tokens));
+        if (states.Distinct(ReferenceEqualityComparer.Instance).Count() != states.Count)
+            throw new ArgumentException("A state appears twice in the batch.", nameof(states));
+    }
 }
 
 /// <summary>A model's incremental generation state (history, recurrent state or key/value cache).</summary>
@@ -76,6 +150,24 @@ public sealed class TokenBatch
 
     /// <summary>The number of real (non-padding) targets.</summary>
     public int TargetCount => Targets.Count(t => t != IgnoreTarget);
+
+    /// <summary>A batch of <paramref name="copies"/> copies of a one-sequence batch.</summary>
+    public static TokenBatch Repeat(TokenBatch batch, int copies)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentOutOfRangeException.ThrowIfLessThan(copies, 1);
+        if (batch.BatchSize != 1) throw new ArgumentException("Only a batch of one sequence can be repeated.", nameof(batch));
+        var inputs = new long[copies * batch.Length];
+        var targets = new long[copies * batch.Length];
+        var cond = new ConditionStep[copies * batch.Length];
+        for (int c = 0; c < copies; c++)
+        {
+            batch.Inputs.CopyTo(inputs, c * batch.Length);
+            batch.Targets.CopyTo(targets, c * batch.Length);
+            batch.Conditioning.CopyTo(cond, c * batch.Length);
+        }
+        return new TokenBatch(copies, batch.Length, inputs, targets, cond);
+    }
 
     /// <summary>
     /// Builds a batch from token sequences: inputs are tokens 0..n-2, targets tokens 1..n-1, and the conditioning of

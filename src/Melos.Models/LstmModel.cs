@@ -1,4 +1,5 @@
 using Melos.Data.Tokenizers;
+using Melos.Models.Inference;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -62,7 +63,7 @@ public sealed class LstmModel : TorchSequenceModel
 
     private Tensor Inputs(Tensor tokens, Tensor cond, Tensor? lookbackTokens, Tensor? lookbackFlags)
     {
-        var x = embedding.call(tokens);
+        var x = TapTokenEmbedding(embedding.call(tokens));
         if (conditioning is not null)
         {
             var c = conditioning.call(cond);
@@ -133,76 +134,98 @@ public sealed class LstmModel : TorchSequenceModel
         return tanh(attentionOut!.call(cat([h, context], -1)));
     }
 
-    private sealed class State : IGenerationState
-    {
-        public List<long> History { get; } = [];
-        public List<Tensor> Outputs { get; } = [];
-        public Tensor? H, C;
-        public int Length => History.Count;
+    private LstmInference? _inference;
 
-        public void Dispose()
-        {
-            H?.Dispose();
-            C?.Dispose();
-            foreach (var o in Outputs) o.Dispose();
-        }
+    /// <summary>
+    /// A fresh state. Generation runs in managed code on a copy of the weights (see <see cref="LstmInference"/>) that
+    /// every call refreshes, so parameters changed by training or loading take effect from the next state on.
+    /// </summary>
+    public override IGenerationState CreateState()
+    {
+        var inference = _inference ??= new LstmInference(LstmConfig, VocabularySize, ConditioningVocabulary, (history, t, next) => Lookback(history, 0, t, next));
+        if (CopyWeights(inference)) inference.Invalidate();
+        return inference.CreateState();
+    }
+
+    private LstmInference.State Checked(IGenerationState state) =>
+        state as LstmInference.State ?? throw new ArgumentException("Not a state of this LSTM.", nameof(state));
+
+    /// <inheritdoc/>
+    public override float[] Step(IGenerationState state, int token, ConditionStep next) => _inference!.Step([Checked(state)], [token], [next]);
+
+    /// <inheritdoc/>
+    public override LogitsBatch Prefill(IGenerationState state, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next)
+    {
+        Stepping.CheckPrefill(tokens, next);
+        return new LogitsBatch(1, tokens.Count, VocabularySize, _inference!.Prefill(Checked(state), tokens, next));
     }
 
     /// <inheritdoc/>
-    public override IGenerationState CreateState() => new State();
-
-    /// <inheritdoc/>
-    public override float[] Step(IGenerationState state, int token, ConditionStep next)
+    public override LogitsBatch StepBatch(IReadOnlyList<IGenerationState> states, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next)
     {
-        if (state is not State s) throw new ArgumentException("Not a state of this LSTM.", nameof(state));
-        bool wasTraining = training;
-        eval();
-        try
+        Stepping.CheckBatch(states, tokens, next);
+        var checkedStates = new LstmInference.State[states.Count];
+        for (int b = 0; b < states.Count; b++) checkedStates[b] = Checked(states[b]);
+        return new LogitsBatch(states.Count, 1, VocabularySize, _inference!.Step(checkedStates, tokens, next));
+    }
+
+    /// <summary>Copies a weight into <paramref name="target"/> (rows of <paramref name="width"/> at <paramref name="offset"/>, <paramref name="stride"/> apart); true when a value changed.</summary>
+    private static bool Copy(Tensor source, float[] target, int offset = 0, int stride = 0, int width = 0)
+    {
+        using var scope = NewDisposeScope();
+        var data = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(source.detach().to(float32).cpu().contiguous().bytes);
+        if (stride == 0)
         {
+            if (data.Length != target.Length) throw new InvalidOperationException($"A weight of {data.Length} values does not fit a buffer of {target.Length}.");
+            if (data.SequenceEqual(target)) return false;
+            data.CopyTo(target);
+            return true;
+        }
+        bool changed = false;
+        int rows = data.Length / width;
+        for (int r = 0; r < rows; r++)
+        {
+            var row = target.AsSpan(r * stride + offset, width);
+            if (data.Slice(r * width, width).SequenceEqual(row)) continue;
+            data.Slice(r * width, width).CopyTo(row);
+            changed = true;
+        }
+        return changed;
+    }
+
+    /// <summary>Refreshes the managed copy of the weights; true when a value changed.</summary>
+    private bool CopyWeights(LstmInference inference)
+    {
+        bool changed = false;
+        using var _ = no_grad();
+        changed |= Copy(embedding.weight!, inference.Embedding);
+        if (conditioning is not null)
+        {
+            var named = conditioning.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+            string[] names = ["chord.weight", "position.weight", "meter.weight", "key.weight", "style.weight"];
+            for (int i = 0; i < 5; i++) changed |= Copy(named[names[i]], inference.Conditioning[i]);
+        }
+        var lstmParameters = lstm.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        int h = LstmConfig.Hidden;
+        for (int l = 0; l < LstmConfig.Layers; l++)
+        {
+            int input = inference.InputWidth(l), width = input + h;
+            changed |= Copy(lstmParameters[$"weight_ih_l{l}"], inference.Weights[l], 0, width, input);
+            changed |= Copy(lstmParameters[$"weight_hh_l{l}"], inference.Weights[l], input, width, h);
             using var scope = NewDisposeScope();
-            using var _ = no_grad();
-            s.History.Add(token);
-            int t = s.History.Count - 1;
-            var tokens = tensor(new long[] { token }, [1, 1], int64, Device);
-            var cond = ConditioningTensor([next], 1, 1);
-            Tensor? lbTokens = null, lbFlags = null;
-            if (LstmConfig.Lookback)
-            {
-                var (one, two, r1, r2) = Lookback(s.History, 0, t, next);
-                lbTokens = tensor(new long[] { one, two }, [1, 1, 2], int64, Device);
-                lbFlags = tensor(new float[] { r1, r2 }, [1, 1, 2], float32, Device);
-            }
-            var x = Inputs(tokens, cond, lbTokens, lbFlags);
-            var (output, h, c) = s.H is null ? lstm.call(x) : lstm.call(x, (s.H, s.C!));
-            s.H?.Dispose();
-            s.C?.Dispose();
-            s.H = h.MoveToOuterDisposeScope();
-            s.C = c.MoveToOuterDisposeScope();
-            var top = output.squeeze(1); // [1, H]
-            if (attentionKeys is not null)
-            {
-                int n = LstmConfig.AttentionLength;
-                Tensor context;
-                if (s.Outputs.Count == 0) context = zeros_like(top);
-                else
-                {
-                    var previous = stack(Enumerable.Range(0, s.Outputs.Count).Select(k => s.Outputs[s.Outputs.Count - 1 - k]).ToArray(), 1); // [1, k, H], nearest first
-                    var scores = attentionScore!.call(tanh(attentionKeys.call(previous) + attentionQuery!.call(top).unsqueeze(1))).squeeze(-1);
-                    context = (scores.softmax(-1).unsqueeze(-1) * previous).sum(1);
-                }
-                s.Outputs.Add(top.clone().MoveToOuterDisposeScope());
-                if (s.Outputs.Count > n)
-                {
-                    s.Outputs[0].Dispose();
-                    s.Outputs.RemoveAt(0);
-                }
-                top = tanh(attentionOut!.call(cat([top, context], -1)));
-            }
-            return ToArray(head.call(top).squeeze(0));
+            changed |= Copy(lstmParameters[$"bias_ih_l{l}"] + lstmParameters[$"bias_hh_l{l}"], inference.Biases[l]);
         }
-        finally
+        changed |= Copy(head.weight!, inference.HeadWeight);
+        changed |= Copy(head.bias!, inference.HeadBias);
+        if (attentionKeys is not null)
         {
-            train(wasTraining);
+            changed |= Copy(attentionKeys.weight!, inference.AttentionKeys!);
+            changed |= Copy(attentionQuery!.weight!, inference.AttentionQuery!);
+            changed |= Copy(attentionQuery.bias!, inference.AttentionQueryBias!);
+            changed |= Copy(attentionScore!.weight!, inference.AttentionScore!);
+            changed |= Copy(attentionOut!.weight!, inference.AttentionOut!);
+            changed |= Copy(attentionOut.bias!, inference.AttentionOutBias!);
         }
+        return changed;
     }
 }

@@ -63,11 +63,83 @@ public abstract class TorchSequenceModel : nn.Module, ISequenceModel
         }
     }
 
+    private Func<Tensor, Tensor>? _tokenEmbeddingTap;
+
+    /// <summary>Models pass their token embeddings [B, T, E] through this before use, so attribution can reach them.</summary>
+    protected Tensor TapTokenEmbedding(Tensor embedded) => _tokenEmbeddingTap is null ? embedded : _tokenEmbeddingTap(embedded);
+
+    /// <summary>
+    /// Gradient-times-input saliency for one sequence (batch of one): for each predicted position p in
+    /// <paramref name="positions"/>, |Σₑ ∂log P(target p)/∂xₜₑ · xₜₑ| over the token embedding xₜ of every input position t
+    /// (dropout off). Positions after p get exactly 0: the model cannot see them.
+    /// </summary>
+    /// <returns><c>result[i][t]</c>: the saliency of input position t for predicted position <c>positions[i]</c>.</returns>
+    public double[][] Saliency(TokenBatch batch, IReadOnlyList<int> positions)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(positions);
+        if (batch.BatchSize != 1) throw new ArgumentException("Saliency is computed for one sequence at a time.", nameof(batch));
+        foreach (int p in positions)
+        {
+            if (p < 0 || p >= batch.Length) throw new ArgumentOutOfRangeException(nameof(positions), p, $"Positions are 0..{batch.Length - 1}.");
+            if (batch.Targets[p] < 0) throw new ArgumentException($"Position {p} has no target.", nameof(positions));
+        }
+        bool wasTraining = training;
+        eval();
+        Tensor? captured = null;
+        _tokenEmbeddingTap = e =>
+        {
+            e.retain_grad();
+            captured = e;
+            return e;
+        };
+        try
+        {
+            var result = new double[positions.Count][];
+            // One backward pass per chunk: the sequence is copied once per position, and each copy's gradient only
+            // carries its own position's log-probability (the copies share no computation).
+            const int chunk = 16;
+            for (int start = 0; start < positions.Count; start += chunk)
+            {
+                using var scope = NewDisposeScope();
+                using var _ = enable_grad();
+                int n = Math.Min(chunk, positions.Count - start);
+                var copies = TokenBatch.Repeat(batch, n);
+                var logProbabilities = Logits(copies).log_softmax(-1);
+                if (captured is null) throw new InvalidOperationException($"{GetType().Name} does not pass its token embeddings through {nameof(TapTokenEmbedding)}.");
+                var rows = arange(n, dtype: int64, device: Device);
+                var at = tensor(positions.Skip(start).Take(n).Select(p => (long)p).ToArray(), int64, Device);
+                var targets = tensor(positions.Skip(start).Take(n).Select(p => batch.Targets[p]).ToArray(), int64, Device);
+                logProbabilities.index([rows, at, targets]).sum().backward();
+                var grad = captured.grad ?? throw new InvalidOperationException("No gradient reached the token embeddings.");
+                var s = (grad * captured.detach()).sum(-1).abs().to(float64).cpu().contiguous(); // [n, T]
+                var values = s.data<double>().ToArray();
+                for (int i = 0; i < n; i++) result[start + i] = values.AsSpan(i * batch.Length, batch.Length).ToArray();
+                captured = null;
+            }
+            zero_grad();
+            return result;
+        }
+        finally
+        {
+            _tokenEmbeddingTap = null;
+            train(wasTraining);
+        }
+    }
+
     /// <inheritdoc/>
     public abstract IGenerationState CreateState();
 
     /// <inheritdoc/>
     public abstract float[] Step(IGenerationState state, int token, ConditionStep next);
+
+    /// <inheritdoc/>
+    public virtual LogitsBatch Prefill(IGenerationState state, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next) =>
+        Stepping.Prefill(this, state, tokens, next);
+
+    /// <inheritdoc/>
+    public virtual LogitsBatch StepBatch(IReadOnlyList<IGenerationState> states, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next) =>
+        Stepping.StepBatch(this, states, tokens, next);
 
     /// <summary>The input tokens as a [B, T] int64 tensor on the model's device.</summary>
     protected Tensor InputTensor(TokenBatch batch) => tensor(batch.Inputs, [batch.BatchSize, batch.Length], int64, Device);

@@ -19,12 +19,17 @@ public sealed class TorchModelTests
     {
         torch.manual_seed(7);
         const int t = 5;
-        using var qe = randn(2, 3, t, t); // column r stands for distance t-1-r
-        using var srel = RelativeDecoderLayer.Skew(qe);
+        using var q = randn(2, 3, t, 4);
+        using var rows = randn(t, 4); // row r stands for distance t-1-r
+        using var srel = RelativeDecoderLayer.SkewedLogits(q, rows);
         Assert.Equal([2L, 3, t, t], srel.shape);
         for (int i = 0; i < t; i++)
             for (int j = 0; j <= i; j++)
-                Assert.Equal(qe[1, 2, i, t - 1 - (i - j)].item<float>(), srel[1, 2, i, j].item<float>());
+            {
+                float expected = 0;
+                for (int c = 0; c < 4; c++) expected += q[1, 2, i, c].item<float>() * rows[t - 1 - (i - j), c].item<float>();
+                Assert.Equal(expected, srel[1, 2, i, j].item<float>(), 1e-5f);
+            }
     }
 
     [Fact]

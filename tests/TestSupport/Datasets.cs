@@ -70,10 +70,13 @@ public sealed class ToolFactAttribute : FactAttribute
 public static class Tools
 {
     /// <summary>True when the program exists (absolute path, or found on PATH).</summary>
-    public static bool Exists(string tool)
+    public static bool Exists(string tool) => Find(tool) is not null;
+
+    /// <summary>The program's full path (absolute path, or the first match on PATH), or null.</summary>
+    public static string? Find(string tool)
     {
-        if (Path.IsPathRooted(tool)) return File.Exists(tool);
+        if (Path.IsPathRooted(tool)) return File.Exists(tool) ? tool : null;
         var path = Environment.GetEnvironmentVariable("PATH") ?? "";
-        return path.Split(Path.PathSeparator).Any(d => File.Exists(Path.Combine(d, tool)));
+        return path.Split(Path.PathSeparator).Select(d => Path.Combine(d, tool)).FirstOrDefault(File.Exists);
     }
 }

@@ -1,0 +1,347 @@
+using System.Runtime.CompilerServices;
+using Melos.Data.Tokenizers;
+
+namespace Melos.Models.Inference;
+
+/// <summary>
+/// The generation path of <see cref="LstmModel"/> in managed code: a copy of the weights in float arrays and the same
+/// arithmetic as the TorchSharp forward pass in evaluation mode (embeddings, LSTM layers with gates i, f, g, o,
+/// optional lookback inputs and attention, linear head), one step or several states or a whole primer at a time.
+/// Per step it allocates nothing but the returned logits and calls no native code, which is what makes a step cost
+/// tens of microseconds instead of hundreds.
+/// </summary>
+internal sealed class LstmInference
+{
+    public delegate (long One, long Two, float RepeatOne, float RepeatTwo) LookbackFunction(IReadOnlyList<long> history, int t, ConditionStep next);
+
+    private readonly LstmConfig _config;
+    private readonly LookbackFunction _lookback;
+    private readonly int _e, _h, _layers, _vocab, _input, _n;
+    private readonly float[] _zeros, _zerosGates;
+    private readonly (int Source, int Offset)[] _segments;
+    private float[][] _tables = [];
+    private bool _tablesReady;
+    private float[] _scratchX = [], _scratchGates = [], _scratchTop = [], _scratchAttn = [];
+
+    public LstmInference(LstmConfig config, int vocabularySize, ConditioningVocabulary conditioning, LookbackFunction lookback)
+    {
+        _config = config;
+        _lookback = lookback;
+        _e = config.EmbeddingSize;
+        _h = config.Hidden;
+        _layers = config.Layers;
+        _vocab = vocabularySize;
+        _n = config.AttentionLength;
+        int input = _e;
+        if (config.Conditioning == ConditioningMode.Concat) input += 5 * _e;
+        if (config.Lookback) input += 2 * _e + 2;
+        _input = input;
+        _zeros = new float[_h];
+        _zerosGates = new float[4 * _h];
+        // The embedding segments of the layer-0 input: (0 = token embedding, i = conditioning table i - 1; first column).
+        var segments = new List<(int, int)> { (0, 0) };
+        if (config.Conditioning == ConditioningMode.Sum) segments.AddRange(Enumerable.Range(1, 5).Select(i => (i, 0)));
+        if (config.Conditioning == ConditioningMode.Concat) segments.AddRange(Enumerable.Range(1, 5).Select(i => (i, i * _e)));
+        int lookbackAt = config.Conditioning == ConditioningMode.Concat ? 6 * _e : _e;
+        if (config.Lookback) segments.AddRange([(0, lookbackAt), (0, lookbackAt + _e)]);
+        _segments = [.. segments];
+        Embedding = new float[vocabularySize * _e];
+        if (config.Conditioning != ConditioningMode.None)
+            Conditioning =
+            [
+                new float[conditioning.ChordCount * _e], new float[conditioning.PositionCount * _e], new float[conditioning.MeterCount * _e],
+                new float[conditioning.KeyCount * _e], new float[conditioning.StyleCount * _e],
+            ];
+        Weights = new float[_layers][];
+        Biases = new float[_layers][];
+        for (int l = 0; l < _layers; l++)
+        {
+            Weights[l] = new float[4 * _h * (InputWidth(l) + _h)];
+            Biases[l] = new float[4 * _h];
+        }
+        HeadWeight = new float[vocabularySize * _h];
+        HeadBias = new float[vocabularySize];
+        if (config.Attention)
+        {
+            AttentionKeys = new float[_h * _h];
+            AttentionQuery = new float[_h * _h];
+            AttentionQueryBias = new float[_h];
+            AttentionScore = new float[_h];
+            AttentionOut = new float[_h * 2 * _h];
+            AttentionOutBias = new float[_h];
+        }
+    }
+
+    /// <summary>Token embedding [V, E].</summary>
+    public float[] Embedding { get; }
+
+    /// <summary>Conditioning embeddings (chord, position, meter, key, style), each [count, E]; empty without conditioning.</summary>
+    public float[][] Conditioning { get; } = [];
+
+    /// <summary>Per layer, [W_ih | W_hh] side by side: [4H, in + H] row-major.</summary>
+    public float[][] Weights { get; }
+
+    /// <summary>Per layer, b_ih + b_hh [4H].</summary>
+    public float[][] Biases { get; }
+
+    /// <summary>Output head [V, H] and its bias [V].</summary>
+    public float[] HeadWeight { get; }
+
+    /// <inheritdoc cref="HeadWeight"/>
+    public float[] HeadBias { get; }
+
+    /// <summary>Attention weights (null without attention): keys [H, H], query [H, H] + bias, score [H], output [H, 2H] + bias.</summary>
+    public float[]? AttentionKeys { get; }
+
+    /// <inheritdoc cref="AttentionKeys"/>
+    public float[]? AttentionQuery { get; }
+
+    /// <inheritdoc cref="AttentionKeys"/>
+    public float[]? AttentionQueryBias { get; }
+
+    /// <inheritdoc cref="AttentionKeys"/>
+    public float[]? AttentionScore { get; }
+
+    /// <inheritdoc cref="AttentionKeys"/>
+    public float[]? AttentionOut { get; }
+
+    /// <inheritdoc cref="AttentionKeys"/>
+    public float[]? AttentionOutBias { get; }
+
+    /// <summary>Marks the weights as changed: the layer-0 input tables are rebuilt before the next step.</summary>
+    public void Invalidate() => _tablesReady = false;
+
+    /// <summary>
+    /// The layer-0 input projection is linear in each embedding of the input, so it is precomputed per embedding row:
+    /// table[segment][id] = W_ih0[:, segment columns] · E[id]. A step then adds a few rows instead of streaming W_ih0.
+    /// </summary>
+    private void BuildTables()
+    {
+        int g = 4 * _h, width = _input + _h;
+        _tables = new float[_segments.Length][];
+        for (int i = 0; i < _segments.Length; i++)
+        {
+            var (source, offset) = _segments[i];
+            var embedding = source == 0 ? Embedding : Conditioning[source - 1];
+            int count = embedding.Length / _e;
+            _tables[i] = new float[count * g];
+            Simd.MatMul(Weights[0].AsSpan(offset), width, g, _e, _zerosGates, embedding, _e, count, _tables[i], g, accumulate: false);
+        }
+        _tablesReady = true;
+    }
+
+    /// <summary>The input width of layer <paramref name="l"/>.</summary>
+    public int InputWidth(int l) => l == 0 ? _input : _h;
+
+    /// <summary>A generation state: the tokens fed, h and c of every layer, and the last outputs for attention.</summary>
+    public sealed class State : IGenerationState
+    {
+        internal State(int layers, int hidden, int attention)
+        {
+            H = new float[layers * hidden];
+            C = new float[layers * hidden];
+            Outputs = new float[attention * hidden];
+            Keys = new float[attention * hidden];
+        }
+
+        internal List<long> History { get; } = [];
+
+        internal float[] H { get; }
+
+        internal float[] C { get; }
+
+        /// <summary>A ring of the last attention-length top outputs and their key projections.</summary>
+        internal float[] Outputs { get; }
+
+        internal float[] Keys { get; }
+
+        internal int Stored { get; set; }
+
+        internal int Next { get; set; }
+
+        /// <inheritdoc/>
+        public int Length => History.Count;
+
+        /// <inheritdoc/>
+        public void Dispose() { }
+    }
+
+    public State CreateState() => new(_layers, _h, _config.Attention ? _n : 0);
+
+    private static float[] Ensure(ref float[] buffer, int size)
+    {
+        if (buffer.Length < size) buffer = new float[size];
+        return buffer;
+    }
+
+    /// <summary>
+    /// Adds <paramref name="token"/> to the history and writes its layer-0 gate inputs, bias + W_ih0 · x, into
+    /// <paramref name="gates"/> from the precomputed tables (the recurrent part is added by the caller).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void InputGates(State s, int token, ConditionStep next, Span<float> gates)
+    {
+        s.History.Add(token);
+        int t = s.History.Count - 1, g = 4 * _h;
+        Biases[0].CopyTo(gates);
+        Simd.Add(_tables[0].AsSpan(token * g, g), gates);
+        int segment = 1;
+        if (_config.Conditioning != ConditioningMode.None)
+        {
+            ReadOnlySpan<int> ids = [next.Chord, next.Position, next.Meter, next.Key, next.Style];
+            for (int i = 0; i < 5; i++) Simd.Add(_tables[segment++].AsSpan(ids[i] * g, g), gates);
+        }
+        if (_config.Lookback)
+        {
+            var (one, two, r1, r2) = _lookback(s.History, t, next);
+            Simd.Add(_tables[segment++].AsSpan((int)one * g, g), gates);
+            Simd.Add(_tables[segment].AsSpan((int)two * g, g), gates);
+            // The two repeat flags are the last input columns.
+            int width = _input + _h, flag = _input - 2;
+            var w = Weights[0];
+            if (r1 != 0 || r2 != 0)
+                for (int r = 0; r < g; r++) gates[r] += w[r * width + flag] * r1 + w[r * width + flag + 1] * r2;
+        }
+    }
+
+    private void Activate(Span<float> gates)
+    {
+        int h = _h;
+        Simd.Sigmoid(gates[..(2 * h)]);
+        Simd.Tanh(gates.Slice(2 * h, h));
+        Simd.Sigmoid(gates.Slice(3 * h, h));
+    }
+
+    /// <summary>Steps every state once; logits [states.Count, V].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public float[] Step(IReadOnlyList<State> states, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next)
+    {
+        int batch = states.Count, h = _h, g = 4 * _h;
+        if (!_tablesReady) BuildTables();
+        var x = Ensure(ref _scratchX, batch * 2 * h);
+        var gates = Ensure(ref _scratchGates, batch * g);
+        var top = Ensure(ref _scratchTop, batch * h);
+        for (int l = 0; l < _layers; l++)
+        {
+            if (l == 0)
+            {
+                // Input projections from the tables, then W_hh0 · h for the whole batch.
+                for (int b = 0; b < batch; b++)
+                {
+                    InputGates(states[b], tokens[b], next[b], gates.AsSpan(b * g, g));
+                    states[b].H.AsSpan(0, h).CopyTo(x.AsSpan(b * h, h));
+                }
+                Simd.MatMul(Weights[0].AsSpan(_input), _input + h, g, h, default, x, h, batch, gates, g, accumulate: true);
+            }
+            else
+            {
+                int width = 2 * h;
+                for (int b = 0; b < batch; b++)
+                {
+                    states[b].H.AsSpan((l - 1) * h, h).CopyTo(x.AsSpan(b * width, h));
+                    states[b].H.AsSpan(l * h, h).CopyTo(x.AsSpan(b * width + h, h));
+                }
+                Simd.MatMul(Weights[l], width, g, width, Biases[l], x, width, batch, gates, g, accumulate: false);
+            }
+            for (int b = 0; b < batch; b++)
+            {
+                var gb = gates.AsSpan(b * g, g);
+                Activate(gb);
+                Simd.CellUpdate(gb, states[b].C.AsSpan(l * h, h), states[b].H.AsSpan(l * h, h));
+            }
+        }
+        for (int b = 0; b < batch; b++)
+        {
+            var outRow = top.AsSpan(b * h, h);
+            states[b].H.AsSpan((_layers - 1) * h, h).CopyTo(outRow);
+            if (_config.Attention) Attend(states[b], outRow);
+        }
+        var logits = new float[batch * _vocab];
+        Simd.MatMul(HeadWeight, h, _vocab, h, HeadBias, top, h, batch, logits, _vocab, accumulate: false);
+        return logits;
+    }
+
+    /// <summary>Feeds a primer to one state; logits [tokens.Count, V].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public float[] Prefill(State s, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next)
+    {
+        if (!_tablesReady) BuildTables();
+        int t = tokens.Count, h = _h, g = 4 * _h;
+        var x = new float[t * h];
+        var gates = new float[t * g];
+        var y = new float[t * h];
+        for (int i = 0; i < t; i++) InputGates(s, tokens[i], next[i], gates.AsSpan(i * g, g));
+        for (int l = 0; l < _layers; l++)
+        {
+            int input = InputWidth(l), width = input + h;
+            // The input projections of all positions at once (layer 0: from the tables), then the recurrence one position at a time.
+            if (l > 0) Simd.MatMul(Weights[l], width, g, input, Biases[l], x, input, t, gates, g, accumulate: false);
+            var hl = s.H.AsSpan(l * h, h);
+            var cl = s.C.AsSpan(l * h, h);
+            var recurrent = Weights[l].AsSpan(input);
+            for (int i = 0; i < t; i++)
+            {
+                var gi = gates.AsSpan(i * g, g);
+                Simd.MatMul(recurrent, width, g, h, default, hl, h, 1, gi, g, accumulate: true);
+                Activate(gi);
+                Simd.CellUpdate(gi, cl, hl);
+                hl.CopyTo(y.AsSpan(i * h, h));
+            }
+            y.AsSpan(0, t * h).CopyTo(x);
+        }
+        if (_config.Attention)
+            for (int i = 0; i < t; i++) Attend(s, y.AsSpan(i * h, h));
+        var logits = new float[t * _vocab];
+        Simd.MatMul(HeadWeight, h, _vocab, h, HeadBias, y, h, t, logits, _vocab, accumulate: false);
+        return logits;
+    }
+
+    /// <summary>
+    /// Replaces the top output <paramref name="top"/> by <c>tanh(Wo [top; context])</c>, where the context attends over
+    /// the previous outputs of the state, then stores <paramref name="top"/> (before replacement) in the ring.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Attend(State s, Span<float> top)
+    {
+        int h = _h;
+        var buffer = Ensure(ref _scratchAttn, 4 * h + _n);
+        var query = buffer.AsSpan(0, h);
+        var joined = buffer.AsSpan(h, 2 * h);
+        var tmp = buffer.AsSpan(3 * h, h);
+        var scores = buffer.AsSpan(4 * h, _n);
+        var context = joined[h..];
+        context.Clear();
+        if (s.Stored > 0)
+        {
+            Simd.MatMul(AttentionQuery, h, h, h, AttentionQueryBias, top, h, 1, query, h, accumulate: false);
+            float max = float.NegativeInfinity;
+            for (int k = 0; k < s.Stored; k++)
+            {
+                var key = s.Keys.AsSpan(k * h, h);
+                for (int j = 0; j < h; j++) tmp[j] = key[j] + query[j];
+                Simd.Tanh(tmp);
+                float score = 0;
+                for (int j = 0; j < h; j++) score += AttentionScore![j] * tmp[j];
+                scores[k] = score;
+                max = Math.Max(max, score);
+            }
+            float sum = 0;
+            for (int k = 0; k < s.Stored; k++) sum += scores[k] = MathF.Exp(scores[k] - max);
+            for (int k = 0; k < s.Stored; k++)
+            {
+                float weight = scores[k] / sum;
+                var output = s.Outputs.AsSpan(k * h, h);
+                for (int j = 0; j < h; j++) context[j] += weight * output[j];
+            }
+        }
+        // Remember this output and its key, overwriting the oldest once the ring is full.
+        int slot = s.Next;
+        top.CopyTo(s.Outputs.AsSpan(slot * h, h));
+        Simd.MatMul(AttentionKeys, h, h, h, _zeros, top, h, 1, s.Keys.AsSpan(slot * h, h), h, accumulate: false);
+        s.Next = (slot + 1) % _n;
+        s.Stored = Math.Min(s.Stored + 1, _n);
+        top.CopyTo(joined);
+        Simd.MatMul(AttentionOut, 2 * h, h, 2 * h, AttentionOutBias, joined, 2 * h, 1, top, h, accumulate: false);
+        Simd.Tanh(top);
+    }
+}
