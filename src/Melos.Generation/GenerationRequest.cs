@@ -34,21 +34,21 @@ public sealed record GenerationRequest
     public double Temperature
     {
         get;
-        init => field = value > 0 && double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(Temperature), value, "Temperature must be a finite number above 0.");
+        init => field = SamplingChecks.Temperature(value);
     } = 1.0;
 
     /// <summary>Keep only the K most likely allowed tokens (at least 1), or null for all.</summary>
     public int? TopK
     {
         get;
-        init => field = value is null or >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(TopK), value, "TopK must be at least 1.");
+        init => field = SamplingChecks.TopK(value);
     }
 
     /// <summary>Nucleus sampling: keep the most likely allowed tokens whose probabilities add up to P (0 &lt; P ≤ 1), or null.</summary>
     public double? TopP
     {
         get;
-        init => field = value is null || (value > 0 && value <= 1) ? value : throw new ArgumentOutOfRangeException(nameof(TopP), value, "TopP must be in (0, 1].");
+        init => field = SamplingChecks.TopP(value);
     }
 
     /// <summary>Notes the melody starts with, verbatim (time 0 = downbeat of bar 1), or empty.</summary>
@@ -82,7 +82,7 @@ public sealed record GenerationRequest
     public int? MaxLeap
     {
         get;
-        init => field = value is null or (>= 0 and <= 127) ? value : throw new ArgumentOutOfRangeException(nameof(MaxLeap), value, "MaxLeap must be 0..127 semitones.");
+        init => field = SamplingChecks.MaxLeap(value);
     }
 
     /// <summary>End on the tonic: the last note's pitch class is the key's tonic whenever the other constraints allow one.</summary>

@@ -75,21 +75,21 @@ public sealed record InfillRequest
     public double Temperature
     {
         get;
-        init => field = value > 0 && double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(Temperature), value, "Temperature must be a finite number above 0.");
+        init => field = SamplingChecks.Temperature(value);
     } = 1.0;
 
     /// <summary>Keep only the K most likely allowed tokens (at least 1), or null.</summary>
     public int? TopK
     {
         get;
-        init => field = value is null or >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(TopK), value, "TopK must be at least 1.");
+        init => field = SamplingChecks.TopK(value);
     }
 
     /// <summary>Nucleus sampling threshold in (0, 1], or null.</summary>
     public double? TopP
     {
         get;
-        init => field = value is null || (value > 0 && value <= 1) ? value : throw new ArgumentOutOfRangeException(nameof(TopP), value, "TopP must be in (0, 1].");
+        init => field = SamplingChecks.TopP(value);
     }
 
     /// <summary>The key whose scale the new notes use (unless <see cref="Chromatic"/>); null: the melody's, else estimated from its notes.</summary>
@@ -105,7 +105,7 @@ public sealed record InfillRequest
     public int? MaxLeap
     {
         get;
-        init => field = value is null or (>= 0 and <= 127) ? value : throw new ArgumentOutOfRangeException(nameof(MaxLeap), value, "MaxLeap must be 0..127 semitones.");
+        init => field = SamplingChecks.MaxLeap(value);
     }
 
     /// <summary>Allow pitches outside the key's scale.</summary>
