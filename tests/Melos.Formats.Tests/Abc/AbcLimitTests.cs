@@ -1,0 +1,113 @@
+using Melos.Formats.Abc;
+
+namespace Melos.Formats.Tests.Abc;
+
+/// <summary>The ABC reader's limits hold under every policy: a tune over a limit is skipped with a typed reason, never cut short.</summary>
+public sealed class AbcLimitTests
+{
+    private static readonly AbcReadSettings[] Both = [AbcReadSettings.Lenient, AbcReadSettings.Strict];
+
+    [Fact]
+    public void NotesAreCountedAsPerformedWithRepeatsExpanded()
+    {
+        // 4 notes written, 8 performed; the second tune is within any limit and still loads.
+        const string abc = "X:1\nL:1/4\nK:C\n|:CDEF:|\n\nX:2\nL:1/4\nK:C\nG2|\n";
+        foreach (var s in Both)
+        {
+            Assert.Equal(8, AbcReader.ReadTune(abc, 1, settings: s with { MaxNotesPerTune = 8 }).Melody.Notes.Length);
+            var load = AbcReader.Parse(abc, "t.abc", s with { MaxNotesPerTune = 7 });
+            Assert.Equal([2], load.Tunes.Select(t => t.Number));
+            var skipped = Assert.Single(load.Skipped);
+            var e = Assert.IsType<AbcLimitException>(skipped.Reason);
+            Assert.Equal((AbcLimit.NotesPerTune, 8L, 7L, 1), (e.Limit, e.Value, e.Maximum, e.Tune));
+            Assert.Equal((4, 6), (e.Line, e.Column)); // the eighth note: the second pass's F
+        }
+    }
+
+    [Fact]
+    public void RestsCountTowardTheLimit()
+    {
+        var e = Assert.Throws<AbcLimitException>(() => AbcReader.ReadTune("X:1\nK:C\nz z z|\n", settings: AbcReadSettings.Lenient with { MaxNotesPerTune = 2 }));
+        Assert.Equal(AbcLimit.NotesPerTune, e.Limit);
+    }
+
+    [Fact]
+    public void APlayOrderExpandingPastTheLimitIsRefused()
+    {
+        const string abc = "X:1\nP:A3B2\nL:1/4\nK:C\nP:A\nC|\nP:B\nD|\n";
+        Assert.Equal(5, AbcReader.ReadTune(abc, settings: AbcReadSettings.Lenient with { MaxPlayOrderParts = 5 }).Melody.Notes.Length);
+        var e = Assert.Throws<AbcLimitException>(() => AbcReader.ReadTune(abc, settings: AbcReadSettings.Lenient with { MaxPlayOrderParts = 4 }));
+        Assert.Equal((AbcLimit.PlayOrderParts, 5L, 4L), (e.Limit, e.Value, e.Maximum));
+        // A repeat count with more digits than any int: refused, not read as its first three digits.
+        var big = Assert.Throws<AbcLimitException>(() => AbcReader.ReadTune("X:1\nP:A12345678901234\nK:C\nP:A\nC|\n"));
+        Assert.Equal(AbcLimit.PlayOrderParts, big.Limit);
+    }
+
+    [Fact]
+    public void PlayOrderNestingDeeperThanTheLimitIsRefused()
+    {
+        static string Tune(int depth) => $"X:1\nP:{new string('(', depth)}A{new string(')', depth)}2\nL:1/4\nK:C\nP:A\nC|\n";
+        foreach (var s in Both)
+        {
+            Assert.Equal(2, AbcReader.ReadTune(Tune(3), settings: s with { MaxNesting = 3 }).Melody.Notes.Length);
+            var e = Assert.Throws<AbcLimitException>(() => AbcReader.ReadTune(Tune(4), settings: s with { MaxNesting = 3 }));
+            Assert.Equal((AbcLimit.Nesting, 4L, 3L), (e.Limit, e.Value, e.Maximum));
+        }
+        Assert.Equal(AbcLimit.Nesting, Assert.Throws<AbcLimitException>(() => AbcReader.ReadTune(Tune(9))).Limit); // default 8
+    }
+
+    [Fact]
+    public void ATuneThatFillsTheDefaultLimitThroughPartsIsSkippedNotTruncated()
+    {
+        // 40 notes in part A played 4096 times: 163,840 notes, over the default 100,000.
+        var abc = "X:7\nP:A4096\nL:1/16\nK:C\nP:A\n" + string.Concat(Enumerable.Repeat("CDEFGABc|", 5)) + "\n";
+        var load = AbcReader.Parse(abc);
+        Assert.Empty(load.Tunes);
+        var e = Assert.IsType<AbcLimitException>(Assert.Single(load.Skipped).Reason);
+        Assert.Equal((AbcLimit.NotesPerTune, 100_001L, 7), (e.Limit, e.Value, e.Tune));
+    }
+
+    [Fact]
+    public void AFileOrTextLargerThanTheLimitIsRefusedBeforeParsing()
+    {
+        const string abc = "X:1\nK:C\nCDEF|\n";
+        var path = Path.Combine(Path.GetTempPath(), $"melos-limit-{Guid.NewGuid():N}.abc");
+        File.WriteAllText(path, abc);
+        try
+        {
+            var exact = AbcReadSettings.Lenient with { MaxFileBytes = abc.Length };
+            Assert.Single(AbcReader.Load(path, exact).Tunes);
+            Assert.Equal(4, AbcReader.LoadTune(path, settings: exact).Melody.Notes.Length);
+            var small = AbcReadSettings.Lenient with { MaxFileBytes = abc.Length - 1 };
+            foreach (var e in new[]
+                     {
+                         Assert.Throws<AbcLimitException>(() => AbcReader.Load(path, small)),
+                         Assert.Throws<AbcLimitException>(() => AbcReader.LoadTune(path, settings: small)),
+                         Assert.Throws<AbcLimitException>(() => AbcReader.Parse(abc, path, small)),
+                     })
+                Assert.Equal((AbcLimit.FileBytes, (long)abc.Length, abc.Length - 1L, path), (e.Limit, e.Value, e.Maximum, e.File));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void TupletsAndChordsDoNotNest()
+    {
+        // A tuplet inside a tuplet restarts it; a '[' inside a chord is an unexpected symbol: depth stays 1.
+        var tune = AbcReader.ReadTune("X:1\nL:1/8\nK:C\n(3CD(3EFG A|\n");
+        Assert.Equal([2, 2, 2, 2, 2, 3], tune.Melody.Notes.Select(n => (int)Math.Round(n.Length.ToQuarterDouble() * 6)));
+        Assert.Throws<AbcUnexpectedSymbolException>(() => AbcReader.ReadTune("X:1\nK:C\n[C[EG]]|\n", settings: AbcReadSettings.Strict));
+    }
+
+    [Fact]
+    public void LimitsOutOfRangeAreRejected()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => AbcReadSettings.Lenient with { MaxNotesPerTune = 0 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => AbcReadSettings.Lenient with { MaxNesting = 0 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => AbcReadSettings.Lenient with { MaxPlayOrderParts = 0 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => AbcReadSettings.Lenient with { MaxFileBytes = 0 });
+    }
+}
