@@ -77,3 +77,22 @@ public static class Tools
         return path.Split(Path.PathSeparator).Any(d => File.Exists(Path.Combine(d, tool)));
     }
 }
+
+/// <summary>A fact that mounts a small tmpfs (to fill a disk or make a folder read-only for real, which permission bits cannot do
+/// for root); runs as root on Linux with <c>mount</c> (as CI does) and is skipped with a reason otherwise.</summary>
+public sealed class MountFactAttribute : FactAttribute
+{
+    /// <summary>Creates the attribute.</summary>
+    public MountFactAttribute()
+    {
+        if (!OperatingSystem.IsLinux() || !Tools.Exists("mount") || !Tools.Exists("umount")) Skip = "needs Linux with mount and umount; skipped here";
+        else if (!IsRoot()) Skip = "needs root to mount a tmpfs (CI runs as root); skipped here";
+    }
+
+    private static bool IsRoot()
+    {
+        // The effective uid, from /proc (no P/Invoke needed).
+        var uid = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("Uid:", StringComparison.Ordinal));
+        return uid is not null && uid.Split('\t', StringSplitOptions.RemoveEmptyEntries).ElementAtOrDefault(2) == "0";
+    }
+}
