@@ -14,8 +14,8 @@ case "$target" in midi|abc|notes) ;; *) echo "usage: fuzz/run.sh midi|abc|notes 
 command -v afl-fuzz >/dev/null || { echo "fuzz: afl-fuzz not found (apt-get install afl++)" >&2; exit 2; }
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-build=fuzz/.build
 out=${FUZZ_OUT:-fuzz/findings/$target}
+build=$out.build # instrumented copy, one per output folder so runs can overlap
 timeout_ms=${FUZZ_TIMEOUT_MS:-1000}
 
 # Build once per script run into a fresh folder (hard links to the build output), then instrument copies of the
@@ -24,13 +24,15 @@ dotnet tool restore >/dev/null || { echo "fuzz: dotnet tool restore failed" >&2;
 dotnet build fuzz/Melos.Fuzz -c Release -nologo -v q -clp:ErrorsOnly >/dev/null \
   || { dotnet build fuzz/Melos.Fuzz -c Release -nologo -v q -clp:ErrorsOnly; echo "fuzz: build failed" >&2; exit 2; }
 bin=$(dirname "$(ls fuzz/Melos.Fuzz/bin/Release/net10.0/*/Melos.Fuzz.dll | head -1)")
-rm -rf "$build" && mkdir -p "$build" && cp -al "$bin"/. "$build"/ || { echo "fuzz: cannot stage $bin" >&2; exit 2; }
+# Native libraries are hard-linked (large, never rebuilt); managed files are copied, so a rebuild cannot change a running fuzzer's files.
+rm -rf "$build" && mkdir -p "$build" "$(dirname "$out")" && cp -al "$bin"/. "$build"/ || { echo "fuzz: cannot stage $bin" >&2; exit 2; }
+for f in "$build"/*.dll "$build"/*.json; do cp --remove-destination "$bin/$(basename "$f")" "$f"; done
 for dll in Melos.Music.dll Melos.Formats.dll melos.dll; do
   cp --remove-destination "$bin/$dll" "$build/$dll"
   dotnet tool run sharpfuzz "$build/$dll" >/dev/null || { echo "fuzz: sharpfuzz failed on $dll" >&2; exit 2; }
 done
 
-rm -rf "$out"; mkdir -p "$(dirname "$out")"
+rm -rf "$out"
 dict=(); [ "$target" != notes ] && dict=(-x "fuzz/dicts/$target.dict")
 [ "$target" = notes ] && dict=(-x fuzz/dicts/midi.dict -x fuzz/dicts/abc.dict)
 echo "fuzz: $target for $seconds s (afl -t $timeout_ms ms, allocation limit 64 MB per input), output $out"
