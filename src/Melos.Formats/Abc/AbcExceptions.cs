@@ -79,6 +79,8 @@ public enum AbcLimit
     FileBytes,
     /// <summary><see cref="AbcReadSettings.MaxNotesPerTune"/>.</summary>
     NotesPerTune,
+    /// <summary><see cref="AbcReadSettings.MaxNotesPerFile"/>.</summary>
+    NotesPerFile,
     /// <summary><see cref="AbcReadSettings.MaxNesting"/>.</summary>
     Nesting,
     /// <summary><see cref="AbcReadSettings.MaxPlayOrderParts"/>.</summary>
@@ -89,7 +91,7 @@ public enum AbcLimit
 /// skipped), never cut short.</summary>
 public sealed class AbcLimitException(string file, int? tune, int line, int column, AbcLimit limit, long value, long maximum)
     : AbcFormatException(file, tune, line, column,
-        string.Create(CultureInfo.InvariantCulture, $"{(limit == AbcLimit.NotesPerTune ? "more than " + maximum.ToString(CultureInfo.InvariantCulture) : value.ToString(CultureInfo.InvariantCulture))} {Unit(limit)}"),
+        string.Create(CultureInfo.InvariantCulture, $"{(limit is AbcLimit.NotesPerTune or AbcLimit.NotesPerFile ? "more than " + maximum.ToString(CultureInfo.InvariantCulture) : value.ToString(CultureInfo.InvariantCulture))} {Unit(limit)}"),
         string.Create(CultureInfo.InvariantCulture, $"at most {maximum} {Unit(limit)} (the reader's limit)"))
 {
     /// <summary>The limit exceeded.</summary>
@@ -105,6 +107,7 @@ public sealed class AbcLimitException(string file, int? tune, int line, int colu
     {
         AbcLimit.FileBytes => "bytes",
         AbcLimit.NotesPerTune => "notes and rests as performed",
+        AbcLimit.NotesPerFile => "notes and rests as performed in the file's tunes together",
         AbcLimit.Nesting => "levels of nested parentheses in the play order",
         _ => "parts in the play order",
     };

@@ -38,12 +38,14 @@ public static class AbcReader
         var skipped = ImmutableArray.CreateBuilder<AbcSkippedTune>();
         var lines = SplitLines(text);
         var fileHeader = new List<string>();
+        long performed = 0; // notes and rests of the tunes read so far, against MaxNotesPerFile
         foreach (var (start, end) in TuneSpans(lines, fileHeader))
         {
-            var parser = new TuneParser(lines, start, end, fileHeader, source, settings);
+            var parser = new TuneParser(lines, start, end, fileHeader, source, settings) { FileBudget = settings.MaxNotesPerFile - performed };
             try
             {
                 tunes.Add(parser.Parse());
+                performed += parser.Performed;
             }
             catch (AbcFormatException e)
             {
@@ -182,6 +184,12 @@ internal sealed class TuneParser
     }
 
     public int? Number { get; private set; }
+
+    /// <summary>Notes and rests the file may still hold (<see cref="AbcReadSettings.MaxNotesPerFile"/> less the tunes read before).</summary>
+    public long FileBudget { get; init; } = long.MaxValue;
+
+    /// <summary>Notes and rests of the tune as performed, once parsed.</summary>
+    public int Performed { get; private set; }
 
     public string? Title { get; private set; }
 
@@ -1168,8 +1176,13 @@ internal sealed class TuneParser
         int max = _settings.MaxNotesPerTune;
         void Add(Ev e, ref int count)
         {
-            if (e.Kind is EvKind.Note or EvKind.Rest && ++count > max)
-                throw new AbcLimitException(_file, Number, e.Line + 1, e.Col + 1, AbcLimit.NotesPerTune, count, max);
+            if (e.Kind is EvKind.Note or EvKind.Rest)
+            {
+                if (++count > max) throw new AbcLimitException(_file, Number, e.Line + 1, e.Col + 1, AbcLimit.NotesPerTune, count, max);
+                if (count > FileBudget)
+                    throw new AbcLimitException(_file, Number, e.Line + 1, e.Col + 1, AbcLimit.NotesPerFile, _settings.MaxNotesPerFile - FileBudget + count, _settings.MaxNotesPerFile);
+                Performed = count;
+            }
             dst.Add(e);
         }
 

@@ -64,6 +64,15 @@ public sealed record AbcReadSettings
         init => field = value < 1 ? throw new ArgumentOutOfRangeException(nameof(MaxNotesPerTune), value, "MaxNotesPerTune is at least 1.") : value;
     } = 100_000;
 
+    /// <summary>The most notes and rests all the tunes of one file may hold as performed, default 1,000,000 (many tunes each under
+    /// <see cref="MaxNotesPerTune"/> could otherwise add up without bound). The tune that crosses it and every later one are
+    /// skipped with <see cref="AbcLimitException"/> (<see cref="AbcLimit.NotesPerFile"/>); the tunes before it load.</summary>
+    public long MaxNotesPerFile
+    {
+        get;
+        init => field = value < 1 ? throw new ArgumentOutOfRangeException(nameof(MaxNotesPerFile), value, "MaxNotesPerFile is at least 1.") : value;
+    } = 1_000_000;
+
     /// <summary>The deepest nesting of groups read, default 8: parentheses in a play order (<c>P:((AB)2C)3</c>). Tuplets and chords do
     /// not nest in ABC (a tuplet inside a tuplet restarts it; a <c>[</c> inside a chord is an unexpected symbol), so their depth is
     /// always 1. A tune nested deeper is skipped with <see cref="AbcLimitException"/> whatever the policies.</summary>

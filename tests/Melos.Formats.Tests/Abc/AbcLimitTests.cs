@@ -25,6 +25,35 @@ public sealed class AbcLimitTests
     }
 
     [Fact]
+    public void NotesAddUpOverTheTunesOfAFileAndTheTuneThatCrossesTheFileLimitIsSkippedWithTheRest()
+    {
+        // Four tunes of 8 notes each; a file limit of 20: tunes 1 and 2 load (16), tune 3 crosses at its fifth note (21).
+        var abc = string.Concat(Enumerable.Range(1, 4).Select(n => $"X:{n}\nL:1/8\nK:C\nCDEF GABc|\n\n"));
+        foreach (var s in Both)
+        {
+            var load = AbcReader.Parse(abc, "f.abc", s with { MaxNotesPerFile = 20 });
+            Assert.Equal([1, 2], load.Tunes.Select(t => t.Number));
+            Assert.Equal([3, 4], load.Skipped.Select(t => t.Number));
+            var e = Assert.IsType<AbcLimitException>(load.Skipped[0].Reason);
+            Assert.Equal((AbcLimit.NotesPerFile, 21L, 20L, 14, 6), (e.Limit, e.Value, e.Maximum, e.Line, e.Column));
+            Assert.Contains("more than 20 notes and rests as performed in the file's tunes together", e.Message, StringComparison.Ordinal);
+            Assert.Equal(AbcLimit.NotesPerFile, Assert.IsType<AbcLimitException>(load.Skipped[1].Reason).Limit);
+            Assert.Equal(4, AbcReader.Parse(abc, "f.abc", s with { MaxNotesPerFile = 32 }).Tunes.Length);
+        }
+    }
+
+    [Fact]
+    public void ManyTunesEachUnderTheTuneLimitCannotAddUpWithoutBound()
+    {
+        // 12 tunes of 96,000 notes each (P:A4000 over 24 notes): each under the default 100,000 per tune, 1,152,000 together.
+        var abc = string.Concat(Enumerable.Range(1, 12).Select(n => $"X:{n}\nP:A4000\nL:1/16\nK:C\nP:A\nCDEFGABc CDEFGABc CDEFGABc|\n\n"));
+        var load = AbcReader.Parse(abc);
+        Assert.Equal(10, load.Tunes.Length); // 960,000 notes
+        Assert.Equal(2, load.Skipped.Length);
+        Assert.All(load.Skipped, t => Assert.Equal(AbcLimit.NotesPerFile, Assert.IsType<AbcLimitException>(t.Reason).Limit));
+    }
+
+    [Fact]
     public void RestsCountTowardTheLimit()
     {
         var e = Assert.Throws<AbcLimitException>(() => AbcReader.ReadTune("X:1\nK:C\nz z z|\n", settings: AbcReadSettings.Lenient with { MaxNotesPerTune = 2 }));
@@ -106,6 +135,7 @@ public sealed class AbcLimitTests
     public void LimitsOutOfRangeAreRejected()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => AbcReadSettings.Lenient with { MaxNotesPerTune = 0 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => AbcReadSettings.Lenient with { MaxNotesPerFile = 0 });
         Assert.Throws<ArgumentOutOfRangeException>(() => AbcReadSettings.Lenient with { MaxNesting = 0 });
         Assert.Throws<ArgumentOutOfRangeException>(() => AbcReadSettings.Lenient with { MaxPlayOrderParts = 0 });
         Assert.Throws<ArgumentOutOfRangeException>(() => AbcReadSettings.Lenient with { MaxFileBytes = 0 });
