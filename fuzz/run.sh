@@ -47,7 +47,7 @@ stats="$out/default/fuzzer_stats"
 if [ ! -f "$stats" ]; then echo "fuzz: afl-fuzz did not start (exit $rc); its log:"; tail -30 "$out.log"; exit 2; fi
 get() { awk -F: -v k="$1" '{gsub(/ /,"",$1)} $1==k {gsub(/^ +/,"",$2); print $2}' "$stats"; }
 crashes=$(get saved_crashes); hangs=$(get saved_hangs)
-echo "fuzz: $target: $(get execs_done) executions in $(( $(date +%s) - start )) s ($(get execs_per_sec) per second at the end), \
+echo "fuzz: $target: $(get execs_done) executions in $(( $(date +%s) - start )) s ($(get execs_per_sec) per second on average), \
 $(get corpus_count) inputs in the queue, edges $(get edges_found)/$(get total_edges) ($(get bitmap_cvg)), $crashes crashes, $hangs hangs"
 shopt -s nullglob
 for f in "$out"/default/crashes/id:* "$out"/default/hangs/id:*; do
