@@ -54,4 +54,16 @@ public sealed class LimitsCommandTests : IDisposable
         Assert.True(code == 0, err);
         Assert.Contains("track 0 (unnamed): 2 notes", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void NotesOnATuneWhoseTimesOverflowIsAOneLineErrorNotAnInternalError()
+    {
+        var path = Path.Combine(_dir, "fine.abc");
+        File.WriteAllText(path, "X:1\nL:1/4\nK:C\nC/9973 D/9967 E/9949 F/9941 G/9931 A/9929|\n");
+        var (code, _, err) = Run("notes", path);
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: ", err, StringComparison.Ordinal);
+        Assert.Contains("does not fit 64-bit rational time", err, StringComparison.Ordinal);
+        Assert.Single(err.Trim().Split('\n'));
+    }
 }

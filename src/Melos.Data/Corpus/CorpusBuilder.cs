@@ -159,7 +159,18 @@ public sealed class CorpusBuilder(IReadOnlyList<ITuneSource> sources)
             {
                 found++;
                 var id = $"{collection}/{tune.Id}";
-                var (entry, fingerprint, discard) = Process(tune, id, collection, path, root, options, sidecars);
+                CorpusEntry? entry;
+                string? fingerprint;
+                Discard? discard;
+                try
+                {
+                    (entry, fingerprint, discard) = Process(tune, id, collection, path, root, options, sidecars);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // Like a reader's exception, a failure processing one tune (quantizing, fingerprinting) never stops the build.
+                    (entry, fingerprint, discard) = (null, null, new Discard(DiscardReason.ParseError, id, $"{e.GetType().Name}: {e.Message}"));
+                }
                 if (entry is not null) kept.Add((entry, fingerprint!));
                 else dropped.Add(discard! with { Source = id });
             }

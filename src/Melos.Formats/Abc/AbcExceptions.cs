@@ -72,6 +72,11 @@ public sealed class AbcMissingPartException(string file, int? tune, int line, in
 public sealed class AbcTuneNotFoundException(string file, int? tune, int line, int column, string problem, string expected)
     : AbcFormatException(file, tune, line, column, problem, expected);
 
+/// <summary>A tune whose note lengths add up to times that exact 64-bit rational arithmetic cannot hold (for example many notes
+/// with large prime divisors, <c>C/9973 D/9967 E/9949</c>); thrown under every policy, so the tune is skipped.</summary>
+public sealed class AbcTimeOverflowException(string file, int? tune, int line, int column, string problem, string expected)
+    : AbcFormatException(file, tune, line, column, problem, expected);
+
 /// <summary>Which limit of <see cref="AbcReadSettings"/> a file or tune exceeds.</summary>
 public enum AbcLimit
 {

@@ -226,6 +226,23 @@ internal sealed class TuneParser
 
     public AbcTune Parse()
     {
+        try
+        {
+            return ParseTune();
+        }
+        catch (OverflowException)
+        {
+            // Exact rational time: lengths like C/9973 D/9967 E/9949 ... have sums whose denominators outgrow 64 bits.
+            throw new AbcTimeOverflowException(_file, Number, _line + 1, 1,
+                "note lengths whose exact sum does not fit 64-bit rational time", "note lengths with smaller denominators (halves, thirds, ... of the unit)");
+        }
+    }
+
+    private int _line;
+
+    private AbcTune ParseTune()
+    {
+        _line = _start;
         if (Number is null)
             BadField(_start, 2, $"tune number '{_lines[_start][2..].Trim()}'", "X: followed by a whole number", "numbered it 0");
         int i = _start + 1;
@@ -257,8 +274,13 @@ internal sealed class TuneParser
                 "read it as a tune without music", (f, t, l, c, p, e) => new AbcMissingKeyException(f, t, l, c, p, e));
         if (!_unitGiven) _unit = DefaultUnit();
         _currentVoice = _voice;
-        for (; i < _end; i++) BodyLine(i);
+        for (; i < _end; i++)
+        {
+            _line = i;
+            BodyLine(i);
+        }
         if (_pendingTie is { } tie) BrokenTie(tie, "a tie at the end of the tune");
+        _line = _start;
         var melody = Perform();
         return new AbcTune(Number ?? 0, _start + 1, melody, [.. _issues], _skippedAnnotations);
     }
@@ -997,6 +1019,7 @@ internal sealed class TuneParser
         bool sawElement = false;
         foreach (var e in performed)
         {
+            _line = e.Line;
             if (e.Kind == EvKind.Meter && !sawElement)
             {
                 initialMeter = e.Meter;
@@ -1020,6 +1043,7 @@ internal sealed class TuneParser
             Rational seen = Rational.Zero;
             foreach (var e in performed)
             {
+                _line = e.Line;
                 if (e.Kind is EvKind.Note or EvKind.Rest)
                 {
                     if (seen >= firstBar) { barFound = true; break; }
@@ -1047,6 +1071,7 @@ internal sealed class TuneParser
         sawElement = false;
         foreach (var e in performed)
         {
+            _line = e.Line; // where an overflow of the running time is reported
             switch (e.Kind)
             {
                 case EvKind.Note:

@@ -1,5 +1,6 @@
 using Melos.Data.Corpus;
 using Melos.Data.Sources;
+using Melos.Music;
 
 namespace Melos.Data.Tests.Corpus;
 
@@ -104,6 +105,33 @@ public sealed class CorpusLimitTests : IDisposable
         {
             release.Set();
         }
+    }
+
+    /// <summary>A source whose second tune has a time no quantization grid can hold (quantizing it overflows).</summary>
+    private sealed class UnquantizableTimeSource : ITuneSource
+    {
+        public bool CanRead(string path) => path.EndsWith(".abc", StringComparison.Ordinal);
+
+        public IEnumerable<SourceTune> Read(string path, string relativeId)
+        {
+            var good = new AbcTuneSource().Read(path, relativeId).Single();
+            var m = good.Melody!;
+            var odd = Melody.Create([new Note(Pitch.FromMidi(60), Duration.FromQuarters(new Rational(long.MaxValue / 4, 7)), Duration.Quarter)],
+                m.Key, info: m.Info);
+            return [good, SourceTune.Found(relativeId + "#odd", odd)];
+        }
+    }
+
+    [Fact]
+    public void AFailureProcessingOneTuneIsADiscardNotTheEndOfTheBuild()
+    {
+        Write("a.abc", Reel);
+        var corpus = new CorpusBuilder([new UnquantizableTimeSource()]).Build(new CorpusBuildOptions { Inputs = [_dir], MinNotes = 1 });
+        Assert.Equal(1, corpus.Summary.MelodiesKept);
+        var d = Assert.Single(corpus.Summary.Discards);
+        Assert.Equal(DiscardReason.ParseError, d.Reason);
+        Assert.EndsWith("a.abc#odd", d.Source, StringComparison.Ordinal);
+        Assert.StartsWith("OverflowException:", d.Detail, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -69,6 +69,23 @@ public sealed class FuzzRegressionTests
     }
 
     [Fact]
+    public void NoteLengthsWhoseExactSumOutgrows64BitsSkipTheTuneInsteadOfThrowingOverflow()
+    {
+        // Found by the abc harness in its final run (L:1/4444444444444444444 then notes): Rational addition overflowed out of
+        // AbcReader.Parse. Here by hand: five lengths with distinct prime divisors near 10,000 need a denominator over 10^19.
+        const string abc = "X:1\nL:1/4\nK:C\nC/9973 D/9967 E/9949 F/9941 G/9931 A/9929|\n\nX:2\nL:1/4\nK:C\nC/3 D/5 E/7 F|\n";
+        foreach (var settings in new[] { AbcReadSettings.Lenient, AbcReadSettings.Strict })
+        {
+            var load = AbcReader.Parse(abc, "t.abc", settings);
+            Assert.Equal([2], load.Tunes.Select(t => t.Number));
+            var e = Assert.IsType<AbcTimeOverflowException>(Assert.Single(load.Skipped).Reason);
+            Assert.Equal((1, 4), (e.Tune, e.Line));
+            Assert.Contains("does not fit 64-bit rational time", e.Message, StringComparison.Ordinal);
+        }
+        Assert.Equal(4, AbcReader.ReadTune(abc, 2).Melody.Notes.Length);
+    }
+
+    [Fact]
     public void AMultiBarRestAtTheLimitIsKept()
     {
         var tune = AbcReader.ReadTune("X:1\nM:2/4\nL:1/4\nK:C\nZ10000|C|\n");
