@@ -1169,7 +1169,7 @@ internal sealed class TuneParser
                 }
                 long total = list.Count + unit.Count * reps;
                 if (total > maxParts) throw new AbcLimitException(_file, Number, _start + 1, 1, AbcLimit.PlayOrderParts, total, maxParts);
-                for (long k = 0; k < reps; k++) list.AddRange(unit);
+                if (unit.Count > 0) for (long k = 0; k < reps; k++) list.AddRange(unit); // an empty group repeats nothing, however often
             }
             return list;
         }

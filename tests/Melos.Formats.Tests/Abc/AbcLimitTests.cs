@@ -73,6 +73,14 @@ public sealed class AbcLimitTests
     }
 
     [Fact]
+    public void AnEmptyPlayOrderGroupRepeatedBillionsOfTimesIsNothing()
+    {
+        // Found by the abc harness as a hang (11.7 s): "()" with a count saturating to int.MaxValue looped 2^31 times.
+        var tune = AbcReader.ReadTune("X:1\nP:()1111111111111111111111111111111A\nL:1/4\nK:C\nP:A\nC|\n");
+        Assert.Equal([60], tune.Melody.Notes.Select(n => n.Pitch.Number));
+    }
+
+    [Fact]
     public void PlayOrderNestingDeeperThanTheLimitIsRefused()
     {
         static string Tune(int depth) => $"X:1\nP:{new string('(', depth)}A{new string(')', depth)}2\nL:1/4\nK:C\nP:A\nC|\n";
