@@ -80,3 +80,49 @@ public static class Tools
         return path.Split(Path.PathSeparator).Select(d => Path.Combine(d, tool)).FirstOrDefault(File.Exists);
     }
 }
+
+/// <summary>A fact that mounts a small tmpfs (to fill a disk or make a folder read-only for real, which permission bits cannot do
+/// for root); runs as root on Linux with <c>mount</c> (as CI does) and is skipped with a reason otherwise.</summary>
+public sealed class MountFactAttribute : FactAttribute
+{
+    /// <summary>Creates the attribute.</summary>
+    public MountFactAttribute()
+    {
+        if (!OperatingSystem.IsLinux() || !Tools.Exists("mount") || !Tools.Exists("umount")) Skip = "needs Linux with mount and umount; skipped here";
+        else if (!IsRoot()) Skip = "needs root to mount a tmpfs (CI runs as root); skipped here";
+        else if (Probe() is { } error) Skip = $"mounting a tmpfs is not permitted here ({error}); skipped";
+    }
+
+    private static readonly Lazy<string?> ProbeResult = new(() =>
+    {
+        var dir = Directory.CreateTempSubdirectory("melos-mount-probe-").FullName;
+        try
+        {
+            var error = Run("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", dir);
+            if (error is null) Run("umount", dir);
+            return error;
+        }
+        finally
+        {
+            Directory.Delete(dir);
+        }
+    });
+
+    private static string? Probe() => ProbeResult.Value;
+
+    private static string? Run(string program, params string[] args)
+    {
+        using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(program, args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        string err = p.StandardError.ReadToEnd().Trim();
+        p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return p.ExitCode == 0 ? null : err;
+    }
+
+    private static bool IsRoot()
+    {
+        // The effective uid, from /proc (no P/Invoke needed).
+        var uid = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("Uid:", StringComparison.Ordinal));
+        return uid is not null && uid.Split('\t', StringSplitOptions.RemoveEmptyEntries).ElementAtOrDefault(2) == "0";
+    }
+}

@@ -26,9 +26,11 @@ public static class CorpusCommands
         var valid = new Option<double>("--valid") { Description = "Share of melodies in the validation split.", DefaultValueFactory = _ => 0.1 };
         var test = new Option<double>("--test") { Description = "Share of melodies in the test split.", DefaultValueFactory = _ => 0.1 };
         var force = new Option<bool>("--force") { Description = "Overwrite an existing corpus file." };
+        var maxFileBytes = new Option<long>("--max-file-bytes") { Description = "Files larger than this many bytes are skipped as over the limit.", DefaultValueFactory = _ => 16L * 1024 * 1024 };
+        var maxSeconds = new Option<double>("--max-seconds-per-file") { Description = "A file that takes longer to read is skipped as over the limit.", DefaultValueFactory = _ => 60 };
         var keepDuplicates = new Option<bool>("--keep-duplicates") { Description = "Keep melodies that repeat an earlier one up to transposition (default: discard them)." };
         var cmd = new Command("build", "Read folders of music into a corpus: one quantized melody per tune, with chords, key, meter, style and split.")
-            { inputs, output, style, collection, minNotes, valid, test, force, keepDuplicates };
+            { inputs, output, style, collection, minNotes, valid, test, force, keepDuplicates, maxFileBytes, maxSeconds };
         cmd.SetAction(pr => context.Guard(() =>
         {
             var outPath = pr.GetValue(output)!;
@@ -41,6 +43,8 @@ public static class CorpusCommands
                 MinNotes = pr.GetValue(minNotes),
                 Ratios = new SplitRatios(pr.GetValue(valid), pr.GetValue(test)),
                 KeepDuplicates = pr.GetValue(keepDuplicates),
+                MaxFileBytes = pr.GetValue(maxFileBytes) is > 0 and var mb ? mb : throw new CliError("--max-file-bytes must be positive"),
+                MaxTimePerFile = pr.GetValue(maxSeconds) is > 0 and < 1e6 and var ms ? TimeSpan.FromSeconds(ms) : throw new CliError("--max-seconds-per-file must be positive"),
             };
             var builder = new CorpusBuilder(TuneSources.Default);
             var corpus = ConsoleUi.WithProgress(context, "reading files", report =>

@@ -30,6 +30,12 @@ public sealed record CorpusBuildOptions
     public SplitRatios Ratios { get; init; } = new();
     /// <summary>Keep melodies that repeat an earlier one up to transposition (by default they are discarded as duplicates).</summary>
     public bool KeepDuplicates { get; init; }
+    /// <summary>Files larger than this (bytes) are not read and are discarded as <see cref="DiscardReason.OverLimit"/> (default 16 MiB).</summary>
+    public long MaxFileBytes { get; init; } = 16L * 1024 * 1024;
+    /// <summary>A file whose reading and processing takes longer than this is discarded as <see cref="DiscardReason.OverLimit"/>
+    /// (default 60 s). Readers bound their own work by their limits; this is the backstop for a file that still runs away: the
+    /// build stops waiting for it and goes on (its worker thread is abandoned and ends when the process does).</summary>
+    public TimeSpan MaxTimePerFile { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>Worker threads (default: all cores).</summary>
     public int Parallelism { get; init; } = Environment.ProcessorCount;
 
@@ -41,6 +47,8 @@ public sealed record CorpusBuildOptions
         foreach (var i in Inputs)
             if (!Directory.Exists(i) && !File.Exists(i)) throw new DirectoryNotFoundException($"input not found: {i}");
         if (MinNotes < 1) throw new ArgumentOutOfRangeException(nameof(MinNotes), MinNotes, "MinNotes must be at least 1.");
+        if (MaxFileBytes < 1) throw new ArgumentOutOfRangeException(nameof(MaxFileBytes), MaxFileBytes, "MaxFileBytes must be at least 1.");
+        if (MaxTimePerFile <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MaxTimePerFile), MaxTimePerFile, "MaxTimePerFile must be positive.");
         if (Parallelism < 1) throw new ArgumentOutOfRangeException(nameof(Parallelism), Parallelism, "Parallelism must be at least 1.");
         Ratios.Validate();
     }
@@ -89,17 +97,9 @@ public sealed class CorpusBuilder(IReadOnlyList<ITuneSource> sources)
         {
             var (path, root, rel, src) = files[i];
             var collection = options.Collection ?? CollectionOf(path, root, sidecars);
-            var kept = new List<(CorpusEntry, string)>();
-            int order = 0;
-            foreach (var tune in SafeRead(src, path, rel))
-            {
-                Interlocked.Increment(ref tunes);
-                var id = $"{collection}/{tune.Id}";
-                var (entry, fingerprint, discard) = Process(tune, id, collection, path, root, options, sidecars);
-                if (entry is not null) kept.Add((entry, fingerprint!));
-                else discards.Add((i, order, discard! with { Source = id }));
-                order++;
-            }
+            var (kept, fileDiscards, found) = ReadFile(src, path, root, rel, collection, options, sidecars);
+            Interlocked.Add(ref tunes, found);
+            for (int k = 0; k < fileDiscards.Count; k++) discards.Add((i, k, fileDiscards[k]));
             results[i] = kept;
             progress?.Report(new BuildProgress(Interlocked.Increment(ref done), files.Count));
         });
@@ -143,6 +143,44 @@ public sealed class CorpusBuilder(IReadOnlyList<ITuneSource> sources)
         return new CorpusData(entries, summary, header);
     }
 
+    /// <summary>One file's melodies and discards, within the options' size and time limits.</summary>
+    private static (List<(CorpusEntry, string)> Kept, List<Discard> Discards, int Tunes) ReadFile(ITuneSource src, string path, string root, string rel,
+        string collection, CorpusBuildOptions options, ConcurrentDictionary<string, SidecarInfo?> sidecars)
+    {
+        long length = new FileInfo(path).Length;
+        if (length > options.MaxFileBytes)
+            return ([], [new Discard(DiscardReason.OverLimit, $"{collection}/{rel}", $"file of {length} bytes exceeds the limit of {options.MaxFileBytes} bytes (--max-file-bytes)")], 1);
+        var work = Task.Factory.StartNew(() =>
+        {
+            var kept = new List<(CorpusEntry, string)>();
+            var dropped = new List<Discard>();
+            int found = 0;
+            foreach (var tune in SafeRead(src, path, rel))
+            {
+                found++;
+                var id = $"{collection}/{tune.Id}";
+                CorpusEntry? entry;
+                string? fingerprint;
+                Discard? discard;
+                try
+                {
+                    (entry, fingerprint, discard) = Process(tune, id, collection, path, root, options, sidecars);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // Like a reader's exception, a failure processing one tune (quantizing, fingerprinting) never stops the build.
+                    (entry, fingerprint, discard) = (null, null, new Discard(DiscardReason.ParseError, id, $"{e.GetType().Name}: {e.Message}"));
+                }
+                if (entry is not null) kept.Add((entry, fingerprint!));
+                else dropped.Add(discard! with { Source = id });
+            }
+            return (kept, dropped, found);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        if (work.Wait(options.MaxTimePerFile)) return work.Result;
+        return ([], [new Discard(DiscardReason.OverLimit, $"{collection}/{rel}",
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"reading took longer than the limit of {options.MaxTimePerFile.TotalSeconds:0.###} s (--max-seconds-per-file)"))], 1);
+    }
+
     private static IEnumerable<SourceTune> SafeRead(ITuneSource src, string path, string rel)
     {
         // A source should report failures as tunes; an exception still never stops the build.
@@ -150,6 +188,10 @@ public sealed class CorpusBuilder(IReadOnlyList<ITuneSource> sources)
         try
         {
             foreach (var t in src.Read(path, rel)) list.Add(t);
+        }
+        catch (Exception e) when (e is Formats.Midi.MidiLimitException or Formats.Abc.AbcLimitException)
+        {
+            list.Add(SourceTune.Failed(rel, DiscardReason.OverLimit, e.Message));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

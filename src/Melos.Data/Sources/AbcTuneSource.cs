@@ -16,7 +16,15 @@ public sealed class AbcTuneSource : ITuneSource
     /// <inheritdoc/>
     public IEnumerable<SourceTune> Read(string path, string relativeId)
     {
-        var result = AbcReader.Load(path);
+        AbcLoadResult result;
+        try
+        {
+            result = AbcReader.Load(path);
+        }
+        catch (AbcLimitException e)
+        {
+            return [SourceTune.Failed(relativeId, DiscardReason.OverLimit, e.Message)];
+        }
         // Keep file order: tunes read and tunes skipped interleaved by line.
         var items = new List<(int Line, SourceTune Tune)>();
         foreach (var t in result.Tunes)
@@ -25,7 +33,7 @@ public sealed class AbcTuneSource : ITuneSource
         {
             var r = s.Reason;
             var id = $"{relativeId}#{s.Number?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "line" + s.Line}";
-            items.Add((s.Line, SourceTune.Failed(id, DiscardReason.ParseError, $"{r.Line}:{r.Column}: {r.Message}")));
+            items.Add((s.Line, SourceTune.Failed(id, r is AbcLimitException ? DiscardReason.OverLimit : DiscardReason.ParseError, $"{r.Line}:{r.Column}: {r.Message}")));
         }
         return items.OrderBy(i => i.Line).Select(i => i.Tune);
     }

@@ -23,7 +23,11 @@ public sealed class MidiTuneSource : ITuneSource
         System.Collections.Immutable.ImmutableArray<MidiRepair> repairs;
         try
         {
-            (file, repairs) = MidiReader.Read(File.ReadAllBytes(path), MidiReadSettings.Lenient);
+            (file, repairs) = MidiReader.Read(path, MidiReadSettings.Lenient);
+        }
+        catch (MidiLimitException e)
+        {
+            return [SourceTune.Failed(relativeId, DiscardReason.OverLimit, e.Message)];
         }
         catch (MidiFormatException e)
         {

@@ -71,3 +71,49 @@ public sealed class AbcMissingPartException(string file, int? tune, int line, in
 /// <summary>The tune asked for (by <c>X:</c> number) is not in the file, or failed to load.</summary>
 public sealed class AbcTuneNotFoundException(string file, int? tune, int line, int column, string problem, string expected)
     : AbcFormatException(file, tune, line, column, problem, expected);
+
+/// <summary>A tune whose note lengths add up to times that exact 64-bit rational arithmetic cannot hold (for example many notes
+/// with large prime divisors, <c>C/9973 D/9967 E/9949</c>); thrown under every policy, so the tune is skipped.</summary>
+public sealed class AbcTimeOverflowException(string file, int? tune, int line, int column, string problem, string expected)
+    : AbcFormatException(file, tune, line, column, problem, expected);
+
+/// <summary>Which limit of <see cref="AbcReadSettings"/> a file or tune exceeds.</summary>
+public enum AbcLimit
+{
+    /// <summary><see cref="AbcReadSettings.MaxFileBytes"/>.</summary>
+    FileBytes,
+    /// <summary><see cref="AbcReadSettings.MaxNotesPerTune"/>.</summary>
+    NotesPerTune,
+    /// <summary><see cref="AbcReadSettings.MaxNotesPerFile"/>.</summary>
+    NotesPerFile,
+    /// <summary><see cref="AbcReadSettings.MaxNesting"/>.</summary>
+    Nesting,
+    /// <summary><see cref="AbcReadSettings.MaxPlayOrderParts"/>.</summary>
+    PlayOrderParts,
+}
+
+/// <summary>A file or tune over one of the reader's limits; thrown under every policy, so it is refused (a load lists the tune as
+/// skipped), never cut short.</summary>
+public sealed class AbcLimitException(string file, int? tune, int line, int column, AbcLimit limit, long value, long maximum)
+    : AbcFormatException(file, tune, line, column,
+        string.Create(CultureInfo.InvariantCulture, $"{(limit is AbcLimit.NotesPerTune or AbcLimit.NotesPerFile ? "more than " + maximum.ToString(CultureInfo.InvariantCulture) : value.ToString(CultureInfo.InvariantCulture))} {Unit(limit)}"),
+        string.Create(CultureInfo.InvariantCulture, $"at most {maximum} {Unit(limit)} (the reader's limit)"))
+{
+    /// <summary>The limit exceeded.</summary>
+    public AbcLimit Limit { get; } = limit;
+
+    /// <summary>The value found (for notes: the count reached when reading stopped, one over the maximum).</summary>
+    public long Value { get; } = value;
+
+    /// <summary>The limit in force.</summary>
+    public long Maximum { get; } = maximum;
+
+    private static string Unit(AbcLimit limit) => limit switch
+    {
+        AbcLimit.FileBytes => "bytes",
+        AbcLimit.NotesPerTune => "notes and rests as performed",
+        AbcLimit.NotesPerFile => "notes and rests as performed in the file's tunes together",
+        AbcLimit.Nesting => "levels of nested parentheses in the play order",
+        _ => "parts in the play order",
+    };
+}

@@ -15,11 +15,19 @@ public sealed class AbcNotesReader : INotesReader
     public IReadOnlyCollection<string> Extensions { get; } = [".abc"];
 
     /// <inheritdoc/>
-    /// <exception cref="AbcFormatException">The tune is absent or malformed.</exception>
+    /// <exception cref="AbcFormatException">The tune is absent or malformed, or its times cannot be converted exactly (<see cref="AbcTimeOverflowException"/>).</exception>
     public NotesDocument Read(string path, NotesReadOptions options)
     {
         var tune = AbcReader.LoadTune(path, options.Tune, AbcReadSettings.Lenient);
-        return ToDocument(tune.Melody);
+        try
+        {
+            return ToDocument(tune.Melody);
+        }
+        catch (OverflowException)
+        {
+            throw new AbcTimeOverflowException(path, tune.Number, tune.Line, 1,
+                "note times too fine to convert to ticks exactly", "note lengths with smaller denominators (halves, thirds, ... of the unit)");
+        }
     }
 
     /// <summary>The notes document of a melody: one track on channel 0, times shifted so that the first note is at tick 0.</summary>
@@ -35,7 +43,17 @@ public sealed class AbcNotesReader : INotesReader
         }
         if (tempos.Count == 0 || tempos[0].At.Sign > 0) tempos.Insert(0, (Rational.Zero, 120.0, 500_000));
 
-        long Ticks(Rational q) => (long)Math.Round((q * Division).ToDouble(), MidpointRounding.AwayFromZero);
+        long Ticks(Rational q)
+        {
+            try
+            {
+                return (long)Math.Round((q * Division).ToDouble(), MidpointRounding.AwayFromZero);
+            }
+            catch (OverflowException)
+            {
+                return (long)Math.Round(q.ToDouble() * Division, MidpointRounding.AwayFromZero); // a time too fine for exact ticks
+            }
+        }
         double Seconds(Rational q)
         {
             double s = 0;

@@ -12,23 +12,40 @@ public static class AbcReader
 {
     /// <summary>Loads every tune of a file; a tune that fails is listed in <see cref="AbcLoadResult.Skipped"/> and the others still load.</summary>
     /// <exception cref="IOException">The file cannot be read.</exception>
+    /// <exception cref="AbcLimitException">The file is larger than <see cref="AbcReadSettings.MaxFileBytes"/> (checked before reading it).</exception>
     public static AbcLoadResult Load(string path, AbcReadSettings? settings = null) =>
-        Parse(File.ReadAllText(path), path, settings);
+        Parse(ReadText(path, settings ?? AbcReadSettings.Lenient), path, settings);
+
+    private static string ReadText(string path, AbcReadSettings settings)
+    {
+        long length = new FileInfo(path).Length;
+        if (length > settings.MaxFileBytes) throw new AbcLimitException(path, null, 1, 1, AbcLimit.FileBytes, length, settings.MaxFileBytes);
+        return File.ReadAllText(path);
+    }
+
+    private static void CheckLength(string text, string source, AbcReadSettings settings)
+    {
+        if (text.Length > settings.MaxFileBytes) throw new AbcLimitException(source, null, 1, 1, AbcLimit.FileBytes, text.Length, settings.MaxFileBytes);
+    }
 
     /// <summary>Reads every tune of an ABC text; <paramref name="source"/> names it in messages and in each melody's source.</summary>
+    /// <exception cref="AbcLimitException">The text is longer than <see cref="AbcReadSettings.MaxFileBytes"/> characters.</exception>
     public static AbcLoadResult Parse(string text, string source = "<abc>", AbcReadSettings? settings = null)
     {
         settings ??= AbcReadSettings.Lenient;
+        CheckLength(text, source, settings);
         var tunes = ImmutableArray.CreateBuilder<AbcTune>();
         var skipped = ImmutableArray.CreateBuilder<AbcSkippedTune>();
         var lines = SplitLines(text);
         var fileHeader = new List<string>();
+        long performed = 0; // notes and rests of the tunes read so far, against MaxNotesPerFile
         foreach (var (start, end) in TuneSpans(lines, fileHeader))
         {
-            var parser = new TuneParser(lines, start, end, fileHeader, source, settings);
+            var parser = new TuneParser(lines, start, end, fileHeader, source, settings) { FileBudget = settings.MaxNotesPerFile - performed };
             try
             {
                 tunes.Add(parser.Parse());
+                performed += parser.Performed;
             }
             catch (AbcFormatException e)
             {
@@ -43,6 +60,7 @@ public static class AbcReader
     public static AbcTune ReadTune(string text, int? number = null, string source = "<abc>", AbcReadSettings? settings = null)
     {
         settings ??= AbcReadSettings.Lenient;
+        CheckLength(text, source, settings);
         var lines = SplitLines(text);
         var fileHeader = new List<string>();
         foreach (var (start, end) in TuneSpans(lines, fileHeader))
@@ -58,7 +76,7 @@ public static class AbcReader
     /// <summary>Reads one tune of a file (see <see cref="ReadTune"/>).</summary>
     /// <exception cref="AbcFormatException">The tune is malformed (under <paramref name="settings"/>) or absent.</exception>
     public static AbcTune LoadTune(string path, int? number = null, AbcReadSettings? settings = null) =>
-        ReadTune(File.ReadAllText(path), number, path, settings);
+        ReadTune(ReadText(path, settings ?? AbcReadSettings.Lenient), number, path, settings);
 
     /// <summary>
     /// The tunes of a file as line spans (from the <c>X:</c> line to the blank line or next tune), collecting the fields that
@@ -119,6 +137,9 @@ internal sealed class Ev
 /// <summary>Reads one tune (lines [start, end) of the file).</summary>
 internal sealed class TuneParser
 {
+    /// <summary>The longest multi-bar rest (<c>Z</c>) read; a longer one is an unexpected symbol.</summary>
+    internal const int MaxRestBars = 10_000;
+
     private readonly string[] _lines;
     private readonly int _start;
     private readonly int _end;
@@ -164,6 +185,12 @@ internal sealed class TuneParser
 
     public int? Number { get; private set; }
 
+    /// <summary>Notes and rests the file may still hold (<see cref="AbcReadSettings.MaxNotesPerFile"/> less the tunes read before).</summary>
+    public long FileBudget { get; init; } = long.MaxValue;
+
+    /// <summary>Notes and rests of the tune as performed, once parsed.</summary>
+    public int Performed { get; private set; }
+
     public string? Title { get; private set; }
 
     internal static int? ReadNumber(string line)
@@ -199,6 +226,23 @@ internal sealed class TuneParser
 
     public AbcTune Parse()
     {
+        try
+        {
+            return ParseTune();
+        }
+        catch (OverflowException)
+        {
+            // Exact rational time: lengths like C/9973 D/9967 E/9949 ... have sums whose denominators outgrow 64 bits.
+            throw new AbcTimeOverflowException(_file, Number, _line + 1, 1,
+                "note lengths whose exact sum does not fit 64-bit rational time", "note lengths with smaller denominators (halves, thirds, ... of the unit)");
+        }
+    }
+
+    private int _line;
+
+    private AbcTune ParseTune()
+    {
+        _line = _start;
         if (Number is null)
             BadField(_start, 2, $"tune number '{_lines[_start][2..].Trim()}'", "X: followed by a whole number", "numbered it 0");
         int i = _start + 1;
@@ -230,8 +274,13 @@ internal sealed class TuneParser
                 "read it as a tune without music", (f, t, l, c, p, e) => new AbcMissingKeyException(f, t, l, c, p, e));
         if (!_unitGiven) _unit = DefaultUnit();
         _currentVoice = _voice;
-        for (; i < _end; i++) BodyLine(i);
+        for (; i < _end; i++)
+        {
+            _line = i;
+            BodyLine(i);
+        }
         if (_pendingTie is { } tie) BrokenTie(tie, "a tie at the end of the tune");
+        _line = _start;
         var melody = Perform();
         return new AbcTune(Number ?? 0, _start + 1, melody, [.. _issues], _skippedAnnotations);
     }
@@ -501,7 +550,12 @@ internal sealed class TuneParser
                         int count = 1;
                         int d0 = j;
                         while (j < n && char.IsAsciiDigit(line[j])) j++;
-                        if (j > d0) count = int.Parse(line.AsSpan(d0, j - d0), NumberStyles.None, CultureInfo.InvariantCulture);
+                        if (j > d0 && (!int.TryParse(line.AsSpan(d0, j - d0), NumberStyles.None, CultureInfo.InvariantCulture, out count) || count > MaxRestBars))
+                        {
+                            Unexpected(lineNo, i, $"a rest of {line[d0..j]} bars", string.Create(CultureInfo.InvariantCulture, $"a multi-bar rest of at most {MaxRestBars} bars"));
+                            i = j;
+                            break;
+                        }
                         var bar = (_meter ?? TimeSignature.CommonTime).BarLength.Quarters;
                         Element(new Ev { Kind = EvKind.Rest, Len = bar * count, Line = lineNo, Col = i }, noRhythm: true);
                         i = j;
@@ -924,6 +978,7 @@ internal sealed class TuneParser
         var performed = new List<Ev>();
         var partEvents = _events.Where(e => e.Kind == EvKind.Part).ToList();
         var order = _playOrder is { } po ? ExpandOrder(po) : null;
+        int elements = 0;
         if (order is { Count: > 0 } && partEvents.Count > 0)
         {
             var sections = new Dictionary<char, List<Ev>>();
@@ -939,10 +994,10 @@ internal sealed class TuneParser
                 }
                 current.Add(e);
             }
-            ExpandRepeats(prefix, performed);
+            ExpandRepeats(prefix, performed, ref elements);
             foreach (var p in order)
             {
-                if (sections.TryGetValue(p, out var sec)) ExpandRepeats(sec, performed);
+                if (sections.TryGetValue(p, out var sec)) ExpandRepeats(sec, performed, ref elements);
                 else
                     Problem(_settings.MissingPart, _start, 0, $"part {p} of the play order '{_playOrder}' is not in the tune",
                         "a P: field in the body for each part played", "left it out",
@@ -951,7 +1006,7 @@ internal sealed class TuneParser
         }
         else
         {
-            ExpandRepeats(_events.Where(e => e.Kind != EvKind.Part).ToList(), performed);
+            ExpandRepeats(_events.Where(e => e.Kind != EvKind.Part).ToList(), performed, ref elements);
         }
 
         // The meter at the first note, and the pickup: a first bar shorter than the meter's bar.
@@ -964,6 +1019,7 @@ internal sealed class TuneParser
         bool sawElement = false;
         foreach (var e in performed)
         {
+            _line = e.Line;
             if (e.Kind == EvKind.Meter && !sawElement)
             {
                 initialMeter = e.Meter;
@@ -987,6 +1043,7 @@ internal sealed class TuneParser
             Rational seen = Rational.Zero;
             foreach (var e in performed)
             {
+                _line = e.Line;
                 if (e.Kind is EvKind.Note or EvKind.Rest)
                 {
                     if (seen >= firstBar) { barFound = true; break; }
@@ -1014,6 +1071,7 @@ internal sealed class TuneParser
         sawElement = false;
         foreach (var e in performed)
         {
+            _line = e.Line; // where an overflow of the running time is reported
             switch (e.Kind)
             {
                 case EvKind.Note:
@@ -1080,21 +1138,22 @@ internal sealed class TuneParser
     }
 
     /// <summary>Expands a play order such as <c>AABB</c>, <c>A2B</c>, <c>(AB)2C</c> or <c>ABA.C</c> into part letters.</summary>
-    internal static List<char> ExpandOrder(string order)
+    private List<char> ExpandOrder(string order)
     {
         int i = 0;
-        var result = Seq(order, ref i, 0);
-        return result.Count > 4096 ? result.GetRange(0, 4096) : result;
+        int maxParts = _settings.MaxPlayOrderParts, maxDepth = _settings.MaxNesting;
+        return Seq(order, ref i, 0);
 
-        static List<char> Seq(string s, ref int i, int depth)
+        List<char> Seq(string s, ref int i, int depth)
         {
             var list = new List<char>();
             while (i < s.Length)
             {
                 char c = s[i];
                 List<char> unit;
-                if (c == '(' && depth < 8)
+                if (c == '(')
                 {
+                    if (depth + 1 > maxDepth) throw new AbcLimitException(_file, Number, _start + 1, 1, AbcLimit.Nesting, depth + 1, maxDepth);
                     i++;
                     unit = Seq(s, ref i, depth + 1);
                     if (i < s.Length && s[i] == ')') i++;
@@ -1102,13 +1161,15 @@ internal sealed class TuneParser
                 else if (c == ')') return list;
                 else if (char.IsAsciiLetterUpper(c)) { unit = [c]; i++; }
                 else { i++; continue; }
-                int reps = 1;
+                long reps = 1;
                 if (i < s.Length && char.IsAsciiDigit(s[i]))
                 {
                     reps = 0;
-                    while (i < s.Length && char.IsAsciiDigit(s[i]) && reps < 100) { reps = reps * 10 + (s[i] - '0'); i++; }
+                    while (i < s.Length && char.IsAsciiDigit(s[i])) { reps = Math.Min(reps * 10 + (s[i] - '0'), int.MaxValue); i++; }
                 }
-                for (int k = 0; k < reps && list.Count < 4096; k++) list.AddRange(unit);
+                long total = list.Count + unit.Count * reps;
+                if (total > maxParts) throw new AbcLimitException(_file, Number, _start + 1, 1, AbcLimit.PlayOrderParts, total, maxParts);
+                if (unit.Count > 0) for (long k = 0; k < reps; k++) list.AddRange(unit); // an empty group repeats nothing, however often
             }
             return list;
         }
@@ -1135,8 +1196,21 @@ internal sealed class TuneParser
     /// double bar after it; each such start is jumped to once by a plain <c>:|</c>. Passes count on, so a third pass skips
     /// both <c>[1</c> and <c>[2</c>.
     /// </summary>
-    internal static void ExpandRepeats(List<Ev> src, List<Ev> dst)
+    private void ExpandRepeats(List<Ev> src, List<Ev> dst, ref int elements)
     {
+        int max = _settings.MaxNotesPerTune;
+        void Add(Ev e, ref int count)
+        {
+            if (e.Kind is EvKind.Note or EvKind.Rest)
+            {
+                if (++count > max) throw new AbcLimitException(_file, Number, e.Line + 1, e.Col + 1, AbcLimit.NotesPerTune, count, max);
+                if (count > FileBudget)
+                    throw new AbcLimitException(_file, Number, e.Line + 1, e.Col + 1, AbcLimit.NotesPerFile, _settings.MaxNotesPerFile - FileBudget + count, _settings.MaxNotesPerFile);
+                Performed = count;
+            }
+            dst.Add(e);
+        }
+
         int n = src.Count;
         int i = 0, start = 0, pass = 1, guard = 0, ignoreEndAt = -1;
         var used = new HashSet<int>();
@@ -1149,7 +1223,7 @@ internal sealed class TuneParser
             var e = src[i];
             if (e.Kind != EvKind.Bar)
             {
-                dst.Add(e);
+                Add(e, ref elements);
                 i++;
                 continue;
             }
@@ -1162,7 +1236,7 @@ internal sealed class TuneParser
                 {
                     used.Add(i);
                     if (next is null) startUsed = true;
-                    dst.Add(e);
+                    Add(e, ref elements);
                     pass++;
                     i = start;
                     continue;
@@ -1205,7 +1279,7 @@ internal sealed class TuneParser
                     }
                     j++;
                 }
-                dst.Add(e);
+                Add(e, ref elements);
                 ignoreEndAt = j;
                 i = j;
                 continue;
@@ -1215,7 +1289,7 @@ internal sealed class TuneParser
                 start = i + 1;
                 startUsed = false;
             }
-            dst.Add(e);
+            Add(e, ref elements);
             i++;
         }
     }

@@ -48,6 +48,48 @@ public sealed record AbcReadSettings
     /// </summary>
     public bool AccidentalsInAllOctaves { get; init; } = true;
 
+    /// <summary>The largest file (bytes) or text (characters) read, default 16 MiB; a larger one throws <see cref="AbcLimitException"/>
+    /// before it is read, whatever the policies.</summary>
+    public long MaxFileBytes
+    {
+        get;
+        init => field = value < 1 ? throw new ArgumentOutOfRangeException(nameof(MaxFileBytes), value, "MaxFileBytes is at least 1.") : value;
+    } = 16L * 1024 * 1024;
+
+    /// <summary>The most notes and rests one tune may hold as performed (repeats and parts expanded), default 100,000; a tune with
+    /// more is skipped with <see cref="AbcLimitException"/> whatever the policies, never cut short.</summary>
+    public int MaxNotesPerTune
+    {
+        get;
+        init => field = value < 1 ? throw new ArgumentOutOfRangeException(nameof(MaxNotesPerTune), value, "MaxNotesPerTune is at least 1.") : value;
+    } = 100_000;
+
+    /// <summary>The most notes and rests all the tunes of one file may hold as performed, default 1,000,000 (many tunes each under
+    /// <see cref="MaxNotesPerTune"/> could otherwise add up without bound). The tune that crosses it and every later one are
+    /// skipped with <see cref="AbcLimitException"/> (<see cref="AbcLimit.NotesPerFile"/>); the tunes before it load.</summary>
+    public long MaxNotesPerFile
+    {
+        get;
+        init => field = value < 1 ? throw new ArgumentOutOfRangeException(nameof(MaxNotesPerFile), value, "MaxNotesPerFile is at least 1.") : value;
+    } = 1_000_000;
+
+    /// <summary>The deepest nesting of groups read, default 8: parentheses in a play order (<c>P:((AB)2C)3</c>). Tuplets and chords do
+    /// not nest in ABC (a tuplet inside a tuplet restarts it; a <c>[</c> inside a chord is an unexpected symbol), so their depth is
+    /// always 1. A tune nested deeper is skipped with <see cref="AbcLimitException"/> whatever the policies.</summary>
+    public int MaxNesting
+    {
+        get;
+        init => field = value < 1 ? throw new ArgumentOutOfRangeException(nameof(MaxNesting), value, "MaxNesting is at least 1.") : value;
+    } = 8;
+
+    /// <summary>The most parts a play order may expand to (<c>P:A100B100</c> is 200), default 4096; more is skipped with
+    /// <see cref="AbcLimitException"/> whatever the policies.</summary>
+    public int MaxPlayOrderParts
+    {
+        get;
+        init => field = value < 1 ? throw new ArgumentOutOfRangeException(nameof(MaxPlayOrderParts), value, "MaxPlayOrderParts is at least 1.") : value;
+    } = 4096;
+
     /// <summary>The collection name given to every melody read (<see cref="Melos.Music.MelodyInfo.Collection"/>), or null.</summary>
     public string? Collection { get; init; }
 

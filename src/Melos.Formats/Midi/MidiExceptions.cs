@@ -96,3 +96,37 @@ public sealed class MidiUnknownFormatException(long offset, int format)
     /// <summary>The format field.</summary>
     public int Format { get; } = format;
 }
+
+/// <summary>Which limit of <see cref="MidiReadSettings"/> a file exceeds.</summary>
+public enum MidiLimit
+{
+    /// <summary><see cref="MidiReadSettings.MaxFileBytes"/>.</summary>
+    FileBytes,
+    /// <summary><see cref="MidiReadSettings.MaxTracks"/> (track chunks present; a header may declare more, which is a repair, not a limit).</summary>
+    Tracks,
+    /// <summary><see cref="MidiReadSettings.MaxEvents"/>.</summary>
+    Events,
+}
+
+/// <summary>The file exceeds one of the reader's limits (<see cref="MidiReadSettings.MaxFileBytes"/>, <see cref="MidiReadSettings.MaxTracks"/>,
+/// <see cref="MidiReadSettings.MaxEvents"/>); thrown under every policy, so a file over a limit is refused, never cut short.</summary>
+public sealed class MidiLimitException(long offset, MidiLimit limit, long value, long maximum)
+    : MidiFormatException(offset, string.Create(CultureInfo.InvariantCulture, $"at most {maximum} {Unit(limit)} (the reader's limit)"),
+        string.Create(CultureInfo.InvariantCulture, $"{(limit is MidiLimit.Events or MidiLimit.Tracks ? "more than " + maximum.ToString(CultureInfo.InvariantCulture) : value.ToString(CultureInfo.InvariantCulture))} {Unit(limit)}"))
+{
+    /// <summary>The limit exceeded.</summary>
+    public MidiLimit Limit { get; } = limit;
+
+    /// <summary>The file's value (for events and tracks: the count reached when reading stopped, one over the maximum).</summary>
+    public long Value { get; } = value;
+
+    /// <summary>The limit in force.</summary>
+    public long Maximum { get; } = maximum;
+
+    private static string Unit(MidiLimit limit) => limit switch
+    {
+        MidiLimit.FileBytes => "bytes",
+        MidiLimit.Tracks => "tracks",
+        _ => "events",
+    };
+}

@@ -133,6 +133,29 @@ public sealed record MidiReadSettings
     /// <summary>A header format other than 0, 1 or 2.</summary>
     public UnknownFormatPolicy UnknownFormat { get; init; } = UnknownFormatPolicy.ReadAsFormat1;
 
+    /// <summary>The largest file read, in bytes (default 16 MiB); a larger file throws <see cref="MidiLimitException"/> whatever the policies.</summary>
+    public long MaxFileBytes
+    {
+        get;
+        init => field = value < 14 ? throw new ArgumentOutOfRangeException(nameof(MaxFileBytes), value, "A MIDI file has at least 14 bytes.") : value;
+    } = 16L * 1024 * 1024;
+
+    /// <summary>The most track chunks read from a file (default 1024); a file holding more throws <see cref="MidiLimitException"/>
+    /// whatever the policies. A header that declares more tracks than the file holds is a repair (<see cref="MidiIssue.MissingTracks"/>), not this limit.</summary>
+    public int MaxTracks
+    {
+        get;
+        init => field = value is < 1 or > 0xFFFF ? throw new ArgumentOutOfRangeException(nameof(MaxTracks), value, "MaxTracks is 1..65535.") : value;
+    } = 1024;
+
+    /// <summary>The most events (notes, controllers, meta and sysex events, over all tracks) read from a file (default 1,000,000);
+    /// more throws <see cref="MidiLimitException"/> whatever the policies: a file is never silently cut short.</summary>
+    public int MaxEvents
+    {
+        get;
+        init => field = value < 1 ? throw new ArgumentOutOfRangeException(nameof(MaxEvents), value, "MaxEvents is at least 1.") : value;
+    } = 1_000_000;
+
     /// <summary>The ticks per quarter used when <see cref="Division"/> is <see cref="DivisionPolicy.UseFallback"/>.</summary>
     public int FallbackTicksPerQuarter
     {

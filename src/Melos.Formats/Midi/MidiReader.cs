@@ -15,14 +15,23 @@ public static class MidiReader
 {
     /// <summary>Reads a file from disk.</summary>
     /// <exception cref="MidiFormatException">The file is malformed and the settings say to throw.</exception>
-    public static MidiReadResult Read(string path, MidiReadSettings? settings = null) => Read(File.ReadAllBytes(path), settings);
+    /// <exception cref="MidiLimitException">The file is larger than <see cref="MidiReadSettings.MaxFileBytes"/> (checked before reading it).</exception>
+    public static MidiReadResult Read(string path, MidiReadSettings? settings = null)
+    {
+        settings ??= MidiReadSettings.Lenient;
+        long length = new FileInfo(path).Length;
+        if (length > settings.MaxFileBytes) throw new MidiLimitException(0, MidiLimit.FileBytes, length, settings.MaxFileBytes);
+        return Read(File.ReadAllBytes(path), settings);
+    }
 
     /// <summary>Reads a file's bytes (the array is kept: payloads point into it).</summary>
     /// <exception cref="MidiFormatException">The file is malformed and the settings say to throw.</exception>
     public static MidiReadResult Read(byte[] bytes, MidiReadSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(bytes);
-        var state = new State(bytes, settings ?? MidiReadSettings.Lenient);
+        settings ??= MidiReadSettings.Lenient;
+        if (bytes.LongLength > settings.MaxFileBytes) throw new MidiLimitException(0, MidiLimit.FileBytes, bytes.LongLength, settings.MaxFileBytes);
+        var state = new State(bytes, settings);
         return state.ReadFile();
     }
 
@@ -30,6 +39,7 @@ public static class MidiReader
     {
         private readonly List<MidiRepair> _repairs = [];
         private MidiEvent[] _buffer = new MidiEvent[256];
+        private long _events;
 
         private void Repair(MidiIssue issue, long offset, int track, string detail) => _repairs.Add(new MidiRepair(issue, offset, track, detail));
 
@@ -98,6 +108,7 @@ public static class MidiReader
                 }
                 long length = BinaryPrimitives.ReadUInt32BigEndian(data[(pos + 4)..]);
                 bool isTrack = data.Slice(pos, 4).SequenceEqual("MTrk"u8);
+                if (isTrack && tracks.Count == settings.MaxTracks) throw new MidiLimitException(pos, MidiLimit.Tracks, tracks.Count + 1, settings.MaxTracks);
                 long avail = remaining - 8;
                 if (length > avail)
                 {
@@ -188,7 +199,7 @@ public static class MidiReader
                         endTick = tick;
                         break;
                     }
-                    Add(ref count, new MidiEvent(tick, MidiEventKind.Meta, 0xFF, 0, 0, type, payload));
+                    Add(ref count, new MidiEvent(tick, MidiEventKind.Meta, 0xFF, 0, 0, type, payload), eventStart);
                 }
                 else if (status is 0xF0 or 0xF7)
                 {
@@ -198,7 +209,7 @@ public static class MidiReader
                     p += (int)len;
                     running = 0;
                     lastTick = tick;
-                    Add(ref count, new MidiEvent(tick, status == 0xF0 ? MidiEventKind.SysEx : MidiEventKind.SysExEscape, (byte)status, 0, 0, 0, payload));
+                    Add(ref count, new MidiEvent(tick, status == 0xF0 ? MidiEventKind.SysEx : MidiEventKind.SysExEscape, (byte)status, 0, 0, 0, payload), eventStart);
                 }
                 else if (status > 0xF0)
                 {
@@ -217,7 +228,7 @@ public static class MidiReader
                     byte d2 = n == 2 ? DataByte(d, p + 1, index) : (byte)0;
                     p += n;
                     lastTick = tick;
-                    Add(ref count, new MidiEvent(tick, MidiEventKind.Channel, (byte)status, d1, d2, 0, ReadOnlyMemory<byte>.Empty));
+                    Add(ref count, new MidiEvent(tick, MidiEventKind.Channel, (byte)status, d1, d2, 0, ReadOnlyMemory<byte>.Empty), eventStart);
                 }
             }
             if (endTick < 0)
@@ -246,8 +257,9 @@ public static class MidiReader
             Repair(MidiIssue.TruncatedChunk, offset, track, $"event cut short (expected {expected}) dropped");
         }
 
-        private void Add(ref int count, in MidiEvent e)
+        private void Add(ref int count, in MidiEvent e, int offset)
         {
+            if (++_events > settings.MaxEvents) throw new MidiLimitException(offset, MidiLimit.Events, _events, settings.MaxEvents);
             if (count == _buffer.Length) Array.Resize(ref _buffer, _buffer.Length * 2);
             _buffer[count++] = e;
         }

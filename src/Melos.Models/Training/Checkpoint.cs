@@ -45,35 +45,102 @@ public static class Checkpoint
     /// <summary>The training log file name (one JSON object per line).</summary>
     public const string LogFile = "training-log.jsonl";
 
-    /// <summary>Writes a folder atomically: <paramref name="write"/> fills a temporary sibling, which then replaces <paramref name="directory"/>.</summary>
+    /// <summary>
+    /// Writes a folder atomically: <paramref name="write"/> fills a temporary sibling (<c>.NAME.tmp-*</c>), which is renamed to
+    /// <c>.NAME.ready-*</c> once complete and then swapped in for <paramref name="directory"/> (the previous folder is moved to
+    /// <c>.NAME.old-*</c> and deleted). A process killed at any moment leaves either the previous folder or the new one at
+    /// <paramref name="directory"/>, or, between the two renames of the swap, none but a complete copy beside it, which
+    /// <see cref="Recover"/> puts back. A failure to write (disk full, read-only folder) leaves the previous folder as it was.
+    /// </summary>
+    /// <exception cref="CheckpointWriteException">The folder could not be written; the previous one is unchanged.</exception>
     public static void WriteAtomically(string directory, Action<string> write)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentNullException.ThrowIfNull(write);
         var full = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar);
         var parent = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(parent);
-        var temp = Path.Combine(parent, $".{Path.GetFileName(full)}.tmp-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(temp);
+        var name = Path.GetFileName(full);
         try
         {
-            write(temp);
+            Directory.CreateDirectory(parent);
+            Recover(full);
+            var temp = Path.Combine(parent, $".{name}.tmp-{Guid.NewGuid():N}");
+            var ready = Path.Combine(parent, $".{name}.ready-{Guid.NewGuid():N}");
+            try
+            {
+                Directory.CreateDirectory(temp);
+                write(temp);
+                Directory.Move(temp, ready);
+            }
+            catch
+            {
+                TryDelete(temp);
+                throw;
+            }
             if (Directory.Exists(full))
             {
-                var old = Path.Combine(parent, $".{Path.GetFileName(full)}.old-{Guid.NewGuid():N}");
+                var old = Path.Combine(parent, $".{name}.old-{Guid.NewGuid():N}");
                 Directory.Move(full, old);
-                Directory.Move(temp, full);
-                Directory.Delete(old, recursive: true);
+                try
+                {
+                    Directory.Move(ready, full);
+                }
+                catch
+                {
+                    Directory.Move(old, full);
+                    TryDelete(ready);
+                    throw;
+                }
+                TryDelete(old);
             }
             else
             {
-                Directory.Move(temp, full);
+                Directory.Move(ready, full);
             }
         }
-        catch
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Runtime.InteropServices.ExternalException && e is not CheckpointWriteException)
         {
-            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
-            throw;
+            throw new CheckpointWriteException(full, e);
+        }
+    }
+
+    /// <summary>
+    /// Finishes a checkpoint write that a killed process left between its two renames, and removes what interrupted writes left
+    /// beside the folder. When <paramref name="directory"/> is missing, the newest complete copy beside it (a <c>.NAME.ready-*</c>
+    /// written in full, else the previous <c>.NAME.old-*</c>) becomes it. Partial <c>.NAME.tmp-*</c> folders are deleted.
+    /// </summary>
+    /// <returns>True when a folder was put back at <paramref name="directory"/>.</returns>
+    public static bool Recover(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        var full = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar);
+        var parent = Path.GetDirectoryName(full)!;
+        var name = Path.GetFileName(full);
+        if (!Directory.Exists(parent)) return false;
+        string[] Leftovers(string kind) => [.. Directory.GetDirectories(parent, $".{name}.{kind}-*").OrderByDescending(Directory.GetLastWriteTimeUtc)];
+        var ready = Leftovers("ready");
+        var old = Leftovers("old");
+        var temp = Leftovers("tmp");
+        bool restored = false;
+        if (!Directory.Exists(full) && (ready.FirstOrDefault() ?? old.FirstOrDefault()) is { } pick)
+        {
+            Directory.Move(pick, full);
+            restored = true;
+        }
+        foreach (var d in ready.Concat(old).Concat(temp))
+            if (Directory.Exists(d)) TryDelete(d);
+        return restored;
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left for the next Recover; the checkpoint itself is intact.
         }
     }
 
@@ -110,6 +177,7 @@ public static class Checkpoint
     public static CheckpointInfo ReadInfo(string directory, string? expectedArchitecture = null)
     {
         var path = Path.Combine(directory, ConfigFile);
+        if (!File.Exists(path) && !Directory.Exists(directory)) Recover(directory);
         if (!File.Exists(path)) throw new FileNotFoundException($"'{directory}' is not a checkpoint: it has no {ConfigFile}.", path);
         var root = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
         int version = root["formatVersion"] is JsonValue v && v.TryGetValue<int>(out var n) ? n : -1;
@@ -177,6 +245,14 @@ public static class Checkpoint
         }
         return model;
     }
+}
+
+/// <summary>A checkpoint folder could not be written (disk full, read-only or missing permissions); the previous checkpoint there is unchanged.</summary>
+public sealed class CheckpointWriteException(string directory, Exception inner)
+    : IOException($"cannot write the checkpoint '{directory}': {inner.Message.TrimEnd('.', ' ')}. The previous checkpoint there, if any, is unchanged.", inner)
+{
+    /// <summary>The checkpoint folder.</summary>
+    public string Directory { get; } = directory;
 }
 
 /// <summary>Builds models from configurations.</summary>

@@ -59,6 +59,7 @@ public static class TrainingRun
         request.Model.Validate();
         request.Training.Validate();
         var group = request.Group ?? (m => m.Info.Collection ?? "");
+        if (request.Resume) Checkpoint.Recover(request.OutputDirectory);
         CheckpointInfo? previous = request.Resume && File.Exists(Path.Combine(request.OutputDirectory, Checkpoint.ConfigFile))
             ? Checkpoint.ReadInfo(request.OutputDirectory, request.Model.Architecture) : null;
         var tokenizer = (previous?.Tokenizer ?? request.Tokenizer).Create();
