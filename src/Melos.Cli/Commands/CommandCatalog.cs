@@ -13,6 +13,7 @@ public static class CommandCatalog
         ModelCommands.Train(context),
         ModelCommands.Evaluate(context),
         GenerateCommand.Create(context),
+        CompareCommand.Create(context),
         BenchCommands.Create(context),
         TheoryCommands.Scale(context),
         TheoryCommands.Chord(context),
