@@ -39,15 +39,8 @@ public static class StructureMetrics
             TonalStability(melody), TonicTriadShare(melody, key), EndsOnTonic(melody, key), PhraseEndsOnTriad(melody, key));
     }
 
-    /// <summary>
-    /// 1 when the melody opens with a pickup (its first note starts after time zero but inside bar 0, so bar 0 is the
-    /// upbeat and phrases start at bar 1), else 0.
-    /// </summary>
-    public static int PhraseOffset(Melody melody)
-    {
-        ArgumentNullException.ThrowIfNull(melody);
-        return !melody.Notes.IsEmpty && melody.Notes[0].Start > Duration.Zero && melody.BarCount > 1 && melody.Notes[0].Start < melody.BarStart(1) ? 1 : 0;
-    }
+    /// <summary>1 when the melody opens with a pickup (<see cref="MelodySet.HasPickup"/>), so phrases start at bar 1; else 0.</summary>
+    public static int PhraseOffset(Melody melody) => MelodySet.HasPickup(melody) ? 1 : 0;
 
     /// <summary>
     /// Among windows of <paramref name="bars"/> bars starting at bars <c>offset + k * stride</c> (with notes), the share,

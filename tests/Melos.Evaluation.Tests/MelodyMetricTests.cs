@@ -209,6 +209,21 @@ public sealed class MelodySetTests : IDisposable
     }
 
     [Fact]
+    public void Cropping_drops_a_pickup_bar_so_the_cut_starts_on_a_downbeat()
+    {
+        // A quarter pickup in 3/4 (two quarters of rest), then two bars.
+        var m = Tunes.Of("r:2 G4 C5 D5 E5 F5 E5 D5", meter: "3/4");
+        Assert.True(MelodySet.HasPickup(m));
+        var set = MelodySet.Create("x", [m, Tunes.CMajorScale]).Crop(1);
+        Assert.Equal(["C5@0+1", "D5@1+1", "E5@2+1"], set.Melodies[0].Notes.Select(n => n.ToString()));
+        Assert.Equal(TimeSignature.Parse("3/4"), set.Melodies[0].Meter);
+        Assert.Equal(Duration.FromQuarters(3), set.Melodies[0].Length);
+        Assert.Equal(4, set.Melodies[1].Notes.Length);
+        Assert.False(MelodySet.HasPickup(Tunes.CMajorScale));
+        Assert.False(MelodySet.HasPickup(Tunes.Of("r:3 C4", meter: "3/4"))); // silence for a whole bar is not a pickup
+    }
+
+    [Fact]
     public void Locations_read_corpus_splits_and_folders_and_name_what_is_wrong()
     {
         var corpus = Path.Combine(_dir, "x.corpus");
