@@ -11,33 +11,38 @@ namespace Melos.Bench;
 /// Writes generated melodies for <c>melos compare</c> under the conditions of a reference split: the i-th melody gets the
 /// key and meter of the i-th reference melody (cycling when more are asked for), so the generated and the reference sets
 /// have the same key and meter distribution. Each (key, meter) group is one request to <see cref="MelodyGenerator"/>
-/// with every other setting at <c>melos generate</c>'s default (temperature 1, no top-k/top-p, the key's scale mask, no
-/// chords or primer), i.e. the same as <c>melos generate --key K --meter M --bars N --count C --seed S</c>.
+/// with every other setting at <c>melos generate</c>'s default (temperature 1 unless given, no top-k, top-p only when
+/// given, the key's scale mask, no chords or primer), i.e. the same as
+/// <c>melos generate --key K --meter M --bars N --count C --seed S [--temperature T] [--top-p P]</c>.
 /// </summary>
 public sealed class EvalGenerateBench : IBenchmark
 {
     public string Name => "eval-generate";
 
-    public string Description => "MODEL CORPUS.corpus[:SPLIT] OUT [--count 100] [--bars 16] [--seed 1]: melodies with the split's keys and meters, for melos compare";
+    public string Description => "MODEL CORPUS.corpus[:SPLIT] OUT [--count 100] [--bars 16] [--seed 1] [--temperature T] [--top-p P]: melodies with the split's keys and meters, for melos compare";
 
     public int Run(string[] args)
     {
         if (args.Length < 3)
         {
-            Console.Error.WriteLine("usage: eval-generate MODEL CORPUS.corpus[:SPLIT] OUT [--count 100] [--bars 16] [--seed 1]");
+            Console.Error.WriteLine("usage: eval-generate MODEL CORPUS.corpus[:SPLIT] OUT [--count 100] [--bars 16] [--seed 1] [--temperature T] [--top-p P]");
             return 2;
         }
         var ci = CultureInfo.InvariantCulture;
         string model = args[0], corpusArg = args[1], output = args[2];
         int count = 100, bars = 16, seed = 1;
+        double temperature = 1;
+        double? topP = null;
         for (int i = 3; i + 1 < args.Length; i += 2)
         {
-            int value = int.Parse(args[i + 1], ci);
+            double value = double.Parse(args[i + 1], ci);
             switch (args[i])
             {
-                case "--count": count = value; break;
-                case "--bars": bars = value; break;
-                case "--seed": seed = value; break;
+                case "--count": count = (int)value; break;
+                case "--bars": bars = (int)value; break;
+                case "--seed": seed = (int)value; break;
+                case "--temperature": temperature = value; break;
+                case "--top-p": topP = value; break;
                 default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
             }
         }
@@ -63,7 +68,7 @@ public sealed class EvalGenerateBench : IBenchmark
         using var generator = MelodyGenerator.Load(model);
         load.Stop();
         Directory.CreateDirectory(output);
-        Console.WriteLine($"model {model}; {count} melodies of {bars} bars with the keys and meters of {corpusArg} ({reference.Count} melodies); seed {seed}; load {load.Elapsed.TotalSeconds:0.00} s");
+        Console.WriteLine(string.Create(ci, $"model {model}; {count} melodies of {bars} bars with the keys and meters of {corpusArg} ({reference.Count} melodies); seed {seed}; temperature {temperature}; top-p {(topP is { } p ? p.ToString(ci) : "off")}; load {load.Elapsed.TotalSeconds:0.00} s"));
         Console.WriteLine("| key | meter | melodies | seed |");
         Console.WriteLine("|---|---|---|---|");
         var clock = Stopwatch.StartNew();
@@ -75,7 +80,7 @@ public sealed class EvalGenerateBench : IBenchmark
             {
                 var chunk = indices.Skip(start).Take(GenerationRequest.MaxCount).ToList();
                 int groupSeed = seed + 1000 * groupIndex++;
-                var request = new GenerationRequest { Bars = bars, Count = chunk.Count, Key = g.Key.Key, Meter = g.Key.Meter, Seed = groupSeed };
+                var request = new GenerationRequest { Bars = bars, Count = chunk.Count, Key = g.Key.Key, Meter = g.Key.Meter, Seed = groupSeed, Temperature = temperature, TopP = topP };
                 var melodies = generator.Generate(request);
                 for (int k = 0; k < chunk.Count; k++)
                 {

@@ -144,25 +144,31 @@ public static class MelodyComparison
         if (g.Count < 2) throw new ArgumentException($"{generated.Name} has {g.Count} melodies with notes; at least two are needed.", nameof(generated));
         if (r.Count < 2) throw new ArgumentException($"{reference.Name} has {r.Count} melodies with notes; at least two are needed.", nameof(reference));
 
-        log?.Invoke($"features: {g.Count} generated and {r.Count} reference melodies");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var features = YangLerchComparison.Compare(g, r);
+        log?.Invoke(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"features: {g.Count} generated and {r.Count} reference melodies ({clock.Elapsed.TotalSeconds:0.00} s)"));
         var muspy = MetricSummaries.Of(g.Select(m => MusPyMetrics.Of(m).Named), r.Select(m => MusPyMetrics.Of(m).Named));
         var structure = MetricSummaries.Of(g.Select(m => StructureMetrics.Of(m).Named), r.Select(m => StructureMetrics.Of(m).Named));
 
         NoveltyComparison? novelty = null;
         if (training is not null)
         {
-            log?.Invoke($"novelty: indexing {training.Count} training melodies");
+            clock.Restart();
             var index = NoveltyIndex.Build(training.Melodies);
             novelty = new NoveltyComparison(new SetSummary(training.Name, training.Count, training.Melodies.Count(m => !m.Notes.IsEmpty)),
                 index.Measure(g), index.Measure(r));
+            log?.Invoke(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"novelty: against {training.Count} training melodies ({clock.Elapsed.TotalSeconds:0.00} s)"));
         }
 
         DiscriminatorResult? discriminator = null;
         if (options.RunDiscriminator)
         {
             log?.Invoke($"discriminator: {options.Discriminator.Folds}-fold cross-validation, {options.Discriminator.Epochs} epochs per fold");
-            discriminator = Discriminator.CrossValidate(r, g, options.Discriminator, (done, total) => log?.Invoke($"discriminator: fold {done}/{total} done"));
+            clock.Restart();
+            discriminator = Discriminator.CrossValidate(r, g, options.Discriminator, (done, total) => log?.Invoke(string.Create(
+                System.Globalization.CultureInfo.InvariantCulture, $"discriminator: fold {done}/{total} done ({clock.Elapsed.TotalSeconds:0} s)")));
         }
 
         return new ComparisonResult

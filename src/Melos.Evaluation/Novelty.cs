@@ -48,8 +48,8 @@ public sealed class NoveltyIndex
     /// <summary>The window sizes measured, in bars.</summary>
     public static ImmutableArray<int> WindowSizes { get; } = [1, 2, 4];
 
-    private readonly Dictionary<int, HashSet<string>> _verbatim = [];
-    private readonly Dictionary<int, HashSet<string>> _transposed = [];
+    private readonly Dictionary<int, HashSet<WindowKey>> _verbatim = [];
+    private readonly Dictionary<int, HashSet<WindowKey>> _transposed = [];
     private readonly Dictionary<(int, Rational), int> _tokens = [];
     private readonly Dictionary<(int, Rational), int> _steps = [];
     private readonly SuffixAutomaton _pitchRuns, _stepRuns;
@@ -60,8 +60,8 @@ public sealed class NoveltyIndex
     {
         foreach (var n in WindowSizes)
         {
-            var v = new HashSet<string>(StringComparer.Ordinal);
-            var t = new HashSet<string>(StringComparer.Ordinal);
+            var v = new HashSet<WindowKey>();
+            var t = new HashSet<WindowKey>();
             foreach (var m in training)
                 foreach (var w in BarWindows.Of(m, n))
                 {
@@ -181,17 +181,21 @@ public sealed class NoveltyIndex
 /// </summary>
 internal sealed class SuffixAutomaton
 {
-    private readonly List<int> _length = [0];
-    private readonly List<int> _link = [-1];
-    private readonly List<int> _firstEnd = [-1];
-    private readonly List<int> _edgeHead = [-1];
-    private readonly List<int> _edgeSymbol = [];
-    private readonly List<int> _edgeNext = [];
-    private readonly Dictionary<long, int> _next = [];
+    private readonly List<int> _length, _link, _firstEnd, _edgeHead, _edgeSymbol, _edgeNext;
+    private readonly Dictionary<long, int> _next;
     private int _last;
 
     public SuffixAutomaton(IReadOnlyList<int> sequence)
     {
+        // At most 2n states and 3n transitions.
+        int states = 2 * sequence.Count + 2, edges = 3 * sequence.Count + 2;
+        _length = new(states) { 0 };
+        _link = new(states) { -1 };
+        _firstEnd = new(states) { -1 };
+        _edgeHead = new(states) { -1 };
+        _edgeSymbol = new(edges);
+        _edgeNext = new(edges);
+        _next = new(edges);
         for (int i = 0; i < sequence.Count; i++) Extend(sequence[i], i);
     }
 
