@@ -138,7 +138,7 @@ public sealed class NoveltyIndex
             if (tune < 0) tune = ~tune - 1;
             source = _names[Math.Clamp(tune, 0, _names.Length - 1)];
         }
-        // A run of k interval tokens spans k + 1 notes; a lone note matches whenever its pitch class shape is trivial.
+        // A run of k interval tokens spans k + 1 notes; with no interval matched, a single note still matches up to transposition.
         return new LongestRun(name, length, steps == 0 ? Math.Min(1, melody.Notes.Length) : steps + 1, source);
     }
 
