@@ -73,9 +73,11 @@ public static class Discriminator
     /// <param name="generated">Generated melodies (label 0).</param>
     /// <param name="options">Training settings.</param>
     /// <param name="progress">Called with (folds done, folds).</param>
-    /// <exception cref="ArgumentException">Either set has fewer tokenizable melodies than folds.</exception>
+    /// <param name="realName">The real set's name in error messages.</param>
+    /// <param name="generatedName">The generated set's name in error messages.</param>
+    /// <exception cref="TooFewMelodiesException">Either set has fewer tokenizable melodies than folds.</exception>
     public static DiscriminatorResult CrossValidate(IReadOnlyList<Melody> real, IReadOnlyList<Melody> generated, DiscriminatorOptions? options = null,
-        Action<int, int>? progress = null)
+        Action<int, int>? progress = null, string realName = "the real set", string generatedName = "the generated set")
     {
         ArgumentNullException.ThrowIfNull(real);
         ArgumentNullException.ThrowIfNull(generated);
@@ -83,8 +85,8 @@ public static class Discriminator
         var (realTokens, skippedReal) = Tokenize(real);
         var (genTokens, skippedGen) = Tokenize(generated);
         int n = Math.Min(realTokens.Count, genTokens.Count);
-        if (n < options.Folds)
-            throw new ArgumentException($"The discriminator needs at least {options.Folds} melodies in each set; it has {realTokens.Count} real and {genTokens.Count} generated ones it can tokenize.", nameof(real));
+        if (realTokens.Count < options.Folds) throw new TooFewMelodiesException(realName, realTokens.Count, options.Folds, $"the {options.Folds}-fold discriminator");
+        if (genTokens.Count < options.Folds) throw new TooFewMelodiesException(generatedName, genTokens.Count, options.Folds, $"the {options.Folds}-fold discriminator");
         var rng = new Random(options.Seed);
         var realUsed = Shuffled(realTokens, rng).Take(n).ToList();
         var genUsed = Shuffled(genTokens, rng).Take(n).ToList();

@@ -131,7 +131,7 @@ public static class MelodyComparison
     /// <param name="training">The melodies the model learned from, or null to skip novelty.</param>
     /// <param name="options">What to measure.</param>
     /// <param name="log">Progress lines (may be null).</param>
-    /// <exception cref="ArgumentException">A set has fewer than two melodies with notes.</exception>
+    /// <exception cref="TooFewMelodiesException">A set has fewer than two melodies with notes, or too few for the discriminator's folds.</exception>
     public static ComparisonResult Run(MelodySet generated, MelodySet reference, MelodySet? training, ComparisonOptions? options = null, Action<string>? log = null)
     {
         ArgumentNullException.ThrowIfNull(generated);
@@ -141,8 +141,12 @@ public static class MelodyComparison
         var refs = options.Bars is { } b2 ? reference.Crop(b2) : reference;
         var g = gen.Melodies.Where(m => !m.Notes.IsEmpty).ToList();
         var r = refs.Melodies.Where(m => !m.Notes.IsEmpty).ToList();
-        if (g.Count < 2) throw new ArgumentException($"{generated.Name} has {g.Count} melodies with notes; at least two are needed.", nameof(generated));
-        if (r.Count < 2) throw new ArgumentException($"{reference.Name} has {r.Count} melodies with notes; at least two are needed.", nameof(reference));
+        if (g.Count < 2) throw new TooFewMelodiesException(generated.Name, g.Count, 2, "comparing distance distributions");
+        if (r.Count < 2) throw new TooFewMelodiesException(reference.Name, r.Count, 2, "comparing distance distributions");
+        // Fail before the slow parts when the discriminator cannot run.
+        int folds = options.Discriminator.Folds;
+        if (options.RunDiscriminator && r.Count < folds) throw new TooFewMelodiesException(reference.Name, r.Count, folds, $"the {folds}-fold discriminator");
+        if (options.RunDiscriminator && g.Count < folds) throw new TooFewMelodiesException(generated.Name, g.Count, folds, $"the {folds}-fold discriminator");
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var features = YangLerchComparison.Compare(g, r);
@@ -168,7 +172,8 @@ public static class MelodyComparison
             log?.Invoke($"discriminator: {options.Discriminator.Folds}-fold cross-validation, {options.Discriminator.Epochs} epochs per fold");
             clock.Restart();
             discriminator = Discriminator.CrossValidate(r, g, options.Discriminator, (done, total) => log?.Invoke(string.Create(
-                System.Globalization.CultureInfo.InvariantCulture, $"discriminator: fold {done}/{total} done ({clock.Elapsed.TotalSeconds:0} s)")));
+                System.Globalization.CultureInfo.InvariantCulture, $"discriminator: fold {done}/{total} done ({clock.Elapsed.TotalSeconds:0} s)")),
+                reference.Name, generated.Name);
         }
 
         return new ComparisonResult

@@ -110,6 +110,7 @@ public sealed class CompareCommandTests : IDisposable
             (new[] { "compare", gen, corpus, "--bars", "0" }, "--bars must be at least 1"),
             (new[] { "compare", gen, corpus, "--folds", "1" }, "--folds must be 2..20"),
             (new[] { "compare", gen, corpus + ":train" }, "both tunes.corpus:train"),
+            (new[] { "compare", gen, corpus, "--folds", "20" }, "usable melodies; the 20-fold discriminator needs at least 20"),
         };
         foreach (var (args, message) in cases)
         {

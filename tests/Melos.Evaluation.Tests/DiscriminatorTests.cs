@@ -42,8 +42,8 @@ public sealed class DiscriminatorTests
         var b = Enumerable.Range(0, 8).Select(_ => Tunes.RandomNotes(rng, 2)).ToList();
         var options = new DiscriminatorOptions { Folds = 2, Epochs = 3, Seed = 9 };
         Assert.Equal(Discriminator.CrossValidate(a, b, options).FoldAccuracies.ToArray(), Discriminator.CrossValidate(a, b, options).FoldAccuracies.ToArray());
-        var e = Assert.Throws<ArgumentException>(() => Discriminator.CrossValidate(a.Take(1).ToList(), b, options));
-        Assert.Contains("at least 2 melodies", e.Message);
+        var e = Assert.Throws<TooFewMelodiesException>(() => Discriminator.CrossValidate(a.Take(1).ToList(), b, options));
+        Assert.Equal("the real set has 1 usable melodies; the 2-fold discriminator needs at least 2", e.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new DiscriminatorOptions { Folds = 1 });
     }
 

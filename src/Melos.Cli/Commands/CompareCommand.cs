@@ -70,7 +70,15 @@ public static class CompareCommand
                 throw new CliError(ex.Message);
             }
 
-            var result = MelodyComparison.Run(gen, refs, trainSet, options, line => context.Err.WriteLine(line));
+            ComparisonResult result;
+            try
+            {
+                result = MelodyComparison.Run(gen, refs, trainSet, options, line => context.Err.WriteLine(line));
+            }
+            catch (TooFewMelodiesException ex)
+            {
+                throw new CliError(ex.Message);
+            }
             if (pr.GetValue(report) is { } dir)
             {
                 var files = ComparisonReport.Write(dir, result);
