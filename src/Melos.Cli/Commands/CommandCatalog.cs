@@ -17,6 +17,7 @@ public static class CommandCatalog
         EditCommands.Vary(context),
         ExplainCommand.Create(context),
         ConvertCommand.Create(context),
+        CompareCommand.Create(context),
         BenchCommands.Create(context),
         TheoryCommands.Scale(context),
         TheoryCommands.Chord(context),
