@@ -13,7 +13,8 @@ export OMP_NUM_THREADS=1
 d=../shared/datasets
 work=${WORK:-${TMPDIR:-/tmp}/melos-compare}
 mkdir -p "$work"
-dotnet build -c Release src/Melos.Cli bench/Melos.Bench >/dev/null
+dotnet build -c Release src/Melos.Cli >/dev/null
+dotnet build -c Release bench/Melos.Bench >/dev/null
 melos() { nice -n 5 dotnet src/Melos.Cli/bin/Release/net10.0/*/melos.dll "$@"; }
 bench() { nice -n 5 dotnet bench/Melos.Bench/bin/Release/net10.0/*/Melos.Bench.dll "$@"; }
 

@@ -100,6 +100,18 @@ public sealed class CompareCommandTests : IDisposable
     }
 
     [Fact]
+    public void Help_lists_compare_with_its_options()
+    {
+        var (code, output, _) = Run("--help");
+        Assert.Equal(0, code);
+        Assert.Contains("compare", output);
+        var (c2, help, _) = Run("compare", "--help");
+        Assert.Equal(0, c2);
+        foreach (var option in new[] { "GENERATED", "REFERENCE", "--train", "--bars", "--json", "--report", "--no-discriminator", "--folds", "--epochs", "--seed" })
+            Assert.Contains(option, help);
+    }
+
+    [Fact]
     public void Errors_are_one_line()
     {
         var (corpus, gen) = Fixture(r => Tunes.Stepwise(r, 4));
