@@ -4,7 +4,8 @@
 # Builds fuzz/Melos.Fuzz, instruments the Melos assemblies, runs afl-fuzz from fuzz/seeds/TARGET for SECONDS
 # (bounded), prints afl's figures and every finding, and exits 1 when afl found a crash (2 on a setup failure).
 # Environment: FUZZ_TIMEOUT_MS (afl -t, default 1000: a hang is an input over 1 s), FUZZ_OUT (default
-# fuzz/findings/TARGET; emptied first), FUZZ_FAIL_ON_HANGS=1 to fail on hangs too, FUZZ_NICE (default 19).
+# fuzz/findings/TARGET; emptied first), FUZZ_FAIL_ON_HANGS=1 to fail on confirmed hangs too, FUZZ_NICE (default 19).
+# Saved hangs are replayed three times; only one that is slow (over 1 s) in a replay too counts as confirmed.
 # Replay saved inputs without afl (uninstrumented build): dotnet fuzz/Melos.Fuzz/bin/Release/net10.0/linux-x64/Melos.Fuzz.dll TARGET FILE_OR_DIR
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -53,10 +54,21 @@ shopt -s nullglob
 for f in "$out"/default/crashes/id:* "$out"/default/hangs/id:*; do
   echo "fuzz: finding $f ($(stat -c %s "$f") bytes): $(head -c 64 "$f" | od -An -c | tr -s ' \n' ' ' | head -c 160)"
 done
+# A saved hang is an input that ran over the timeout once, under afl, niced, on a shared machine: replay each three times
+# (uninstrumented, after the same warm-up) and count it only when a replay takes over 1 s too.
+confirmed=0
+if [ "${hangs:-0}" -gt 0 ]; then
+  for f in "$out"/default/hangs/id:*; do
+    slow=0
+    for i in 1 2 3; do dotnet "$bin/Melos.Fuzz.dll" "$target" "$f" | grep -q '^SLOW' && slow=1; done
+    if [ $slow = 1 ]; then confirmed=$((confirmed + 1)); echo "fuzz: hang confirmed: $f"; else echo "fuzz: hang not reproduced in 3 replays (a stall of the machine): $f"; fi
+  done
+  echo "fuzz: $target: $confirmed of $hangs hangs confirmed"
+fi
 if [ "${crashes:-0}" -gt 0 ]; then
   echo "fuzz: replaying the crashes:"
   dotnet "$bin/Melos.Fuzz.dll" "$target" "$out/default/crashes" | grep -v '^   at ' | head -40
   exit 1
 fi
-if [ "${FUZZ_FAIL_ON_HANGS:-0}" = 1 ] && [ "${hangs:-0}" -gt 0 ]; then exit 1; fi
+if [ "${FUZZ_FAIL_ON_HANGS:-0}" = 1 ] && [ "$confirmed" -gt 0 ]; then exit 1; fi
 exit 0

@@ -33,8 +33,8 @@ public static class Program
             Console.Error.WriteLine($"usage: Melos.Fuzz {string.Join('|', Targets.Keys)} [INPUT_FILE_OR_DIR]");
             return 2;
         }
-        if (args.Length == 2) return Replay(target, args[1]);
         WarmUp(target);
+        if (args.Length == 2) return Replay(target, args[1]);
         SharpFuzz.Fuzzer.OutOfProcess.Run(stream =>
         {
             using var buffer = new MemoryStream();
