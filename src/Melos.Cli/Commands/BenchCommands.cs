@@ -108,8 +108,6 @@ public static class BenchCommands
     private static string DefaultFolder()
     {
         if (Environment.GetEnvironmentVariable("MELOS_DATASETS") is { Length: > 0 } env) return Path.Combine(env, "piano-roll-benchmark");
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Melos.sln"))) dir = dir.Parent;
-        return Path.GetFullPath(Path.Combine(dir?.FullName ?? Directory.GetCurrentDirectory(), "..", "shared", "datasets", "piano-roll-benchmark"));
+        return Path.GetFullPath(Path.Combine(GenerateCommand.RepositoryRoot() ?? Directory.GetCurrentDirectory(), "..", "shared", "datasets", "piano-roll-benchmark"));
     }
 }

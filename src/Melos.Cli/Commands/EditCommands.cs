@@ -116,8 +116,11 @@ public static class EditCommands
     }
 
     /// <summary>Reads the melody of a MIDI or ABC file (for ABC, tune <paramref name="tune"/> or the first).</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="tune">For ABC, the tune's X: number, or null for the first.</param>
+    /// <param name="verb">What the command does with it, for the error on other kinds of file ("rework", "explain").</param>
     /// <exception cref="CliError">The file is missing, of another kind, or holds no notes.</exception>
-    public static Melody ReadMelody(string path, int? tune)
+    public static Melody ReadMelody(string path, int? tune, string verb = "rework")
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path)) throw new CliError($"file not found: {path}");
@@ -125,7 +128,7 @@ public static class EditCommands
         if (!Readable.Contains(ext))
         {
             var note = NotesReaders.For(path) is null ? "" : " (melos notes can list its notes)";
-            throw new CliError($"cannot rework '{ext}' files{note}; readable: {string.Join(", ", Readable)}");
+            throw new CliError($"cannot {verb} '{ext}' files{note}; readable: {string.Join(", ", Readable)}");
         }
         var melody = ext == ".abc" ? AbcReader.LoadTune(path, tune).Melody : MidiMelody.Read(path);
         if (melody.Notes.IsEmpty) throw new CliError($"{path} has no notes");

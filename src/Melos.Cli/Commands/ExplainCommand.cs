@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using Melos.Data.Tokenizers;
-using Melos.Formats.Abc;
-using Melos.Formats.Midi;
 using Melos.Generation;
 using Melos.Generation.Explanation;
 using Melos.Music;
@@ -30,7 +28,7 @@ public static class ExplainCommand
             var reportDir = pr.GetValue(report);
             if (reportDir is not null && Directory.Exists(reportDir) && Directory.EnumerateFileSystemEntries(reportDir).Any() && !pr.GetValue(force))
                 throw new CliError($"{reportDir} exists and is not empty; use --force to replace its files");
-            var melody = ReadMelody(path, pr.GetValue(tune));
+            var melody = EditCommands.ReadMelody(path, pr.GetValue(tune), "explain");
             using var generator = MelodyGenerator.Load(pr.GetValue(model) ?? GenerateCommand.DefaultModelPath());
             var explanation = Explain(generator, melody, new ExplainOptions { Attribution = !pr.GetValue(noAttribution) });
             if (pr.GetValue(json)) context.Out.WriteLine(ExplanationReport.ToJson(explanation).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
@@ -58,20 +56,5 @@ public static class ExplainCommand
         {
             throw new CliError($"the melody does not fit the model: {e.Message}");
         }
-    }
-
-    /// <summary>Reads the melody of a MIDI or ABC file.</summary>
-    /// <exception cref="CliError">Missing file, unknown ending or no notes.</exception>
-    public static Melody ReadMelody(string path, int? tune)
-    {
-        if (!File.Exists(path)) throw new CliError($"file not found: {path}");
-        var melody = Path.GetExtension(path).ToLowerInvariant() switch
-        {
-            ".mid" or ".midi" => MidiMelody.Read(path),
-            ".abc" => AbcReader.LoadTune(path, tune).Melody,
-            var ext => throw new CliError($"cannot read '{ext}' files: use .mid or .abc"),
-        };
-        if (melody.Notes.IsEmpty) throw new CliError($"{path} has no notes");
-        return melody;
     }
 }

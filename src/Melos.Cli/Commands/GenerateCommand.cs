@@ -145,12 +145,18 @@ public static class GenerateCommand
     /// <exception cref="CliError">No such folder.</exception>
     public static string DefaultModelPath()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Melos.sln"))) dir = dir.Parent;
-        var path = Path.GetFullPath(Path.Combine(dir?.FullName ?? AppContext.BaseDirectory, DefaultModelFolder));
+        var path = Path.GetFullPath(Path.Combine(RepositoryRoot() ?? AppContext.BaseDirectory, DefaultModelFolder));
         if (!File.Exists(Path.Combine(path, Checkpoint.ConfigFile)))
             throw new CliError($"no default model at {path}; train one with 'melos train' or pass --model");
         return path;
+    }
+
+    /// <summary>The first folder above <see cref="AppContext.BaseDirectory"/> that holds <c>Melos.sln</c>, or null.</summary>
+    public static string? RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Melos.sln"))) dir = dir.Parent;
+        return dir?.FullName;
     }
 
     /// <summary>Parses <c>LOW-HIGH</c>, e.g. <c>C4-C6</c>; without <paramref name="chromatic"/> it must span an octave.</summary>

@@ -74,8 +74,11 @@ public sealed class Explainer
         for (int k = 0; k < tokens.Length; k++)
         {
             int id = tokens[k];
-            if (_tokenizer.PitchOf(id) is not null) open = onset.Count;
-            if (_tokenizer.PitchOf(id) is not null) onset.Add(k);
+            if (_tokenizer.PitchOf(id) is not null)
+            {
+                open = onset.Count;
+                onset.Add(k);
+            }
             else if (id != GridTokenizer.HoldId) open = -1;
             noteOfInput[k] = open;
         }
@@ -102,7 +105,7 @@ public sealed class Explainer
         if (options.Attribution && _model is TransformerModel transformer && onset.Count > 0)
             rollout = Rollout(transformer.AttentionWeights(batch), [.. onset.Select(k => k - 1)]);
 
-        var influence = options.Influence ? Influences(batch, conditioning, tokens, onset, melody) : null;
+        var influence = options.Influence ? Influences(probabilities, conditioning, tokens, onset, melody) : null;
 
         var notes = new List<NoteExplanation>();
         for (int i = 0; i < onset.Count; i++)
@@ -232,15 +235,15 @@ public sealed class Explainer
         return result;
     }
 
-    private ControlInfluence[] Influences(TokenBatch batch, IReadOnlyList<ConditionStep> conditioning, IReadOnlyList<int> tokens, List<int> onset, Melody melody)
+    // probabilities: the distributions with every condition, per token index, as Explain already computed them.
+    private ControlInfluence[] Influences(double[][] probabilities, IReadOnlyList<ConditionStep> conditioning, IReadOnlyList<int> tokens, List<int> onset, Melody melody)
     {
-        var full = _model.Forward(batch);
         double[]? Shift(Func<ConditionStep, ConditionStep> change, bool applies)
         {
             if (!applies) return null;
             var changed = new EncodedSequence([.. tokens], [.. conditioning.Select(change)], 0, "");
             var other = _model.Forward(TokenBatch.Create([changed], 0));
-            return [.. onset.Select(k => KlBits(Softmax(full.At(0, k - 1)), Softmax(other.At(0, k - 1))))];
+            return [.. onset.Select(k => KlBits(probabilities[k], Softmax(other.At(0, k - 1))))];
         }
         var chord = Shift(c => c with { Chord = 0 }, conditioning.Any(c => c.Chord != 0));
         var key = Shift(c => c with { Key = 0 }, conditioning.Any(c => c.Key != 0));
@@ -248,7 +251,7 @@ public sealed class Explainer
         var scale = melody.Key?.Scale;
         return [.. onset.Select((k, i) =>
         {
-            var p = Softmax(full.At(0, k - 1));
+            var p = probabilities[k];
             double? outside = null;
             if (scale is not null)
             {
