@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using Melos.Data.Tokenizers;
 
@@ -279,9 +280,28 @@ internal sealed class LstmInference
     {
         if (!_tablesReady) BuildTables();
         int t = tokens.Count, h = _h, g = 4 * _h;
-        var x = new float[t * h];
-        var gates = new float[t * g];
-        var y = new float[t * h];
+        // Pooled temporaries: a primer of a few hundred tokens needs about 1 MB, which would otherwise land on the large
+        // object heap at every request and cost a gen-2 collection every few requests.
+        var pool = ArrayPool<float>.Shared;
+        var x = pool.Rent(t * h);
+        var gates = pool.Rent(t * g);
+        var y = pool.Rent(t * h);
+        try
+        {
+            return PrefillLayers(s, tokens, next, x, gates, y);
+        }
+        finally
+        {
+            pool.Return(x);
+            pool.Return(gates);
+            pool.Return(y);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private float[] PrefillLayers(State s, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next, float[] x, float[] gates, float[] y)
+    {
+        int t = tokens.Count, h = _h, g = 4 * _h;
         for (int i = 0; i < t; i++) InputGates(s, tokens[i], next[i], gates.AsSpan(i * g, g));
         for (int l = 0; l < _layers; l++)
         {
