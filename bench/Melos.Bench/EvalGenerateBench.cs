@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Melos.Data.Corpus;
+using Melos.Evaluation;
 using Melos.Formats.Midi;
 using Melos.Generation;
 using Melos.Music;
@@ -19,13 +20,13 @@ public sealed class EvalGenerateBench : IBenchmark
 {
     public string Name => "eval-generate";
 
-    public string Description => "MODEL CORPUS.corpus[:SPLIT] OUT [--count 100] [--bars 16] [--seed 1] [--temperature T] [--top-p P]: melodies with the split's keys and meters, for melos compare";
+    public string Description => "MODEL CORPUS.corpus[:SPLIT] OUT [--count 100] [--bars 16] [--seed 1] [--temperature T] [--top-p P] [--forms CORPUS.corpus[:SPLIT]|reference] [--style S] [--chords reference]: melodies with the split's keys and meters, for melos compare";
 
     public int Run(string[] args)
     {
         if (args.Length < 3)
         {
-            Console.Error.WriteLine("usage: eval-generate MODEL CORPUS.corpus[:SPLIT] OUT [--count 100] [--bars 16] [--seed 1] [--temperature T] [--top-p P]");
+            Console.Error.WriteLine("usage: eval-generate MODEL CORPUS.corpus[:SPLIT] OUT [--count 100] [--bars 16] [--seed 1] [--temperature T] [--top-p P] [--forms CORPUS.corpus[:SPLIT]|reference] [--style S] [--chords reference]");
             return 2;
         }
         var ci = CultureInfo.InvariantCulture;
@@ -33,8 +34,13 @@ public sealed class EvalGenerateBench : IBenchmark
         int count = 100, bars = 16, seed = 1;
         double temperature = 1;
         double? topP = null;
+        string? formsArg = null, style = null;
+        bool referenceChords = false;
         for (int i = 3; i + 1 < args.Length; i += 2)
         {
+            if (args[i] == "--forms") { formsArg = args[i + 1]; continue; }
+            if (args[i] == "--style") { style = args[i + 1]; continue; }
+            if (args[i] == "--chords") { referenceChords = args[i + 1] == "reference" ? true : throw new ArgumentException("--chords takes 'reference'"); continue; }
             double value = double.Parse(args[i + 1], ci);
             switch (args[i])
             {
@@ -46,15 +52,7 @@ public sealed class EvalGenerateBench : IBenchmark
                 default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
             }
         }
-        var split = CorpusSplit.Test;
-        var corpusPath = corpusArg;
-        int colon = corpusArg.LastIndexOf(':');
-        if (colon > 0 && !File.Exists(corpusArg))
-        {
-            corpusPath = corpusArg[..colon];
-            split = Enum.Parse<CorpusSplit>(corpusArg[(colon + 1)..], ignoreCase: true);
-        }
-        var reference = CorpusFile.Read(corpusPath).Split(split).Select(e => e.Melody).ToList();
+        var reference = ReadSplit(corpusArg, CorpusSplit.Test);
         if (reference.Count == 0)
         {
             Console.Error.WriteLine($"{corpusArg}: the split is empty");
@@ -72,7 +70,13 @@ public sealed class EvalGenerateBench : IBenchmark
         Console.WriteLine("| key | meter | melodies | seed |");
         Console.WriteLine("|---|---|---|---|");
         var clock = Stopwatch.StartNew();
-        int groupIndex = 0, notes = 0;
+        int groupIndex = 0, notes = 0, copiedBars = 0, plannedBars = 0;
+        // With --forms, melody i follows the form of a random melody of that corpus (same meter when there is one),
+        // pickup dropped: one request per melody, since a request has one form.
+        bool referenceForms = formsArg == "reference";
+        var forms = formsArg is null || referenceForms ? null : ReadSplit(formsArg, CorpusSplit.Train).Select(MelodySet.DropPickup)
+            .Where(m => m.BarCount >= bars).Select(m => (m.Meter, Form: MelodyForm.Of(m, bars))).ToList();
+        var formRng = new Random(seed);
         foreach (var g in groups)
         {
             var indices = g.Select(x => x.i).ToList();
@@ -80,8 +84,24 @@ public sealed class EvalGenerateBench : IBenchmark
             {
                 var chunk = indices.Skip(start).Take(GenerationRequest.MaxCount).ToList();
                 int groupSeed = seed + 1000 * groupIndex++;
-                var request = new GenerationRequest { Bars = bars, Count = chunk.Count, Key = g.Key.Key, Meter = g.Key.Meter, Seed = groupSeed, Temperature = temperature, TopP = topP };
-                var melodies = generator.Generate(request);
+                var request = new GenerationRequest { Bars = bars, Count = chunk.Count, Key = g.Key.Key, Meter = g.Key.Meter, Seed = groupSeed, Temperature = temperature, TopP = topP, Style = style };
+                IReadOnlyList<GeneratedMelody> melodies;
+                if (forms is null && !referenceChords && !referenceForms) melodies = generator.Generate(request);
+                else
+                {
+                    var sameMeter = forms?.Where(f => f.Meter == g.Key.Meter).Select(f => f.Form).ToList() ?? [];
+                    var pool = sameMeter.Count > 0 ? sameMeter : [.. (forms ?? []).Select(f => f.Form)];
+                    melodies = [.. chunk.Select((index, k) =>
+                    {
+                        var cropped = MelodySet.DropPickup(reference[index % reference.Count]);
+                        var form = referenceForms ? MelodyForm.Of(cropped, bars) : pool.Count > 0 ? pool[formRng.Next(pool.Count)] : null;
+                        plannedBars += form?.RepeatedBars ?? 0;
+                        var chords = referenceChords ? ChordsOf(cropped, bars) : [];
+                        var one = generator.Generate(request with { Count = 1, Seed = groupSeed + k, Form = form, Chords = chords })[0];
+                        copiedBars += one.CopiedBars;
+                        return one;
+                    })];
+                }
                 for (int k = 0; k < chunk.Count; k++)
                 {
                     var path = Path.Combine(output, string.Create(ci, $"melody-{chunk[k] + 1:000}.mid"));
@@ -92,7 +112,44 @@ public sealed class EvalGenerateBench : IBenchmark
             }
         }
         clock.Stop();
+        if (formsArg is not null) Console.WriteLine(string.Create(ci, $"forms from {formsArg}: {copiedBars} bars copied whole, {plannedBars} planned by the forms"));
         Console.WriteLine(string.Create(ci, $"wrote {count} melodies ({notes} notes) to {output} in {clock.Elapsed.TotalSeconds:0.0} s"));
         return 0;
+    }
+
+    /// <summary>
+    /// The chords of a melody's first <paramref name="bars"/> bars as a progression: each chord change lasts until the
+    /// next, rounded to whole beats (at least one); a stretch without chord keeps the previous chord. Empty without chords.
+    /// </summary>
+    private static System.Collections.Immutable.ImmutableArray<ProgressionChord> ChordsOf(Melody melody, int bars)
+    {
+        var meter = melody.Meter;
+        var end = meter.BarLength * new Rational(bars, 1);
+        var changes = melody.Chords.Where(c => c.At < end && c.Chord is not null).ToList();
+        if (changes.Count == 0) return [];
+        double beat = meter.BeatLength.Quarters.ToDouble();
+        int total = (int)Math.Round(end.Quarters.ToDouble() / beat);
+        var starts = changes.Select((c, i) => i == 0 ? 0 : (int)Math.Round(c.At.Quarters.ToDouble() / beat)).ToList();
+        var result = new List<ProgressionChord>();
+        for (int i = 0; i < changes.Count; i++)
+        {
+            int beats = (i + 1 < changes.Count ? starts[i + 1] : total) - starts[i];
+            if (beats >= 1) result.Add(new ProgressionChord(changes[i].Chord!, beats));
+        }
+        return [.. result];
+    }
+
+    /// <summary>The melodies of CORPUS.corpus[:SPLIT] (<paramref name="fallback"/> when no split is named).</summary>
+    private static List<Melody> ReadSplit(string arg, CorpusSplit fallback)
+    {
+        var split = fallback;
+        var path = arg;
+        int colon = arg.LastIndexOf(':');
+        if (colon > 0 && !File.Exists(arg))
+        {
+            path = arg[..colon];
+            split = Enum.Parse<CorpusSplit>(arg[(colon + 1)..], ignoreCase: true);
+        }
+        return [.. CorpusFile.Read(path).Split(split).Select(e => e.Melody)];
     }
 }

@@ -149,6 +149,14 @@ public sealed record GenerationRequest
     /// <summary>A style label the model knows (see the checkpoint's conditioning vocabulary), or null.</summary>
     public string? Style { get; init; }
 
+    /// <summary>
+    /// The form to follow, or null: a bar whose symbol appeared before is a copy of that earlier bar (each token is
+    /// fed to the model as if sampled, and kept only while the constraints allow it and the two bars have the same
+    /// chord; otherwise the rest of the bar is sampled). The form starts at bar 1, or at bar 2 when bar 1 turns out to
+    /// be a pickup (it opens with silence). Bars past the form's end are sampled.
+    /// </summary>
+    public MelodyForm? Form { get; init; }
+
     /// <summary>The tempo written into the melodies, in quarter notes per minute (1..1000).</summary>
     public double TempoBpm
     {
@@ -165,7 +173,7 @@ public sealed record GenerationRequest
     /// <summary>Checks the fields against each other.</summary>
     /// <exception cref="ArgumentException">
     /// The range is inverted, the primer is longer than the requested bars, the density bounds are inverted or more
-    /// notes are asked for than a bar holds on a sixteenth grid, beam search is combined with best-of-N, or more
+    /// notes are asked for than a bar holds on a sixteenth grid, beam search is combined with best-of-N or a form, or more
     /// melodies are asked of a beam than it is wide.
     /// </exception>
     public void Validate()
@@ -179,6 +187,8 @@ public sealed record GenerationRequest
             throw new ArgumentException($"At least {least} notes per bar cannot fit: a bar of {Meter} holds {sixteenths} sixteenths.", nameof(MinNotesPerBar));
         if (BeamWidth is not null && BestOf is not null)
             throw new ArgumentException("Beam search and best-of-N cannot be combined: choose one.", nameof(BeamWidth));
+        if (BeamWidth is not null && Form is not null)
+            throw new ArgumentException("Beam search cannot follow a form: sample instead (drop the beam width or the form).", nameof(Form));
         if (BeamWidth is { } width && Count > width)
             throw new ArgumentException($"A beam of width {width} cannot return {Count} melodies; widen the beam to at least {Count}.", nameof(Count));
         if (!Primer.IsEmpty)

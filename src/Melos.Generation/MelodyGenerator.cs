@@ -11,7 +11,11 @@ namespace Melos.Generation;
 /// <param name="LogLikelihood">The sum of the model's log-probabilities (natural log, plain softmax) of every token after BOS, primer included.</param>
 /// <param name="Tokens">The grid tokens, starting with BOS (no EOS: generation stops at the requested length).</param>
 /// <param name="FallbackSteps">Steps at which the constraints left no pitch to start, so only HOLD/NOTE_OFF were allowed.</param>
-public sealed record GeneratedMelody(Melody Melody, double LogLikelihood, IReadOnlyList<int> Tokens, int FallbackSteps);
+public sealed record GeneratedMelody(Melody Melody, double LogLikelihood, IReadOnlyList<int> Tokens, int FallbackSteps)
+{
+    /// <summary>The bars copied whole from an earlier bar by <see cref="GenerationRequest.Form"/>.</summary>
+    public int CopiedBars { get; init; }
+}
 
 /// <summary>
 /// Generates melodies from a grid-tokenizer model under a <see cref="GenerationRequest"/>: the key, meter, chords and
@@ -192,7 +196,7 @@ public sealed partial class MelodyGenerator : IDisposable
     {
         var run = new Run(this, request, rng, greedy, cancellation);
         foreach (var _ in run.Notes()) { }
-        return Finish(request, number, run.Tokens, run.LogLikelihood, run.FallbackSteps);
+        return Finish(request, number, run.Tokens, run.LogLikelihood, run.FallbackSteps) with { CopiedBars = run.CopiedBars };
     }
 
     private GeneratedMelody Finish(GenerationRequest request, int number, IReadOnlyList<int> tokens, double logLikelihood, int fallbackSteps)
@@ -214,6 +218,8 @@ public sealed partial class MelodyGenerator : IDisposable
 
         public int FallbackSteps { get; private set; }
 
+        public int CopiedBars { get; private set; }
+
         public IEnumerable<Note> Notes()
         {
             var tokenizer = owner.Tokenizer;
@@ -224,11 +230,13 @@ public sealed partial class MelodyGenerator : IDisposable
             using var state = owner.Model.CreateState();
             var prefilled = Prefill(state, primer, conditioning);
             var track = new Track(constraints.BarSteps);
+            var copy = new FormCopy(request.Form, constraints.BarSteps, conditioning);
             for (long step = 0; step < constraints.TotalSteps; step++)
             {
                 cancellation.ThrowIfCancellationRequested();
                 var logits = step <= primer.Length && prefilled is not null ? prefilled.At(0, (int)step).ToArray()
                     : owner.Model.Step(state, _tokens[^1], conditioning[step]);
+                copy.AtStep(step, _tokens, track.OpenPitch);
                 int token;
                 if (step < primer.Length) token = primer[step];
                 else
@@ -236,13 +244,19 @@ public sealed partial class MelodyGenerator : IDisposable
                     bool mustEnd = primer.Length > 0 && step == primer.Length && track.Sounding;
                     var allowed = constraints.Allowed(track.Context, mustEnd, out bool fallback);
                     if (fallback) FallbackSteps++;
-                    token = greedy ? TokenSampling.Best(logits, allowed) : TokenSampling.Draw(logits, allowed, request.Temperature, request.TopK, request.TopP, rng);
+                    if (copy.Candidate(step, _tokens) is { } copied && allowed[copied]) token = copied;
+                    else
+                    {
+                        copy.Abandon();
+                        token = greedy ? TokenSampling.Best(logits, allowed) : TokenSampling.Draw(logits, allowed, request.Temperature, request.TopK, request.TopP, rng);
+                    }
                 }
                 LogLikelihood += TokenSampling.LogProbability(logits, token);
                 _tokens.Add(token);
                 track = track.Advance(token, tokenizer, out var closed);
                 if (closed is { } c) yield return Spell(new Note(Pitch.FromMidi(c.Pitch), Duration.FromQuarters(c.Start, spq), Duration.FromQuarters(c.End - c.Start, spq)), request.Key);
             }
+            CopiedBars = copy.Finish();
             if (track.OpenPitch is { } last)
                 yield return Spell(new Note(Pitch.FromMidi(last), Duration.FromQuarters(track.OpenStart, spq), Duration.FromQuarters(constraints.TotalSteps - track.OpenStart, spq)), request.Key);
         }

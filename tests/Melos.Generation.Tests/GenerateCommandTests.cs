@@ -97,6 +97,8 @@ public sealed class GenerateCommandTests : IDisposable
     [InlineData("--bars 2 --primer C4|Q4", "Invalid note sequence")]
     [InlineData("--bars 2 --style polka", "Unknown style 'polka'")]
     [InlineData("--bars 2 --max-leap -1", "--max-leap must be 0..127")]
+    [InlineData("--bars 2 --form AB-", "Invalid melody form 'AB-'")]
+    [InlineData("--bars 2 --form AA --beam 2", "--beam cannot follow a --form")]
     public void Bad_input_is_one_clear_error_before_any_file_is_written(string options, string message)
     {
         var outDir = Path.Combine(_dir, "bad");

@@ -12,7 +12,7 @@ public enum SearchMode { Sample, Beam, BestOf }
 
 /// <summary>A random request for the property: key, range, leap, density, bars, meter, search, seed.</summary>
 public sealed record RequestSpec(Key Key, int Low, int Span, int MaxLeap, int Bars, int Seed, bool Chromatic, TimeSignature Meter,
-    int? MinDensity, int? MaxDensity, SearchMode Search, int Width)
+    int? MinDensity, int? MaxDensity, SearchMode Search, int Width, string? Form = null)
 {
     public GenerationRequest ToRequest() => new()
     {
@@ -29,6 +29,7 @@ public sealed record RequestSpec(Key Key, int Low, int Span, int MaxLeap, int Ba
         MaxNotesPerBar = MaxDensity,
         BeamWidth = Search == SearchMode.Beam ? Width : null,
         BestOf = Search == SearchMode.BestOf ? Width : null,
+        Form = Form is null || Search == SearchMode.Beam ? null : MelodyForm.Parse(Form),
     };
 }
 
@@ -50,8 +51,9 @@ public static class GenerationArbitraries
         from extra in Gen.Elements<int?>(null, 0, 1, 3)
         from search in Gen.Elements(SearchMode.Sample, SearchMode.Sample, SearchMode.Beam, SearchMode.BestOf)
         from width in Gen.Choose(2, 3)
+        from form in Gen.Elements<string?>(null, null, "A.A.", "AABB", "ABAB")
         select new RequestSpec(Key.Parse(key), low, span, leap, bars, seed, chromatic, meter,
-            min, extra is { } e ? Math.Max(1, (min ?? 0) + e) : null, search, width));
+            min, extra is { } e ? Math.Max(1, (min ?? 0) + e) : null, search, width, form));
 }
 
 public sealed class MelodyGeneratorTests

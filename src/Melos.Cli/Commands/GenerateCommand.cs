@@ -45,9 +45,10 @@ public static class GenerateCommand
         var beam = new Option<int?>("--beam") { Description = $"Beam search of width W (1..{GenerationRequest.MaxBeamWidth}) instead of sampling: deterministic, never less likely than greedy; --count at most W." };
         var bestOf = new Option<int?>("--best-of") { Description = $"Sample N candidates per melody and keep the one the model finds most likely (1..{GenerationRequest.MaxBestOf})." };
         var density = new Option<string?>("--density") { Description = "Notes starting in each generated bar: MIN-MAX (e.g. 2-6) or N (exactly N)." };
+        var form = new Option<string?>("--form") { Description = "Which bars repeat which, one symbol per bar: a repeated letter copies the earlier bar, '.' is a new bar, e.g. \"AB.. AB.C\" (starts after a pickup bar)." };
         var trace = new Option<bool>("--trace") { Description = "Also write an explanation of each melody (melody-01.explain/: index.html, JSON, piano roll by probability, surprisal, attribution)." };
         var cmd = new Command("generate", "Compose new melodies with a trained model under your constraints (key, meter, chords, range, leaps, density, primer).")
-            { model, bars, count, seed, temperature, topK, topP, key, meter, chords, primer, style, range, maxLeap, endOnTonic, chromatic, output, force, formats, beam, bestOf, density, trace };
+            { model, bars, count, seed, temperature, topK, topP, key, meter, chords, primer, style, range, maxLeap, endOnTonic, chromatic, output, force, formats, beam, bestOf, density, form, trace };
         files.AddTo(cmd);
         cmd.SetAction(pr => context.Guard(() =>
         {
@@ -66,6 +67,8 @@ public static class GenerateCommand
             if (bestOfN is { } b && (b < 1 || b > GenerationRequest.MaxBestOf)) throw new CliError($"--best-of must be 1..{GenerationRequest.MaxBestOf}, not {b}");
             if (beamWidth is not null && bestOfN is not null) throw new CliError("--beam and --best-of cannot be combined: choose one");
             if (beamWidth is { } width && n > width) throw new CliError($"--count {n} needs --beam {n} or wider (a beam of {width} holds {width} melodies)");
+            var theForm = pr.GetValue(form) is { } formText ? MelodyForm.Parse(formText) : null;
+            if (theForm is not null && beamWidth is not null) throw new CliError("--beam cannot follow a --form: sample instead");
             var (minDensity, maxDensity) = pr.GetValue(density) is { } densityText ? ParseDensity(densityText) : (null, null);
 
             var (primerNotes, primerMelody) = ReadPrimer(pr.GetValue(primer));
@@ -98,6 +101,7 @@ public static class GenerateCommand
                 BestOf = bestOfN,
                 MinNotesPerBar = minDensity,
                 MaxNotesPerBar = maxDensity,
+                Form = theForm,
             };
             if (minDensity is { } least && least > (theMeter.BarLength.Quarters * 4).Floor())
                 throw new CliError($"--density {pr.GetValue(density)} cannot be met: a bar of {theMeter} holds {(theMeter.BarLength.Quarters * 4).Floor()} sixteenths");
