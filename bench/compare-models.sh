@@ -31,5 +31,14 @@ GEN_ARGS="--top-p 0.9" run default-p09 models/default --train "$work/folk.corpus
 [ -n "${NGRAM:-}" ] && run ngram "$NGRAM"
 [ -n "${LSTM:-}" ] && run lstm "$LSTM"
 [ -n "${TRANSFORMER:-}" ] && run transformer "$TRANSFORMER"
+# The lead-sheet protocol (docs/evaluation.md): each melody also gets its test melody's chords and form; the shipped
+# model its style label. Then the steps between: style only, and a form drawn from the folk training split.
+lead="--forms reference --chords reference"
+GEN_ARGS="$lead --style nottingham" run default-leadsheet models/default --train "$work/folk.corpus"
+GEN_ARGS="--style nottingham" run default-style models/default --train "$work/folk.corpus"
+GEN_ARGS="--style nottingham --forms $work/folk.corpus:train" run default-style-trainforms models/default --train "$work/folk.corpus"
+[ -n "${NGRAM:-}" ] && GEN_ARGS="$lead" run ngram-leadsheet "$NGRAM"
+[ -n "${LSTM:-}" ] && GEN_ARGS="$lead" run lstm-leadsheet "$LSTM"
+[ -n "${TRANSFORMER:-}" ] && GEN_ARGS="$lead" run transformer-leadsheet "$TRANSFORMER"
 melos compare "$work/nottingham.corpus:valid" "$work/nottingham.corpus:test" --bars 15 --json > "$work/real-valid.json"
 echo "results in $work/*.json and $work/report-*/index.html"
