@@ -83,6 +83,9 @@ public static class StudioApi
             var low = ParsePitch(request.Low, "low") ?? Pitch.FromMidi(grid.MinPitch);
             var high = ParsePitch(request.High, "high") ?? Pitch.FromMidi(grid.MaxPitch);
             if (low.Number > high.Number) throw new StudioRequestException("low", $"{low} is above high {high}");
+            int from = Math.Max(low.Number, grid.MinPitch), to = Math.Min(high.Number, grid.MaxPitch);
+            if (!Enumerable.Range(from, Math.Max(0, to - from + 1)).Any(p => request.Chromatic || phrase.Key!.Scale.Contains(p)))
+                throw new StudioRequestException("low", $"no pitch{(request.Chromatic ? "" : $" of {phrase.Key}")} lies between {low} and {high} within the model's range {Pitch.FromMidi(grid.MinPitch)}-{Pitch.FromMidi(grid.MaxPitch)}");
             int seed = request.Seed ?? Random.Shared.Next();
             var full = Melody.Create(phrase.Notes, phrase.Key, phrase.Meters, phrase.Tempos, phrase.Chords, phrase.Info,
                 phrase.Meter.BarLength * new Rational(phraseBars + request.Bars, 1));

@@ -53,6 +53,8 @@ public sealed class LimitTests(StudioServer server)
         data.Add("continue", "low=\"X9\"", "low: 'X9' is not a pitch");
         data.Add("continue", "high=\"bright\"", "high: 'bright' is not a pitch");
         data.Add("continue", "low=\"C6\"", "low: C6 is above high C5");
+        data.Add("continue", "low=\"C2\";high=\"B2\"", "low: no pitch of G major lies between C2 and B2 within the model's range C3-C6");
+        data.Add("continue", "low=\"C#4\";high=\"C#4\"", "low: no pitch of G major lies between C#4 and C#4");
         // /api/infill.
         data.Add("infill", "firstBar=0", "firstBar: must be 1..4");
         data.Add("infill", "firstBar=5", "firstBar: must be 1..4");
