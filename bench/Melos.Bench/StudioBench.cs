@@ -73,6 +73,24 @@ public sealed class StudioBench : IBenchmark
         for (int i = 0; i < Math.Min(50, sequential); i++) noExplain.Add(await Continue(http, seed: i + 1, explain: false));
         Console.WriteLine(Row($"server time, explain off ({noExplain.Count} requests)", noExplain.Select(r => r.ServerMs)));
 
+        // The other model endpoints the page calls, one at a time on the same phrase (explain on where it applies).
+        Console.WriteLine();
+        Console.WriteLine("other endpoints, 30 sequential requests each on the same 4-bar phrase:");
+        Console.WriteLine("| request | p50 ms | p95 ms | mean ms | min ms | max ms |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        foreach (var (label, path, fields) in new (string, string, string)[]
+        {
+            ("infill bar 3, 16 candidates", "/api/infill", "\"firstBar\":3,\"lastBar\":3,\"candidates\":16"),
+            ("infill bars 2-3, 16 candidates", "/api/infill", "\"firstBar\":2,\"lastBar\":3,\"candidates\":16"),
+            ("vary amount 0.3", "/api/vary", "\"amount\":0.3"),
+            ("explain", "/api/explain", ""),
+        })
+        {
+            var times = new List<double>();
+            for (int i = 0; i < 30; i++) times.Add((await Post(http, path, fields, seed: i + 1)).ServerMs);
+            Console.WriteLine(Row($"{label}: server time", times));
+        }
+
         // (b) Concurrent clients for a bounded time.
         Console.WriteLine();
         await Load(http, clients, seconds, $"(b) {clients} concurrent clients for {seconds:0} s");
@@ -135,6 +153,17 @@ public sealed class StudioBench : IBenchmark
         if (response.StatusCode == HttpStatusCode.OK) server = JsonNode.Parse(text)!["elapsedMs"]!.GetValue<double>();
         else if (response.StatusCode != HttpStatusCode.ServiceUnavailable) Console.Error.WriteLine($"{(int)response.StatusCode}: {text}");
         return new Sample((int)response.StatusCode, server, watch.Elapsed.TotalMilliseconds);
+    }
+
+    private static async Task<Sample> Post(HttpClient http, string path, string fields, int seed)
+    {
+        var json = $"{{\"melody\":{Phrase},\"seed\":{seed}{(fields.Length > 0 ? "," + fields : "")}}}";
+        var watch = Stopwatch.StartNew();
+        using var response = await http.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
+        var text = await response.Content.ReadAsStringAsync();
+        watch.Stop();
+        if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"{path}: {(int)response.StatusCode} {text}");
+        return new Sample(200, JsonNode.Parse(text)!["elapsedMs"]!.GetValue<double>(), watch.Elapsed.TotalMilliseconds);
     }
 
     private static string Row(string what, IEnumerable<double> values)
