@@ -1,20 +1,111 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Logging;
 
 namespace Melos.Studio;
 
 /// <summary>Builds the studio's web application: the single page, the JSON API under /api/ and its OpenAPI document.</summary>
 public static class StudioApp
 {
-    /// <summary>Builds the app (not started); <paramref name="args"/> are ASP.NET Core's (for example <c>--urls</c>).</summary>
+    /// <summary>
+    /// Builds the app (not started) and loads the model; <paramref name="args"/> are ASP.NET Core's (for example
+    /// <c>--urls</c>). Disposing the app stops the inference worker and frees the model.
+    /// </summary>
+    /// <exception cref="ArgumentException">The model folder holds no grid-tokenizer model.</exception>
     public static WebApplication Build(StudioOptions options, string[]? args = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args ?? [], ContentRootPath = AppContext.BaseDirectory });
+        var webRoot = FindWebRoot(options);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args ?? [],
+            ContentRootPath = AppContext.BaseDirectory,
+            WebRootPath = webRoot,
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.Limits.MaxBodyBytes);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<StudioInference>();
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         var app = builder.Build();
+        _ = app.Services.GetRequiredService<StudioInference>(); // load the model now: a bad folder fails here, not on the first request
+
+        app.Use((context, next) => BodyErrors(context, next, options.Limits.MaxBodyBytes));
+        app.UseStatusCodePages(context => StatusProblem(context.HttpContext, options.Limits.MaxBodyBytes));
         app.MapOpenApi();
         app.UseDefaultFiles();
         app.UseStaticFiles();
+        StudioApi.Map(app);
         return app;
+    }
+
+    /// <summary>
+    /// The folder of the page: <see cref="StudioOptions.WebRoot"/>, else <c>wwwroot</c> beside the program, else the
+    /// source tree's <c>src/Melos.Studio/wwwroot</c> above it (a build that references Melos.Studio, such as the melos
+    /// command, does not copy the page), else null.
+    /// </summary>
+    public static string? FindWebRoot(StudioOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.WebRoot is { } given) return Path.GetFullPath(given);
+        var beside = Path.Combine(AppContext.BaseDirectory, "wwwroot");
+        if (Directory.Exists(beside)) return beside;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (!File.Exists(Path.Combine(dir.FullName, "Melos.sln"))) continue;
+            var source = Path.Combine(dir.FullName, "src", "Melos.Studio", "wwwroot");
+            return Directory.Exists(source) ? source : null;
+        }
+        return null;
+    }
+
+    /// <summary>An error status without a body (a chunked body over the limit, an unknown route) gets a problem with a one-line detail.</summary>
+    private static Task StatusProblem(HttpContext context, long maxBodyBytes)
+    {
+        int status = context.Response.StatusCode;
+        string detail = status switch
+        {
+            StatusCodes.Status413PayloadTooLarge => $"The request body is larger than {maxBodyBytes} bytes, the most allowed.",
+            StatusCodes.Status404NotFound => $"There is nothing at {context.Request.Path}; the API is under /api/ (see /openapi/v1.json).",
+            StatusCodes.Status405MethodNotAllowed => $"{context.Request.Method} is not allowed on {context.Request.Path} (see /openapi/v1.json).",
+            _ => $"The request failed with status {status}.",
+        };
+        return TypedResults.Problem(detail, statusCode: status).ExecuteAsync(context);
+    }
+
+    /// <summary>A body over the limit is 413 and malformed JSON 400, each with a one-line problem detail.</summary>
+    private static async Task BodyErrors(HttpContext context, RequestDelegate next, long maxBodyBytes)
+    {
+        if (context.Request.ContentLength is { } length && length > maxBodyBytes)
+        {
+            await TypedResults.Problem($"The request body is {length} bytes; at most {maxBodyBytes} are allowed.", statusCode: StatusCodes.Status413PayloadTooLarge,
+                title: "The request body is too large").ExecuteAsync(context);
+            return;
+        }
+        try
+        {
+            await next(context);
+        }
+        catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+        {
+            var detail = e.InnerException is System.Text.Json.JsonException json ? "The body is not valid JSON for this request: " + json.Message
+                : context.Request.ContentLength is null or 0 && e.StatusCode == StatusCodes.Status400BadRequest ? "The request has no body; send the JSON this endpoint takes (see /openapi/v1.json)."
+                : e.Message;
+            detail = string.Join(' ', detail.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            context.Response.Clear();
+            await TypedResults.Problem(detail, statusCode: e.StatusCode, title: e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large" : "The request cannot be read")
+                .ExecuteAsync(context);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client has gone: nobody is left to answer.
+        }
     }
 }

@@ -16,6 +16,7 @@ public static class CommandCatalog
         EditCommands.Infill(context),
         EditCommands.Vary(context),
         ExplainCommand.Create(context),
+        ServeCommand.Create(context),
         ConvertCommand.Create(context),
         CompareCommand.Create(context),
         BenchCommands.Create(context),

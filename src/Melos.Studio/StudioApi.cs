@@ -1,0 +1,275 @@
+using System.Diagnostics;
+using System.Globalization;
+using Melos.Data.Tokenizers;
+using Melos.Formats.Abc;
+using Melos.Formats.Audio;
+using Melos.Formats.Midi;
+using Melos.Formats.MusicXml;
+using Melos.Generation;
+using Melos.Generation.Explanation;
+using Melos.Music;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+
+namespace Melos.Studio;
+
+/// <summary>The JSON API under <c>/api/</c> (see docs/studio.md): stateless requests, one inference queue, 400 with a one-line message for bad input.</summary>
+public static class StudioApi
+{
+    /// <summary>The lowest temperature a request may ask for.</summary>
+    public const double MinTemperature = 0.05;
+
+    /// <summary>The highest temperature.</summary>
+    public const double MaxTemperature = 5;
+
+    /// <summary>The most infilling candidates per request.</summary>
+    public const int MaxCandidates = 64;
+
+    /// <summary>The export formats and their content types.</summary>
+    public static IReadOnlyDictionary<string, (string ContentType, string Extension)> ExportFormats { get; } = new Dictionary<string, (string, string)>
+    {
+        ["mid"] = ("audio/midi", "mid"),
+        ["abc"] = ("text/vnd.abc", "abc"),
+        ["musicxml"] = ("application/vnd.recordare.musicxml+xml", "musicxml"),
+        ["wav"] = ("audio/wav", "wav"),
+    };
+
+    /// <summary>Maps the endpoints.</summary>
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var api = app.MapGroup("/api").WithTags("studio");
+        api.MapGet("/model", GetModel).WithName("GetModel").WithSummary("The model the studio serves, what it knows and the request limits.");
+        api.MapPost("/continue", Continue).WithName("Continue").WithSummary("The model answers a phrase with new bars after it.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        api.MapPost("/infill", Infill).WithName("Infill").WithSummary("Regenerates the chosen bars so they join both neighbours; the other bars are kept note for note.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        api.MapPost("/vary", Vary).WithName("Vary").WithSummary("Redraws about amount × notes of the melody's notes with the model.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        api.MapPost("/explain", Explain).WithName("Explain").WithSummary("Every note's probability, rank, surprisal, entropy and alternatives under the model.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        api.MapPost("/export", Export).WithName("Export").WithSummary("The melody as a file: mid (with a chord track), abc, musicxml or wav.")
+            .Produces(StatusCodes.Status200OK, typeof(byte[]), "audio/midi", "text/vnd.abc", "application/vnd.recordare.musicxml+xml", "audio/wav")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+    }
+
+    private static Ok<ModelInfo> GetModel(StudioInference inference)
+    {
+        var g = inference.Generator;
+        var grid = g.Tokenizer.GridConfig;
+        var limits = inference.Options.Limits;
+        var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(inference.Options.ModelDirectory)));
+        return TypedResults.Ok(new ModelInfo(name, g.Model.Architecture, grid.StepsPerQuarter, grid.MinPitch, grid.MaxPitch, [.. g.Vocabulary.Styles],
+            [.. g.Vocabulary.Meters], g.ContextTokens,
+            new ModelLimits(limits.MaxNotes, limits.MaxBars, limits.MaxAnswerBars, limits.MaxBodyBytes, limits.MaxAudioSeconds)));
+    }
+
+    private static Task<Results<Ok<ContinueResponse>, ProblemHttpResult>> Continue(ContinueRequest request, StudioInference inference, HttpContext http) =>
+        Guard(http, async () =>
+        {
+            long started = Stopwatch.GetTimestamp();
+            var limits = inference.Options.Limits;
+            if (request.Melody is null) throw new StudioRequestException("melody", "is required");
+            if (request.Bars < 1 || request.Bars > limits.MaxAnswerBars) throw new StudioRequestException("bars", $"the answer must be 1..{limits.MaxAnswerBars} bars, not {request.Bars}");
+            int phraseBars = request.Melody.Bars;
+            if (phraseBars >= 1 && phraseBars + request.Bars > limits.MaxBars)
+                throw new StudioRequestException("bars", $"the phrase's {phraseBars} bars and the answer's {request.Bars} make {phraseBars + request.Bars}; at most {limits.MaxBars} bars are allowed");
+            var phrase = inference.Melodies.Read(request.Melody, chordBars: phraseBars + request.Bars);
+            CheckSampling(request.Temperature, request.TopP);
+            var grid = inference.Generator.Tokenizer.GridConfig;
+            var low = ParsePitch(request.Low, "low") ?? Pitch.FromMidi(grid.MinPitch);
+            var high = ParsePitch(request.High, "high") ?? Pitch.FromMidi(grid.MaxPitch);
+            if (low.Number > high.Number) throw new StudioRequestException("low", $"{low} is above high {high}");
+            if (phrase.Notes.IsEmpty) throw new StudioRequestException("melody.notes", "the phrase has no notes; play or enter at least one note for the model to answer");
+            int seed = request.Seed ?? Random.Shared.Next();
+            var full = Melody.Create(phrase.Notes, phrase.Key, phrase.Meters, phrase.Tempos, phrase.Chords, phrase.Info,
+                phrase.Meter.BarLength * new Rational(phraseBars + request.Bars, 1));
+            var infill = new InfillRequest(full, phraseBars + 1, phraseBars + request.Bars)
+            {
+                Candidates = 1,
+                Scoring = InfillScoring.LeftOnly,
+                Temperature = request.Temperature,
+                TopP = request.TopP,
+                Seed = seed,
+                Key = phrase.Key,
+                Low = low,
+                High = high,
+                Chromatic = request.Chromatic,
+            };
+            var (answer, probabilities) = await inference.RunAsync((g, ct) =>
+            {
+                var candidate = g.InfillCandidates(infill, ct)[0];
+                return (candidate, request.Explain ? Probabilities(g, candidate.Melody) : null);
+            }, http.RequestAborted);
+            return new ContinueResponse(StudioMelodies.Write(answer.Melody, probabilities), new BarRange(phraseBars + 1, phraseBars + request.Bars),
+                answer.GapLogLikelihood, seed, Elapsed(started));
+        });
+
+    private static Task<Results<Ok<InfillResponse>, ProblemHttpResult>> Infill(InfillApiRequest request, StudioInference inference, HttpContext http) =>
+        Guard(http, async () =>
+        {
+            long started = Stopwatch.GetTimestamp();
+            var melody = inference.Melodies.Read(request.Melody);
+            int bars = request.Melody!.Bars;
+            if (request.FirstBar < 1 || request.FirstBar > bars) throw new StudioRequestException("firstBar", $"must be 1..{bars} (the melody's bars), not {request.FirstBar}");
+            if (request.LastBar < request.FirstBar || request.LastBar > bars)
+                throw new StudioRequestException("lastBar", $"must be {request.FirstBar}..{bars} (firstBar to the melody's last bar), not {request.LastBar}");
+            CheckSampling(request.Temperature, request.TopP);
+            if (request.Candidates < 1 || request.Candidates > MaxCandidates) throw new StudioRequestException("candidates", $"must be 1..{MaxCandidates}, not {request.Candidates}");
+            int seed = request.Seed ?? Random.Shared.Next();
+            var infill = new InfillRequest(melody, request.FirstBar, request.LastBar)
+            {
+                Candidates = request.Candidates,
+                Temperature = request.Temperature,
+                TopP = request.TopP,
+                Seed = seed,
+            };
+            var (result, probabilities) = await inference.RunAsync((g, ct) =>
+            {
+                var best = g.Infill(infill, ct)[0];
+                return (best, request.Explain ? Probabilities(g, best.Melody) : null);
+            }, http.RequestAborted);
+            return new InfillResponse(StudioMelodies.Write(result.Melody, probabilities), seed, Elapsed(started));
+        });
+
+    private static Task<Results<Ok<VaryResponse>, ProblemHttpResult>> Vary(VaryApiRequest request, StudioInference inference, HttpContext http) =>
+        Guard(http, async () =>
+        {
+            long started = Stopwatch.GetTimestamp();
+            var melody = inference.Melodies.Read(request.Melody);
+            if (!(request.Amount >= 0 && request.Amount <= 1)) throw new StudioRequestException("amount", Invariant($"must be 0..1, not {request.Amount}"));
+            CheckSampling(request.Temperature, null);
+            int seed = request.Seed ?? Random.Shared.Next();
+            var (varied, changed, probabilities) = await inference.RunAsync((g, ct) =>
+            {
+                if (request.Amount == 0) return (melody, 0, request.Explain ? Probabilities(g, melody) : null);
+                var variation = new VariationRequest(melody, request.Amount) { Rhythm = request.Rhythm, Temperature = request.Temperature, Seed = seed };
+                var v = g.Vary(variation, ct)[0];
+                return (v.Melody, v.ChangedNotes, request.Explain ? Probabilities(g, v.Melody) : null);
+            }, http.RequestAborted);
+            return new VaryResponse(StudioMelodies.Write(varied, probabilities), changed, seed, Elapsed(started));
+        });
+
+    private static Task<Results<Ok<ExplainResponse>, ProblemHttpResult>> Explain(MelodyRequest request, StudioInference inference, HttpContext http) =>
+        Guard(http, async () =>
+        {
+            long started = Stopwatch.GetTimestamp();
+            var melody = inference.Melodies.Read(request.Melody);
+            var explanation = await inference.RunAsync((g, _) =>
+                new Explainer(g).Explain(melody, new ExplainOptions { Attribution = false, Influence = false, Alternatives = 5 }), http.RequestAborted);
+            var notes = explanation.Notes.Select(n =>
+            {
+                var note = melody.Notes[n.Index];
+                return new ExplainedNote(n.Index, note.Pitch.Number, note.Start.ToQuarterDouble(), note.Length.ToQuarterDouble(), n.Probability, n.Rank,
+                    n.SurprisalBits, n.EntropyBits, [.. n.Alternatives.Select(a => new AlternativeToken(a.Token, a.Probability))]);
+            }).ToList();
+            return new ExplainResponse(notes, notes.Count == 0 ? null : explanation.BitsPerNote, Elapsed(started));
+        });
+
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Export(MelodyRequest request, [FromQuery] string? format, StudioInference inference, HttpContext http)
+    {
+        try
+        {
+            var name = format?.Trim().ToLowerInvariant();
+            if (name == "midi") name = "mid";
+            if (string.IsNullOrEmpty(name) || !ExportFormats.TryGetValue(name, out var kind))
+                throw new StudioRequestException("format", $"{(string.IsNullOrEmpty(format) ? "is required" : $"unknown format '{format}'")}; choose mid, abc, musicxml or wav");
+            var melody = inference.Melodies.Read(request.Melody);
+            byte[] bytes = name switch
+            {
+                "mid" => MidiMelody.Write(melody),
+                "abc" => System.Text.Encoding.UTF8.GetBytes(AbcWriter.Write(melody, 1)),
+                "musicxml" => System.Text.Encoding.UTF8.GetBytes(MusicXmlWriter.Write(melody)),
+                _ => await Task.Run(() => Wav(melody, inference.Options.Limits), http.RequestAborted),
+            };
+            return TypedResults.File(bytes, kind.ContentType, $"melos.{kind.Extension}");
+        }
+        catch (Exception e) when (Problem(http, e) is { } problem)
+        {
+            return problem;
+        }
+    }
+
+    private static byte[] Wav(Melody melody, StudioLimits limits)
+    {
+        double seconds = melody.Length.ToQuarterDouble() * 60 / (melody.Tempos.IsEmpty ? 120 : melody.Tempos[0].Bpm);
+        if (seconds > limits.MaxAudioSeconds)
+            throw new StudioRequestException("melody", Invariant($"lasts {seconds:0} s at its tempo; WAV export renders at most {limits.MaxAudioSeconds} s"));
+        return MelodySynthesizer.RenderWav(melody);
+    }
+
+    /// <summary>Each note's probability under the model (the onset token's), for colouring.</summary>
+    private static double[] Probabilities(MelodyGenerator generator, Melody melody) =>
+        [.. new Explainer(generator).Explain(melody, new ExplainOptions { Attribution = false, Influence = false, Alternatives = 0 }).Notes.Select(n => n.Probability)];
+
+    private static void CheckSampling(double temperature, double? topP)
+    {
+        if (!(temperature >= MinTemperature && temperature <= MaxTemperature))
+            throw new StudioRequestException("temperature", Invariant($"must be {MinTemperature}..{MaxTemperature}, not {temperature}"));
+        if (topP is { } p && !(p > 0 && p <= 1)) throw new StudioRequestException("topP", Invariant($"must be in (0, 1] or null, not {p}"));
+    }
+
+    private static Pitch? ParsePitch(string? text, string field)
+    {
+        if (text is null) return null;
+        if (!Pitch.TryParse(text, out var pitch)) throw new StudioRequestException(field, $"'{text}' is not a pitch (e.g. C4, F#5 or a MIDI number)");
+        return pitch;
+    }
+
+    private static double Elapsed(long started) => Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 3);
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Runs a handler: bad input becomes 400 with a one-line detail, a full queue 503 with <c>Retry-After: 1</c>.</summary>
+    private static async Task<Results<Ok<T>, ProblemHttpResult>> Guard<T>(HttpContext http, Func<Task<T>> body)
+    {
+        try
+        {
+            return TypedResults.Ok(await body());
+        }
+        catch (Exception e) when (Problem(http, e) is { } problem)
+        {
+            return problem;
+        }
+    }
+
+    /// <summary>The problem a known failure is answered with, or null for a bug (a 500).</summary>
+    internal static ProblemHttpResult? Problem(HttpContext http, Exception e)
+    {
+        switch (e)
+        {
+            case InferenceQueueFullException full:
+                http.Response.Headers.RetryAfter = "1";
+                return TypedResults.Problem(full.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "The model is busy");
+            case StudioRequestException bad:
+                return BadRequest(bad.Message);
+            case TokenizationException tokens:
+                return BadRequest("melody: the model cannot encode it: " + OneLine(tokens.Message));
+            case MusicParseException parse:
+                return BadRequest(OneLine(parse.Message));
+            case ArgumentException argument:
+                return BadRequest(ArgumentMessage(argument));
+            default:
+                return null;
+        }
+    }
+
+    private static ProblemHttpResult BadRequest(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "The request cannot be served");
+
+    /// <summary>An <see cref="ArgumentException"/>'s own message: one line, without the "(Parameter 'x')" and "Actual value was" parts .NET appends.</summary>
+    public static string ArgumentMessage(ArgumentException e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var text = e.Message;
+        int newline = text.IndexOfAny(['\r', '\n']);
+        if (newline >= 0) text = text[..newline];
+        if (e.ParamName is { } p && text.EndsWith($" (Parameter '{p}')", StringComparison.Ordinal)) text = text[..^$" (Parameter '{p}')".Length];
+        return text.Trim();
+    }
+
+    private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+}
