@@ -3,7 +3,7 @@
 import * as api from './api.js';
 import { AudioEngine } from './audio.js';
 import { Keyboard } from './keyboard.js';
-import { GRID, KEYS, barQuarters, barsNeeded, clean, formatChords, monophonic, parseChords, pitchName, snap } from './music.js';
+import { GRID, KEYS, barQuarters, barsNeeded, clean, monophonic, parseChords, pitchName, snap } from './music.js';
 import { ORIGIN_COLOURS, PianoRoll } from './pianoroll.js';
 
 const $ = id => document.getElementById(id);
@@ -115,7 +115,8 @@ function showError(e) {
 
 const sortNotes = notes => [...notes].sort((a, b) => a.start - b.start || a.pitch - b.pitch);
 
-function requestMelody(doc = state.doc) {
+/** The melody as the API takes it; `chordBars` lets chords run on past the melody (an answer's bars). */
+function requestMelody(doc = state.doc, chordBars = null) {
   const m = doc.melody;
   return {
     key: m.key,
@@ -123,7 +124,7 @@ function requestMelody(doc = state.doc) {
     tempo: m.tempo,
     bars: m.bars,
     style: m.style || null,
-    chords: parseChords(doc.chordsText, m.meter, m.bars),
+    chords: parseChords(doc.chordsText, m.meter, chordBars ?? m.bars),
     notes: sortNotes(m.notes).map(n => ({ pitch: n.pitch, start: n.start, duration: n.duration })),
   };
 }
@@ -161,10 +162,11 @@ function adopt(melody, isNew) {
   };
 }
 
+/** The chord text stays the musician's: the server keeps the chords it was sent (an answer's bars reuse them). */
 function applyServerMelody(doc, adopted) {
   const { chords, ...melody } = adopted;
+  void chords;
   doc.melody = melody;
-  doc.chordsText = formatChords(chords, melody.meter, melody.bars);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -183,7 +185,8 @@ async function answer({ play = true } = {}) {
   let request;
   try {
     const bars = Math.max(1, Math.min(Number($('answer-bars').value) || 4, state.model.limits.maxAnswerBars ?? 16));
-    request = { melody: requestMelody(), bars, temperature: temperature(), topP: null, seed: seed(), explain: true };
+    const phrase = state.doc.melody.bars;
+    request = { melody: requestMelody(state.doc, phrase + bars), bars, temperature: temperature(), topP: null, seed: seed(), explain: true };
   } catch (e) { return showError(e); }
   const phraseBars = request.melody.bars;
   try {
@@ -393,7 +396,11 @@ async function renderNotation() {
       return;
     }
     box.innerHTML = '';
-    window.ABCJS.renderAbc(box, abc, { responsive: 'resize', add_classes: true, paddingleft: 0, paddingright: 0 });
+    const width = Math.max(400, box.clientWidth - 30);
+    window.ABCJS.renderAbc(box, abc, {
+      add_classes: true, scale: 0.85, staffwidth: width / 0.85, paddingleft: 0, paddingright: 0,
+      wrap: { minSpacing: 1.6, maxSpacing: 2.6, preferredMeasuresPerLine: 8 },
+    });
     box.dataset.abc = abc;
   } catch (e) {
     if (version === notationVersion) box.innerHTML = `<p class="unavailable">notation: ${escapeHtml(e.message)}</p>`;

@@ -66,23 +66,6 @@ export function parseChords(text, meter, bars) {
   return chords;
 }
 
-/** Writes chords back as progression text (the inverse of parseChords for bar- and beat-aligned chords). */
-export function formatChords(chords, meter, bars) {
-  const bar = barQuarters(meter);
-  const beat = beatQuarters(meter);
-  const end = bar * bars;
-  const sorted = [...chords].sort((a, b) => a.start - b.start);
-  if (sorted.length === 0) return '';
-  const parts = [];
-  // Before the first chord there is no symbol to hold; the text format starts at 0, so "N.C." would be needed: skip.
-  for (let i = 0; i < sorted.length; i++) {
-    const next = i + 1 < sorted.length ? sorted[i + 1].start : end;
-    const length = next - sorted[i].start;
-    parts.push(Math.abs(length - bar) < 1e-6 ? sorted[i].symbol : `${sorted[i].symbol}:${clean(length / beat)}`);
-  }
-  return parts.join(' ');
-}
-
 /** Bars needed to hold every note (at least 1). */
 export function barsNeeded(notes, meter) {
   const bar = barQuarters(meter);

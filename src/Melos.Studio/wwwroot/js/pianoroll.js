@@ -38,7 +38,6 @@ export class PianoRoll {
     this.svg.addEventListener('pointermove', e => this.pointerMove(e));
     this.svg.addEventListener('pointerup', e => this.pointerUp(e));
     this.svg.addEventListener('pointercancel', () => this.cancelDrag());
-    this.svg.addEventListener('dblclick', e => this.doubleClick(e));
   }
 
   /** Layout numbers derived from the view. */
@@ -173,6 +172,14 @@ export class PianoRoll {
       return;
     }
     const note = this.noteAt(e.target);
+    // A double-click deletes (detected here: the first click re-renders the roll, so the browser's dblclick can miss).
+    const last = this.lastDown;
+    this.lastDown = note ? { id: note.id, t: e.timeStamp, px, py } : null;
+    if (note && last && last.id === note.id && e.timeStamp - last.t < 450 && Math.hypot(px - last.px, py - last.py) < 6) {
+      this.lastDown = null;
+      this.handlers.onCommit(this.view.notes.filter(n => n.id !== note.id), 'delete note', false);
+      return;
+    }
     if (note) {
       const right = (note.start + note.duration) * L.ppq;
       const kind = right - px <= EDGE ? 'resize' : 'move';
@@ -243,11 +250,5 @@ export class PianoRoll {
   cancelDrag() {
     if (this.drag && this.drag.kind !== 'bars') this.render({ ...this.view, notes: this.drag.notes });
     this.drag = null;
-  }
-
-  doubleClick(e) {
-    const note = this.noteAt(e.target);
-    if (!note) return;
-    this.handlers.onCommit(this.view.notes.filter(n => n.id !== note.id), 'delete note', false);
   }
 }

@@ -1,0 +1,320 @@
+using Melos.Formats.Midi;
+using Melos.Tests;
+using Microsoft.Playwright;
+
+namespace Melos.Studio.Tests.Browser;
+
+/// <summary>The studio page in headless Chromium against the real app and the shipped model.</summary>
+public sealed class StudioPageTests(StudioBrowserFixture studio) : IClassFixture<StudioBrowserFixture>
+{
+    /// <summary>Set to 1 to write the screenshot the README shows (docs/images/studio.png).</summary>
+    private const string UpdateScreenshotVariable = "MELOS_UPDATE_SCREENSHOT";
+
+    private static readonly (int Pitch, double Start)[] Phrase =
+        [(67, 0), (71, 1), (74, 2), (71, 3), (72, 4), (76, 5), (74, 6), (67, 7)];
+
+    [ToolFact("chromium")]
+    public async Task A_phrase_gets_an_answer_a_bar_is_regenerated_and_the_midi_download_reads_back()
+    {
+        await using var s = await StudioPage.OpenAsync(studio.Browser, studio.Address);
+        var page = s.Page;
+        await SetAsync(page, "#bars", "2");
+        await SetAsync(page, "#answer-bars", "2");
+        await page.SelectOptionAsync("#length", "1");
+
+        // The phrase: seven notes from the on-screen keyboard (step entry), the last one by a click on the piano roll.
+        foreach (var (pitch, _) in Phrase[..^1]) await page.ClickAsync($"#key-{pitch}");
+        await ClickRollAsync(page, Phrase[^1].Pitch, Phrase[^1].Start);
+        var phrase = await s.NotesAsync();
+        Assert.Equal(Phrase, phrase.Select(n => (n.Pitch, n.Start)));
+        Assert.All(phrase, n => Assert.Equal((1.0, "user"), (n.Duration, n.Origin)));
+
+        // Answer: two more bars drawn in the model's colour after the phrase, the phrase unchanged.
+        await page.ClickAsync("#answer");
+        await page.WaitForSelectorAsync("#roll .note[data-origin='model']");
+        await s.IdleAsync();
+        var answered = await s.NotesAsync();
+        Assert.Equal(phrase, answered.Where(n => n.Origin == "user"));
+        var answer = answered.Where(n => n.Origin == "model").ToList();
+        Assert.NotEmpty(answer);
+        Assert.All(answer, n => Assert.True(n.Start >= 8 && n.Start + n.Duration <= 16 + 1e-9, $"answer note {n} outside bars 3-4"));
+        Assert.Equal("4", await page.InputValueAsync("#bars"));
+        Assert.Contains("answer", await page.InnerTextAsync("#status"), StringComparison.Ordinal);
+
+        // Regenerate bar 3 (selected on the ruler): every note outside it stays as it was.
+        await page.ClickAsync("#roll .ruler-bar[data-bar='3']");
+        Assert.Equal("bar 3", await page.InnerTextAsync("#selection-label"));
+        await page.ClickAsync("#regenerate");
+        await page.WaitForFunctionAsync("document.querySelector('#status').textContent.startsWith('regenerated bar 3')");
+        await s.IdleAsync();
+        var regenerated = await s.NotesAsync();
+        static bool OutsideBar3(DrawnNote n) => n.Start < 8 || n.Start >= 12;
+        Assert.Equal(answered.Where(OutsideBar3), regenerated.Where(OutsideBar3));
+        Assert.All(regenerated.Where(n => !OutsideBar3(n)), n => Assert.Equal("model", n.Origin));
+
+        // Undo and redo cover model answers.
+        await page.Keyboard.PressAsync("Control+z");
+        Assert.Equal(answered, await s.NotesAsync());
+        await page.Keyboard.PressAsync("Control+Shift+z");
+        Assert.Equal(regenerated, await s.NotesAsync());
+
+        // Notation of the whole melody with its chord symbols, by abcjs.
+        await page.WaitForSelectorAsync("#notation svg .abcjs-note");
+        Assert.True(await page.Locator("#notation svg .abcjs-chord").CountAsync() >= 4, "the chord symbols are not in the notation");
+
+        // Colour by probability: every note gets the model's probability; a click on a note shows the alternatives.
+        await page.SelectOptionAsync("#colour-mode", "probability");
+        await page.WaitForFunctionAsync("Array.from(document.querySelectorAll('#roll .note')).every(n => n.dataset.probability !== undefined)");
+        var probabilities = await page.EvaluateAsync<double[]>("Array.from(document.querySelectorAll('#roll .note')).map(n => Number(n.dataset.probability))");
+        Assert.All(probabilities, p => Assert.InRange(p, 0.0, 1.0));
+        await page.ClickAsync("#roll .note[data-origin='model']", new() { Position = new() { X = 2, Y = 4 } });
+        await page.WaitForSelectorAsync("#alternatives-table tr");
+        Assert.True(await page.Locator("#alternatives-table tr").CountAsync() >= 1);
+        await s.IdleAsync();
+
+        // The MIDI download holds the melody the page shows.
+        var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#download-mid"));
+        Assert.Equal("melos.mid", download.SuggestedFilename);
+        var file = Path.Combine(Path.GetTempPath(), $"melos-studio-{Guid.NewGuid():N}.mid");
+        try
+        {
+            await download.SaveAsAsync(file);
+            var melody = MidiMelody.Read(file);
+            var shown = await s.NotesAsync();
+            Assert.Equal(shown.Select(n => (n.Pitch, n.Start, n.Duration)),
+                melody.Notes.Select(n => (n.Pitch.Number, n.Start.ToQuarterDouble(), n.Length.ToQuarterDouble())).Select(t => (t.Number, Math.Round(t.Item2, 6), Math.Round(t.Item3, 6))));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        await page.SelectOptionAsync("#colour-mode", "origin");
+        await page.ClickAsync("#roll .note[data-origin='model']", new() { Position = new() { X = 2, Y = 4 } });
+        await page.WaitForSelectorAsync("#alternatives-table tr");
+        await s.IdleAsync();
+        var shot = await page.ScreenshotAsync(new() { FullPage = true });
+        Assert.True(shot.Length > 10_000);
+        if (Environment.GetEnvironmentVariable(UpdateScreenshotVariable) == "1")
+            await File.WriteAllBytesAsync(Path.Combine(Datasets.RepoRoot, "docs", "images", "studio.png"), shot);
+
+        Assert.Empty(s.Errors);
+        Assert.Empty(s.ForeignRequests(studio.Address));
+    }
+
+    [ToolFact("chromium")]
+    public async Task The_piano_roll_adds_moves_resizes_and_deletes_notes_with_undo()
+    {
+        await using var s = await StudioPage.OpenAsync(studio.Browser, studio.Address);
+        var page = s.Page;
+        await page.SelectOptionAsync("#grid", "0.25");
+        await page.SelectOptionAsync("#length", "0.5");
+
+        await ClickRollAsync(page, 64, 1);
+        Assert.Equal([new DrawnNote(64, 1, 0.5, "user")], await s.NotesAsync());
+
+        // Drag the note's body two rows up and one quarter right.
+        var (x, y) = await RollPointAsync(page, 64, 1.1);
+        var (x2, y2) = await RollPointAsync(page, 66, 2.1);
+        await DragAsync(page, x, y, x2, y2);
+        Assert.Equal([new DrawnNote(66, 2, 0.5, "user")], await s.NotesAsync());
+
+        // Drag its right edge from 2.5 to 3.5 quarters.
+        var (ex, ey) = await RollPointAsync(page, 66, 2.5);
+        var (ex2, _) = await RollPointAsync(page, 66, 3.5);
+        await DragAsync(page, ex - 2, ey, ex2, ey);
+        Assert.Equal([new DrawnNote(66, 2, 1.5, "user")], await s.NotesAsync());
+
+        // A second note; the line stays monophonic (a note added inside another shortens it).
+        await ClickRollAsync(page, 60, 3);
+        Assert.Equal([new DrawnNote(66, 2, 1, "user"), new DrawnNote(60, 3, 0.5, "user")], await s.NotesAsync());
+
+        // Delete the selected (last added) note with the Delete key, the other with a double-click.
+        await page.Keyboard.PressAsync("Delete");
+        Assert.Equal([new DrawnNote(66, 2, 1, "user")], await s.NotesAsync());
+        await page.DblClickAsync("#roll .note", new() { Position = new() { X = 4, Y = 4 } });
+        Assert.Empty(await s.NotesAsync());
+
+        // Undo walks back through every edit; redo walks forward again.
+        await page.ClickAsync("#undo");
+        Assert.Equal([new DrawnNote(66, 2, 1, "user")], await s.NotesAsync());
+        await page.ClickAsync("#undo");
+        await page.ClickAsync("#undo");
+        Assert.Equal([new DrawnNote(66, 2, 1.5, "user")], await s.NotesAsync());
+        await page.ClickAsync("#redo");
+        Assert.Equal([new DrawnNote(66, 2, 1, "user"), new DrawnNote(60, 3, 0.5, "user")], await s.NotesAsync());
+
+        // Bar selection by dragging on the ruler.
+        var (b1, ry) = await RulerPointAsync(page, 1);
+        var (b3, _) = await RulerPointAsync(page, 3);
+        await DragAsync(page, b1, ry, b3, ry);
+        Assert.Equal("bars 1–3", await page.InnerTextAsync("#selection-label"));
+
+        await s.IdleAsync();
+        Assert.Empty(s.Errors);
+        Assert.Empty(s.ForeignRequests(studio.Address));
+    }
+
+    [ToolFact("chromium")]
+    public async Task An_api_error_is_shown_in_the_status_line()
+    {
+        await using var s = await StudioPage.OpenAsync(studio.Browser, studio.Address);
+        var page = s.Page;
+        // No phrase: the server answers 400 with a one-line detail naming the field.
+        await page.ClickAsync("#answer");
+        await page.WaitForSelectorAsync("#status.error");
+        Assert.Contains("melody.notes", await page.InnerTextAsync("#status"), StringComparison.Ordinal);
+        // A chord the server does not know.
+        await page.ClickAsync("#key-67");
+        await page.FillAsync("#chords", "G Hm");
+        await page.PressAsync("#chords", "Tab");
+        await page.ClickAsync("#answer");
+        await page.WaitForFunctionAsync("document.querySelector('#status').textContent.includes('Hm')");
+        Assert.Equal("error", await page.GetAttributeAsync("#status", "class"));
+        await s.IdleAsync();
+        Assert.Empty(s.ForeignRequests(studio.Address));
+    }
+
+    [ToolFact("chromium")]
+    public async Task Playing_moves_the_playhead_and_a_recorded_take_is_quantized_then_answered_in_duet()
+    {
+        await using var s = await StudioPage.OpenAsync(studio.Browser, studio.Address);
+        var page = s.Page;
+        await SetAsync(page, "#tempo", "400");
+        await SetAsync(page, "#answer-bars", "1");
+        await page.SelectOptionAsync("#grid", "0.5");
+
+        // Playback of an entered phrase moves the playhead across the roll.
+        await page.ClickAsync("#key-60");
+        await page.ClickAsync("#key-64");
+        await page.ClickAsync("#play");
+        await page.WaitForFunctionAsync("Number(document.querySelector('#playhead').getAttribute('x1')) > 0");
+        await page.ClickAsync("#stop");
+        await page.ClickAsync("#clear");
+        Assert.Empty(await s.NotesAsync());
+
+        // Duet: record two notes after the count-in; a bar of silence later the model answers on its own.
+        await page.CheckAsync("#duet");
+        await page.ClickAsync("#record");
+        await page.WaitForFunctionAsync("Number(document.querySelector('#playhead').getAttribute('x1')) >= 0");
+        foreach (var pitch in new[] { 67, 69 })
+        {
+            var key = page.Locator($"#key-{pitch}");
+            await key.HoverAsync();
+            await page.Mouse.DownAsync();
+            await page.WaitForTimeoutAsync(150);
+            await page.Mouse.UpAsync();
+        }
+        await page.WaitForSelectorAsync("#roll .note[data-origin='model']", new() { Timeout = 30_000 });
+        await page.UncheckAsync("#duet");
+        await page.ClickAsync("#stop");
+        await s.IdleAsync();
+        var notes = await s.NotesAsync();
+        var take = notes.Where(n => n.Origin == "user").ToList();
+        Assert.Equal([67, 69], take.Select(n => n.Pitch));
+        Assert.All(take, n => Assert.True(n.Start % 0.5 == 0 && n.Duration % 0.5 == 0 && n.Duration > 0, $"{n} is off the 1/8 grid"));
+        Assert.All(notes.Where(n => n.Origin == "model"), n => Assert.True(n.Start >= 4, $"answer note {n} inside the phrase's bar"));
+        Assert.Empty(s.Errors);
+        Assert.Empty(s.ForeignRequests(studio.Address));
+    }
+
+    [ToolFact("chromium")]
+    public async Task Web_midi_input_enters_notes()
+    {
+        var context = await studio.Browser.NewContextAsync();
+        // A stand-in for a connected keyboard: Web MIDI as the page sees it, with one input the test plays.
+        await context.AddInitScriptAsync("""
+            window.fakeMidiInput = { name: 'test keyboard', onmidimessage: null };
+            navigator.requestMIDIAccess = async () => ({ inputs: new Map([['k', window.fakeMidiInput]]), onstatechange: null });
+            """);
+        var page = await context.NewPageAsync();
+        try
+        {
+            await page.GotoAsync(studio.Address.AbsoluteUri);
+            await page.WaitForFunctionAsync("document.body.getAttribute('aria-busy') === 'false' && document.querySelector('#model-name').textContent !== 'model: …'");
+            await page.ClickAsync("#midi-connect");
+            await page.WaitForFunctionAsync("document.querySelector('#midi-status').textContent === 'MIDI: 1 input'");
+            await page.EvaluateAsync("""
+                () => {
+                  const send = bytes => window.fakeMidiInput.onmidimessage({ data: new Uint8Array(bytes) });
+                  send([0x90, 62, 100]); send([0x80, 62, 0]);
+                  send([0x91, 66, 90]); send([0x91, 66, 0]);
+                }
+                """);
+            var pitches = await page.EvaluateAsync<int[]>("Array.from(document.querySelectorAll('#roll .note')).map(n => Number(n.dataset.pitch))");
+            Assert.Equal([62, 66], pitches);
+        }
+        finally
+        {
+            await context.DisposeAsync();
+        }
+    }
+
+    [ToolFact("chromium")]
+    public async Task Without_the_notation_library_the_page_says_notation_unavailable_and_still_works()
+    {
+        // The page as a build without npm serves it: no lib/ folder.
+        var source = Path.Combine(AppContext.BaseDirectory, "wwwroot");
+        var root = Directory.CreateTempSubdirectory("melos-studio-nolib-").FullName;
+        var app = StudioApp.Build(new StudioOptions(Path.Combine(Datasets.RepoRoot, "models", "default")) { WebRoot = root }, ["--urls", "http://127.0.0.1:0"]);
+        try
+        {
+            foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+            {
+                var relative = Path.GetRelativePath(source, file);
+                if (relative.StartsWith("lib", StringComparison.Ordinal) || relative.EndsWith(".gz", StringComparison.Ordinal)) continue;
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(root, relative))!);
+                File.Copy(file, Path.Combine(root, relative));
+            }
+            await app.StartAsync();
+            var address = new Uri(app.Urls.First());
+            await using var s = await StudioPage.OpenAsync(studio.Browser, address);
+            await s.Page.ClickAsync("#key-67");
+            await s.Page.WaitForSelectorAsync("#notation-unavailable");
+            Assert.Contains("K:", await s.Page.InnerTextAsync("#notation pre"), StringComparison.Ordinal);
+            Assert.Single(await s.NotesAsync());
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            Directory.Delete(root, true);
+        }
+    }
+
+    private static async Task SetAsync(IPage page, string selector, string value)
+    {
+        await page.FillAsync(selector, value);
+        await page.DispatchEventAsync(selector, "change");
+    }
+
+    /// <summary>The page coordinates of a time and pitch on the piano roll (from the SVG's data- attributes).</summary>
+    private static async Task<(float X, float Y)> RollPointAsync(IPage page, int pitch, double start)
+    {
+        var box = await page.Locator("#roll").BoundingBoxAsync() ?? throw new InvalidOperationException("no piano roll");
+        var d = await page.EvaluateAsync<double[]>("(() => { const d = document.querySelector('#roll').dataset; return [Number(d.ppq), Number(d.rowHeight), Number(d.maxPitch), Number(d.top)]; })()");
+        double ppq = d[0], row = d[1], max = d[2], top = d[3];
+        return ((float)(box.X + start * ppq + 1), (float)(box.Y + top + (max - pitch) * row + row / 2));
+    }
+
+    private static async Task<(float X, float Y)> RulerPointAsync(IPage page, int bar)
+    {
+        var box = await page.Locator($"#roll .ruler-bar[data-bar='{bar}']").BoundingBoxAsync() ?? throw new InvalidOperationException($"no bar {bar}");
+        return (box.X + box.Width / 2, box.Y + box.Height / 2);
+    }
+
+    private static async Task ClickRollAsync(IPage page, int pitch, double start)
+    {
+        var (x, y) = await RollPointAsync(page, pitch, start);
+        await page.Mouse.ClickAsync(x + 2, y);
+    }
+
+    private static async Task DragAsync(IPage page, float x, float y, float x2, float y2)
+    {
+        await page.Mouse.MoveAsync(x, y);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync((x + x2) / 2, (y + y2) / 2, new() { Steps = 3 });
+        await page.Mouse.MoveAsync(x2, y2, new() { Steps = 3 });
+        await page.Mouse.UpAsync();
+    }
+}
