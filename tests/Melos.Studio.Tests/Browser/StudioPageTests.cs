@@ -58,6 +58,15 @@ public sealed class StudioPageTests(StudioBrowserFixture studio) : IClassFixture
         await page.Keyboard.PressAsync("Control+Shift+z");
         Assert.Equal(regenerated, await s.NotesAsync());
 
+        // A variation keeps the length; undo brings the melody back.
+        await page.ClickAsync("#vary");
+        await page.WaitForFunctionAsync("document.querySelector('#status').textContent.startsWith('variation:')");
+        await s.IdleAsync();
+        Assert.Equal("4", await page.InputValueAsync("#bars"));
+        Assert.NotEmpty(await s.NotesAsync());
+        await page.Keyboard.PressAsync("Control+z");
+        Assert.Equal(regenerated, await s.NotesAsync());
+
         // Notation of the whole melody with its chord symbols, by abcjs.
         await page.WaitForSelectorAsync("#notation svg .abcjs-note");
         Assert.True(await page.Locator("#notation svg .abcjs-chord").CountAsync() >= 4, "the chord symbols are not in the notation");
@@ -87,6 +96,17 @@ public sealed class StudioPageTests(StudioBrowserFixture studio) : IClassFixture
         finally
         {
             File.Delete(file);
+        }
+
+        // The other downloads: ABC text, MusicXML, a WAV file.
+        foreach (var (format, signature) in new[] { ("abc", "X:"), ("musicxml", "<?xml"), ("wav", "RIFF") })
+        {
+            var other = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync($"#download-{format}"));
+            Assert.Equal($"melos.{format}", other.SuggestedFilename);
+            await using var stream = await other.CreateReadStreamAsync();
+            var head = new byte[5];
+            int read = await stream.ReadAtLeastAsync(head, 5, throwOnEndOfStream: false);
+            Assert.StartsWith(signature, System.Text.Encoding.ASCII.GetString(head, 0, read), StringComparison.Ordinal);
         }
 
         await page.SelectOptionAsync("#colour-mode", "origin");
@@ -280,6 +300,40 @@ public sealed class StudioPageTests(StudioBrowserFixture studio) : IClassFixture
             await app.DisposeAsync();
             Directory.Delete(root, true);
         }
+    }
+
+    [ToolFact("chromium")]
+    public async Task The_chord_text_grid_and_monophony_helpers_compute_hand_checked_cases()
+    {
+        await using var s = await StudioPage.OpenAsync(studio.Browser, studio.Address);
+        var result = await s.Page.EvaluateAsync<string>("""
+            async () => {
+              const m = await import('/js/music.js');
+              return JSON.stringify({
+                chords44: m.parseChords('G D:2 Em:2 | C', '4/4', 4),
+                chords68: m.parseChords('G D', '6/8', 2),
+                cut: m.parseChords('G D Em C', '3/4', 2),
+                bar: [m.barQuarters('6/8'), m.barQuarters('3/4'), m.beatQuarters('2/2')],
+                snap: [m.snap(1.13, 0.25), m.snap(0.34, 1 / 3), m.snapDown(0.99, 0.5)],
+                needed: m.barsNeeded([{ start: 7.5, duration: 0.5 }, { start: 8, duration: 0.25 }], '4/4'),
+                mono: m.monophonic([{ id: 1, pitch: 60, start: 0, duration: 2 }, { id: 2, pitch: 62, start: 1, duration: 1 }, { id: 3, pitch: 64, start: 1.5, duration: 1 }], 2),
+                names: [m.pitchName(60), m.pitchName(70), m.pitchName(21)],
+              });
+            }
+            """);
+        using var doc = System.Text.Json.JsonDocument.Parse(result);
+        var r = doc.RootElement;
+        string Chords(string name) => string.Join(" ", r.GetProperty(name).EnumerateArray().Select(c => $"{c.GetProperty("symbol").GetString()}@{c.GetProperty("start").GetDouble()}"));
+        Assert.Equal("G@0 D@4 Em@6 C@8", Chords("chords44"));
+        Assert.Equal("G@0 D@3", Chords("chords68"));
+        Assert.Equal("G@0 D@3", Chords("cut"));
+        Assert.Equal([3.0, 3.0, 2.0], r.GetProperty("bar").EnumerateArray().Select(x => x.GetDouble()));
+        Assert.Equal([1.25, 0.333333, 0.5], r.GetProperty("snap").EnumerateArray().Select(x => Math.Round(x.GetDouble(), 6)));
+        Assert.Equal(3, r.GetProperty("needed").GetInt32());
+        // Note 2 wins: note 1 is cut where it starts, note 3 (starting inside it) is dropped.
+        Assert.Equal("1:60@0+1 2:62@1+1", string.Join(" ", r.GetProperty("mono").EnumerateArray().Select(n =>
+            $"{n.GetProperty("id").GetInt32()}:{n.GetProperty("pitch").GetInt32()}@{n.GetProperty("start").GetDouble()}+{n.GetProperty("duration").GetDouble()}")));
+        Assert.Equal(["C4", "Bb4", "A0"], r.GetProperty("names").EnumerateArray().Select(x => x.GetString()));
     }
 
     private static async Task SetAsync(IPage page, string selector, string value)

@@ -35,12 +35,17 @@ const history = { past: [], future: [], limit: 200 };
 
 const snapshot = () => JSON.parse(JSON.stringify(state.doc));
 
-/** Records the current document for undo, then applies `change` to it (every edit and every model answer). */
-function commit(label, change) {
+/**
+ * Records the current document for undo, then applies `change` to it (every edit and every model answer). An edit
+ * makes the model's probabilities stale (each depends on everything before it), so they are dropped; a model answer
+ * brings fresh ones (`scored`).
+ */
+function commit(label, change, { scored = false } = {}) {
   history.past.push(snapshot());
   if (history.past.length > history.limit) history.past.shift();
   history.future = [];
   change(state.doc);
+  if (!scored) for (const n of state.doc.melody.notes) delete n.probability;
   afterChange(label);
 }
 
@@ -197,7 +202,7 @@ async function answer({ play = true } = {}) {
     commit('answer', doc => {
       applyServerMelody(doc, adopt(response.melody, n => n.start >= (first - 1) * bar - 1e-6));
       doc.answer = { firstBar: first, lastBar: last };
-    });
+    }, { scored: true });
     advanceSeed();
     const count = state.doc.melody.notes.filter(n => n.start >= (first - 1) * bar - 1e-6).length;
     status(`answer: ${count} notes in bars ${first}–${last} (${fmtMs(response.elapsedMs)} on the server)`, 'ok');
@@ -220,7 +225,7 @@ async function regenerate() {
     const response = await busy(() => api.infill(request), { model: true });
     const bar = barQuarters(request.melody.meter);
     const inRange = n => n.start >= (first - 1) * bar - 1e-6 && n.start < last * bar - 1e-6;
-    commit('regenerate', doc => applyServerMelody(doc, adopt(response.melody, inRange)));
+    commit('regenerate', doc => applyServerMelody(doc, adopt(response.melody, inRange)), { scored: true });
     advanceSeed();
     status(`regenerated bar${first === last ? ` ${first}` : `s ${first}–${last}`} (${fmtMs(response.elapsedMs)} on the server)`, 'ok');
   } catch (e) {
@@ -239,7 +244,7 @@ async function variation() {
   try {
     const response = await busy(() => api.vary(request), { model: true });
     // A note the variation left exactly as it was keeps its origin; a changed one is the model's.
-    commit('variation', doc => applyServerMelody(doc, adopt(response.melody, () => false)));
+    commit('variation', doc => applyServerMelody(doc, adopt(response.melody, () => false)), { scored: true });
     advanceSeed();
     status(`variation: ${response.changedNotes ?? '?'} notes changed (${fmtMs(response.elapsedMs)} on the server)`, 'ok');
   } catch (e) {
@@ -495,6 +500,7 @@ function stopRecording() {
     history.future = [];
     const m = state.doc.melody;
     m.bars = Math.max(barsNeeded(m.notes, m.meter), Math.ceil(r.from / barQuarters(m.meter)) + 1);
+    for (const n of m.notes) delete n.probability;
     afterChange('record');
     status(`recorded ${r.added} notes`, 'ok');
   } else {
