@@ -75,7 +75,7 @@ public static class StudioApi
             if (request.Melody is null) throw new StudioRequestException("melody", "is required");
             if (request.Bars < 1 || request.Bars > limits.MaxAnswerBars) throw new StudioRequestException("bars", $"the answer must be 1..{limits.MaxAnswerBars} bars, not {request.Bars}");
             int phraseBars = request.Melody.Bars;
-            if (phraseBars >= 1 && phraseBars + request.Bars > limits.MaxBars)
+            if (phraseBars >= 1 && phraseBars <= limits.MaxBars && phraseBars + request.Bars > limits.MaxBars)
                 throw new StudioRequestException("bars", $"the phrase's {phraseBars} bars and the answer's {request.Bars} make {phraseBars + request.Bars}; at most {limits.MaxBars} bars are allowed");
             var phrase = inference.Melodies.Read(request.Melody, chordBars: phraseBars + request.Bars);
             CheckSampling(request.Temperature, request.TopP);

@@ -51,6 +51,15 @@ public sealed class StudioInference : IAsyncDisposable, IDisposable
     /// <summary>Jobs waiting in the queue (not counting the one the worker runs).</summary>
     public int Waiting => _queue.Reader.Count;
 
+    /// <summary>Jobs the worker has run (finished, failed or cancelled while running).</summary>
+    public long Ran => Interlocked.Read(ref _ran);
+
+    /// <summary>Jobs dropped unrun because their caller had gone (its cancellation fired while the job waited); counted when it fires.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    private long _ran;
+    private long _dropped;
+
     /// <summary>
     /// Queues <paramref name="work"/> for the worker and waits for its result. A job whose
     /// <paramref name="cancellation"/> fires while it waits is dropped; one that fires while it runs gets the token (the
@@ -62,8 +71,13 @@ public sealed class StudioInference : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(work);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var job = new Job<T>(work, cancellation);
-        if (!_queue.Writer.TryWrite(job)) throw new InferenceQueueFullException(Options.QueueCapacity);
+        if (cancellation.IsCancellationRequested) return Task.FromCanceled<T>(cancellation);
+        var job = new Job<T>(work, cancellation, () => Interlocked.Increment(ref _dropped));
+        if (!_queue.Writer.TryWrite(job))
+        {
+            job.Cancel();
+            throw new InferenceQueueFullException(Options.QueueCapacity);
+        }
         return job.Result.Task.WaitAsync(cancellation);
     }
 
@@ -71,7 +85,10 @@ public sealed class StudioInference : IAsyncDisposable, IDisposable
     {
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (_queue.Reader.TryRead(out var job)) job.Run(Generator);
+            while (_queue.Reader.TryRead(out var job))
+            {
+                if (job.Run(Generator)) Interlocked.Increment(ref _ran);
+            }
         }
     }
 
@@ -90,27 +107,49 @@ public sealed class StudioInference : IAsyncDisposable, IDisposable
 
     private abstract class Job
     {
-        public abstract void Run(MelodyGenerator generator);
+        /// <summary>Runs the job; false when it was dropped unrun (its caller had gone).</summary>
+        public abstract bool Run(MelodyGenerator generator);
 
         public abstract void Cancel();
     }
 
-    private sealed class Job<T>(Func<MelodyGenerator, CancellationToken, T> work, CancellationToken cancellation) : Job
+    /// <summary>
+    /// One request's work. States: 0 waiting, 1 running or done, 2 dropped. A caller that gives up while the job waits
+    /// drops it at once (the queue place is freed when the worker reaches it, which then skips it).
+    /// </summary>
+    private sealed class Job<T> : Job
     {
+        private readonly Func<MelodyGenerator, CancellationToken, T> _work;
+        private readonly CancellationToken _cancellation;
+        private readonly CancellationTokenRegistration _registration;
+        private readonly Action _dropped;
+        private int _state;
+
+        public Job(Func<MelodyGenerator, CancellationToken, T> work, CancellationToken cancellation, Action dropped)
+        {
+            _work = work;
+            _cancellation = cancellation;
+            _dropped = dropped;
+            _registration = cancellation.Register(static j => ((Job<T>)j!).Drop(), this);
+        }
+
         public TaskCompletionSource<T> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public override void Run(MelodyGenerator generator)
+        private void Drop()
         {
-            if (cancellation.IsCancellationRequested)
-            {
-                Result.TrySetCanceled(cancellation);
-                return;
-            }
+            if (Interlocked.CompareExchange(ref _state, 2, 0) != 0) return;
+            Result.TrySetCanceled(_cancellation);
+            _dropped();
+        }
+
+        public override bool Run(MelodyGenerator generator)
+        {
+            if (Interlocked.CompareExchange(ref _state, 1, 0) != 0) return false;
             try
             {
-                Result.TrySetResult(work(generator, cancellation));
+                Result.TrySetResult(_work(generator, _cancellation));
             }
-            catch (OperationCanceledException e) when (cancellation.IsCancellationRequested)
+            catch (OperationCanceledException e) when (_cancellation.IsCancellationRequested)
             {
                 Result.TrySetCanceled(e.CancellationToken);
             }
@@ -118,8 +157,17 @@ public sealed class StudioInference : IAsyncDisposable, IDisposable
             {
                 Result.TrySetException(e);
             }
+            finally
+            {
+                _registration.Dispose();
+            }
+            return true;
         }
 
-        public override void Cancel() => Result.TrySetCanceled();
+        public override void Cancel()
+        {
+            if (Interlocked.CompareExchange(ref _state, 2, 0) == 0) Result.TrySetCanceled();
+            _registration.Dispose();
+        }
     }
 }
