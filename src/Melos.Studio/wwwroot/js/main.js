@@ -401,11 +401,7 @@ async function renderNotation() {
       return;
     }
     box.innerHTML = '';
-    const width = Math.max(400, box.clientWidth - 30);
-    window.ABCJS.renderAbc(box, abc, {
-      add_classes: true, scale: 0.85, staffwidth: width / 0.85, paddingleft: 0, paddingright: 0,
-      wrap: { minSpacing: 1.6, maxSpacing: 2.6, preferredMeasuresPerLine: 8 },
-    });
+    window.ABCJS.renderAbc(box, abc, { add_classes: true, staffwidth: Math.max(400, box.clientWidth - 40), paddingleft: 0, paddingright: 0 });
     box.dataset.abc = abc;
   } catch (e) {
     if (version === notationVersion) box.innerHTML = `<p class="unavailable">notation: ${escapeHtml(e.message)}</p>`;
