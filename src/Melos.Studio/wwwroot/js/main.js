@@ -190,8 +190,11 @@ async function answer({ play = true } = {}) {
   let request;
   try {
     const bars = Math.max(1, Math.min(Number($('answer-bars').value) || 4, state.model.limits.maxAnswerBars ?? 16));
-    const phrase = state.doc.melody.bars;
-    request = { melody: requestMelody(state.doc, phrase + bars), bars, temperature: temperature(), topP: null, seed: seed(), explain: true };
+    // The phrase ends at the bar of its last note: the answer follows it, not empty bars after it.
+    const m = state.doc.melody;
+    const phrase = barsNeeded(m.notes, m.meter);
+    const doc = { ...state.doc, melody: { ...m, bars: phrase } };
+    request = { melody: requestMelody(doc, phrase + bars), bars, temperature: temperature(), topP: null, seed: seed(), explain: true };
   } catch (e) { return showError(e); }
   const phraseBars = request.melody.bars;
   try {
