@@ -83,29 +83,13 @@ public static class StudioApi
             var low = ParsePitch(request.Low, "low") ?? Pitch.FromMidi(grid.MinPitch);
             var high = ParsePitch(request.High, "high") ?? Pitch.FromMidi(grid.MaxPitch);
             if (low.Number > high.Number) throw new StudioRequestException("low", $"{low} is above high {high}");
-            if (phrase.Notes.IsEmpty) throw new StudioRequestException("melody.notes", "the phrase has no notes; play or enter at least one note for the model to answer");
             int seed = request.Seed ?? Random.Shared.Next();
             var full = Melody.Create(phrase.Notes, phrase.Key, phrase.Meters, phrase.Tempos, phrase.Chords, phrase.Info,
                 phrase.Meter.BarLength * new Rational(phraseBars + request.Bars, 1));
-            var infill = new InfillRequest(full, phraseBars + 1, phraseBars + request.Bars)
-            {
-                Candidates = 1,
-                Scoring = InfillScoring.LeftOnly,
-                Temperature = request.Temperature,
-                TopP = request.TopP,
-                Seed = seed,
-                Key = phrase.Key,
-                Low = low,
-                High = high,
-                Chromatic = request.Chromatic,
-            };
-            var (answer, probabilities) = await inference.RunAsync((g, ct) =>
-            {
-                var candidate = g.InfillCandidates(infill, ct)[0];
-                return (candidate, request.Explain ? Probabilities(g, candidate.Melody) : null);
-            }, http.RequestAborted);
-            return new ContinueResponse(StudioMelodies.Write(answer.Melody, probabilities), new BarRange(phraseBars + 1, phraseBars + request.Bars),
-                answer.GapLogLikelihood, seed, Elapsed(started));
+            var answer = await inference.RunAsync((g, ct) =>
+                StudioContinuation.Continue(g, full, phraseBars, request.Bars, request.Temperature, request.TopP, seed, low, high, request.Chromatic, ct), http.RequestAborted);
+            return new ContinueResponse(StudioMelodies.Write(answer.Melody, request.Explain ? answer.Probabilities : null), new BarRange(phraseBars + 1, phraseBars + request.Bars),
+                answer.LogLikelihood, seed, Elapsed(started));
         });
 
     private static Task<Results<Ok<InfillResponse>, ProblemHttpResult>> Infill(InfillApiRequest request, StudioInference inference, HttpContext http) =>

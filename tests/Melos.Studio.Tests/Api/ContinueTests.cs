@@ -65,6 +65,19 @@ public sealed class ContinueTests(StudioServer server)
     }
 
     [Fact]
+    public async Task An_empty_phrase_is_answered_from_scratch_in_the_answer_bars()
+    {
+        var phrase = StudioServer.Phrase();
+        phrase["notes"] = new JsonArray();
+        phrase["bars"] = 1;
+        phrase["chords"] = new JsonArray(new JsonObject { ["start"] = 0, ["symbol"] = "G" });
+        var r = await server.Ok<ContinueResponse>("/api/continue", StudioServer.Body(phrase, new { bars = 2, seed = 2 }));
+        Assert.Equal(3, r.Melody.Bars);
+        Assert.NotEmpty(r.Melody.Notes);
+        Assert.All(r.Melody.Notes, n => Assert.InRange(n.Start, 4, 12 - n.Duration));
+    }
+
+    [Fact]
     public async Task Times_near_the_grid_are_snapped_to_it()
     {
         var phrase = StudioServer.Phrase();

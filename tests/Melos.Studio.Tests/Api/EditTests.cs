@@ -83,7 +83,13 @@ public sealed class EditTests(StudioServer server)
 
         // The probabilities continue returns for the phrase's notes are the same model's, given only what came before.
         var c = await server.Ok<ContinueResponse>("/api/continue", StudioServer.Body(phrase, new { bars = 1, seed = 5 }));
-        for (int i = 0; i < notes.Count; i++) Assert.Equal(r.Notes[i].Probability, c.Melody.Notes[i].Probability!.Value, 6);
+        for (int i = 0; i < notes.Count; i++) Assert.Equal(r.Notes[i].Probability, c.Melody.Notes[i].Probability!.Value, 1e-5); // float32: prefill vs one forward pass
+
+        // And those of the answer's notes are what explain gives the whole answered melody.
+        var whole = System.Text.Json.JsonSerializer.SerializeToNode(c.Melody with { Notes = [.. c.Melody.Notes.Select(Plain)] }, StudioServer.Json)!.AsObject();
+        var explained = await server.Ok<ExplainResponse>("/api/explain", StudioServer.Body(whole));
+        Assert.True(c.Melody.Notes.Count > notes.Count);
+        Assert.Equal(c.Melody.Notes.Select(n => n.Probability!.Value), explained.Notes.Select(n => n.Probability), new Tolerance(1e-5));
     }
 
     [Fact]
@@ -94,5 +100,12 @@ public sealed class EditTests(StudioServer server)
         var r = await server.Ok<ExplainResponse>("/api/explain", StudioServer.Body(phrase));
         Assert.Empty(r.Notes);
         Assert.Null(r.BitsPerNote);
+    }
+
+    private sealed class Tolerance(double tolerance) : IEqualityComparer<double>
+    {
+        public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance;
+
+        public int GetHashCode(double obj) => 0;
     }
 }

@@ -180,18 +180,22 @@ public sealed class StudioPageTests(StudioBrowserFixture studio) : IClassFixture
     {
         await using var s = await StudioPage.OpenAsync(studio.Browser, studio.Address);
         var page = s.Page;
-        // No phrase: the server answers 400 with a one-line detail naming the field.
-        await page.ClickAsync("#answer");
-        await page.WaitForSelectorAsync("#status.error");
-        Assert.Contains("melody.notes", await page.InnerTextAsync("#status"), StringComparison.Ordinal);
-        // A chord the server does not know.
+        // A chord the server does not know: 400 with a one-line detail naming the field, shown in the status line.
         await page.ClickAsync("#key-67");
         await page.FillAsync("#chords", "G Hm");
         await page.PressAsync("#chords", "Tab");
         await page.ClickAsync("#answer");
-        await page.WaitForFunctionAsync("document.querySelector('#status').textContent.includes('Hm')");
-        Assert.Equal("error", await page.GetAttributeAsync("#status", "class"));
+        await page.WaitForSelectorAsync("#status.error");
+        var message = await page.InnerTextAsync("#status");
+        Assert.Contains("melody.chords[1].symbol", message, StringComparison.Ordinal);
+        Assert.Contains("Hm", message, StringComparison.Ordinal);
         await s.IdleAsync();
+        Assert.Empty(await page.Locator("#roll .note[data-origin='model']").AllAsync());
+        // A text the page itself cannot read is reported before any request.
+        await page.FillAsync("#chords", "G:x");
+        await page.PressAsync("#chords", "Tab");
+        await page.WaitForFunctionAsync("document.querySelector('#status').textContent.includes('G:x')");
+        Assert.Equal("G Hm", await page.EvaluateAsync<string>("window.melosStudio.doc.chordsText"));
         Assert.Empty(s.ForeignRequests(studio.Address));
     }
 
