@@ -340,6 +340,31 @@ public sealed class StudioPageTests(StudioBrowserFixture studio) : IClassFixture
         Assert.Equal(["C4", "Bb4", "A0"], r.GetProperty("names").EnumerateArray().Select(x => x.GetString()));
     }
 
+    [ToolFact("chromium")]
+    public async Task An_answer_to_a_melody_edited_while_the_model_was_thinking_is_set_aside()
+    {
+        await using var s = await StudioPage.OpenAsync(studio.Browser, studio.Address);
+        var page = s.Page;
+        await page.ClickAsync("#key-67");
+        await page.ClickAsync("#key-71");
+        // Hold the request until the musician has edited the melody.
+        var edited = new TaskCompletionSource();
+        await page.RouteAsync("**/api/continue", async route =>
+        {
+            await edited.Task;
+            await route.ContinueAsync();
+        });
+        await page.ClickAsync("#answer");
+        await page.WaitForSelectorAsync("#busy:not([hidden])");
+        await page.ClickAsync("#key-74");
+        edited.SetResult();
+        await page.WaitForFunctionAsync("document.querySelector('#status').textContent.includes('changed while the model was thinking')");
+        await s.IdleAsync();
+        Assert.Equal([67, 71, 74], (await s.NotesAsync()).Select(n => n.Pitch));
+        Assert.All(await s.NotesAsync(), n => Assert.Equal("user", n.Origin));
+        Assert.Empty(s.Errors);
+    }
+
     private static async Task SetAsync(IPage page, string selector, string value)
     {
         await page.FillAsync(selector, value);

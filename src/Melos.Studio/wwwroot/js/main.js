@@ -29,7 +29,15 @@ const state = {
   modelBusy: false,
   recording: null,
   explainCache: new Map(),
+  version: 0,
 };
+
+/** An answer to a melody that has changed since it was asked for would undo the edits: it is set aside instead. */
+function stale(version) {
+  if (state.version === version) return false;
+  status('the melody changed while the model was thinking; ask again', 'error');
+  return true;
+}
 
 const history = { past: [], future: [], limit: 200 };
 
@@ -68,6 +76,7 @@ function redo() {
 }
 
 function afterChange() {
+  state.version++;
   const m = state.doc.melody;
   m.bars = Math.max(m.bars, barsNeeded(m.notes, m.meter));
   const ids = new Set(m.notes.map(n => n.id));
@@ -198,7 +207,9 @@ async function answer({ play = true } = {}) {
   } catch (e) { return showError(e); }
   const phraseBars = request.melody.bars;
   try {
+    const version = state.version;
     const response = await busy(() => api.continueMelody(request), { model: true });
+    if (stale(version)) return;
     const bar = barQuarters(response.melody.meter ?? request.melody.meter);
     const first = response.answer?.firstBar ?? phraseBars + 1;
     const last = response.answer?.lastBar ?? response.melody.bars;
@@ -225,7 +236,9 @@ async function regenerate() {
     request = { melody: requestMelody(), firstBar: first, lastBar: last, temperature: temperature(), topP: null, seed: seed(), candidates: 16, explain: true };
   } catch (e) { return showError(e); }
   try {
+    const version = state.version;
     const response = await busy(() => api.infill(request), { model: true });
+    if (stale(version)) return;
     const bar = barQuarters(request.melody.meter);
     const inRange = n => n.start >= (first - 1) * bar - 1e-6 && n.start < last * bar - 1e-6;
     commit('regenerate', doc => applyServerMelody(doc, adopt(response.melody, inRange)), { scored: true });
@@ -245,7 +258,9 @@ async function variation() {
   } catch (e) { return showError(e); }
   if (request.melody.notes.length === 0) return status('nothing to vary: enter a phrase first', 'error');
   try {
+    const version = state.version;
     const response = await busy(() => api.vary(request), { model: true });
+    if (stale(version)) return;
     // A note the variation left exactly as it was keeps its origin; a changed one is the model's.
     commit('variation', doc => applyServerMelody(doc, adopt(response.melody, () => false)), { scored: true });
     advanceSeed();
