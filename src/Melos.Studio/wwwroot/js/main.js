@@ -165,22 +165,15 @@ function adopt(melody, isNew) {
       probability: typeof n.probability === 'number' ? n.probability : undefined,
     };
   });
-  return {
-    key: melody.key ?? state.doc.melody.key,
-    meter: melody.meter ?? state.doc.melody.meter,
-    tempo: melody.tempo ?? state.doc.melody.tempo,
-    bars: melody.bars,
-    style: melody.style ?? null,
-    chords: melody.chords ?? [],
-    notes,
-  };
+  return { bars: melody.bars, notes };
 }
 
-/** The chord text stays the musician's: the server keeps the chords it was sent (an answer's bars reuse them). */
+/**
+ * Takes the server's notes and length. Key, meter, tempo, style and the chord text stay as the musician wrote them:
+ * the server keeps what it was sent (it may only spell the key differently, "Ddor" for "D dorian").
+ */
 function applyServerMelody(doc, adopted) {
-  const { chords, ...melody } = adopted;
-  void chords;
-  doc.melody = melody;
+  doc.melody = { ...doc.melody, bars: adopted.bars, notes: adopted.notes };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
