@@ -72,8 +72,9 @@ public sealed class StudioMelodies
         if (!(dto.Tempo >= MinTempo && dto.Tempo <= MaxTempo))
             throw new StudioRequestException($"{field}.tempo", string.Create(CultureInfo.InvariantCulture, $"must be {MinTempo}..{MaxTempo} quarter notes per minute, not {dto.Tempo}"));
         if (dto.Bars < 1 || dto.Bars > Limits.MaxBars) throw new StudioRequestException($"{field}.bars", $"must be 1..{Limits.MaxBars}, not {dto.Bars}");
-        if (dto.Style is not null && !_vocabulary.Styles.Contains(dto.Style))
-            throw new StudioRequestException($"{field}.style", $"unknown style '{dto.Style}'; the model knows {(_vocabulary.Styles.IsEmpty ? "none" : string.Join(", ", _vocabulary.Styles))}");
+        var style = string.IsNullOrWhiteSpace(dto.Style) ? null : dto.Style; // "" from a cleared select is no style
+        if (style is not null && !_vocabulary.Styles.Contains(style))
+            throw new StudioRequestException($"{field}.style", $"unknown style '{style}'; the model knows {(_vocabulary.Styles.IsEmpty ? "none" : string.Join(", ", _vocabulary.Styles))}");
         if (dto.Notes is null) throw new StudioRequestException($"{field}.notes", "is required (an empty list for no notes)");
         if (dto.Notes.Count > Limits.MaxNotes) throw new StudioRequestException($"{field}.notes", $"has {dto.Notes.Count} notes; at most {Limits.MaxNotes} are allowed");
 
@@ -126,7 +127,7 @@ public sealed class StudioMelodies
             chords = [.. chords.OrderBy(c => c.At)];
         }
 
-        var info = new MelodyInfo { Title = "Melos studio", Styles = dto.Style is null ? [] : [dto.Style] };
+        var info = new MelodyInfo { Title = "Melos studio", Styles = style is null ? [] : [style] };
         return Melody.Create(notes.Select(n => n.Note), key, [new MeterChange(Duration.Zero, meter)], [TempoChange.FromBpm(Duration.Zero, dto.Tempo)],
             chords, info, length);
     }

@@ -65,6 +65,24 @@ public sealed class ContinueTests(StudioServer server)
     }
 
     [Fact]
+    public async Task Style_and_meter_reach_the_model_and_come_back()
+    {
+        var waltz = JsonNode.Parse("""
+            {"key":"D","meter":"3/4","tempo":150,"bars":2,"style":"waltz","chords":[{"start":0,"symbol":"D"},{"start":3,"symbol":"A7"}],
+             "notes":[{"pitch":62,"start":0,"duration":2},{"pitch":66,"start":2,"duration":1},{"pitch":69,"start":3,"duration":3}]}
+            """)!.AsObject();
+        var styled = await server.Ok<ContinueResponse>("/api/continue", StudioServer.Body(waltz, new { bars = 2, seed = 1 }));
+        Assert.Equal(("D", "3/4", 150.0, 4, "waltz"), (styled.Melody.Key, styled.Melody.Meter, styled.Melody.Tempo, styled.Melody.Bars, styled.Melody.Style));
+        Assert.All(styled.Melody.Notes.Skip(3), n => Assert.InRange(n.Start, 6, 12 - n.Duration));
+
+        waltz["style"] = "";
+        var plain = await server.Ok<ContinueResponse>("/api/continue", StudioServer.Body(waltz, new { bars = 2, seed = 1 }));
+        Assert.Null(plain.Melody.Style);
+        // The style label is conditioning: the model scores the same phrase notes differently with and without it.
+        Assert.NotEqual(styled.Melody.Notes.Take(3).Select(n => n.Probability), plain.Melody.Notes.Take(3).Select(n => n.Probability));
+    }
+
+    [Fact]
     public async Task An_empty_phrase_is_answered_from_scratch_in_the_answer_bars()
     {
         var phrase = StudioServer.Phrase();
