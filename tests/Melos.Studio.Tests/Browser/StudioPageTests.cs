@@ -7,13 +7,16 @@ namespace Melos.Studio.Tests.Browser;
 /// <summary>The studio page in headless Chromium against the real app and the shipped model.</summary>
 public sealed class StudioPageTests(StudioBrowserFixture studio) : IClassFixture<StudioBrowserFixture>
 {
+    // Tests that need abcjs (notation) or a clean console (a missing abcjs is a failed load) also need npm, with which
+    // the build installs abcjs into the page.
+
     /// <summary>Set to 1 to write the screenshot the README shows (docs/images/studio.png).</summary>
     private const string UpdateScreenshotVariable = "MELOS_UPDATE_SCREENSHOT";
 
     private static readonly (int Pitch, double Start)[] Phrase =
         [(67, 0), (71, 1), (74, 2), (71, 3), (72, 4), (76, 5), (74, 6), (67, 7)];
 
-    [ToolFact("chromium")]
+    [ToolFact("chromium", "npm")]
     public async Task A_phrase_gets_an_answer_a_bar_is_regenerated_and_the_midi_download_reads_back()
     {
         await using var s = await StudioPage.OpenAsync(studio.Browser, studio.Address);
@@ -122,7 +125,7 @@ public sealed class StudioPageTests(StudioBrowserFixture studio) : IClassFixture
         Assert.Empty(s.ForeignRequests(studio.Address));
     }
 
-    [ToolFact("chromium")]
+    [ToolFact("chromium", "npm")]
     public async Task The_piano_roll_adds_moves_resizes_and_deletes_notes_with_undo()
     {
         await using var s = await StudioPage.OpenAsync(studio.Browser, studio.Address);
@@ -199,7 +202,7 @@ public sealed class StudioPageTests(StudioBrowserFixture studio) : IClassFixture
         Assert.Empty(s.ForeignRequests(studio.Address));
     }
 
-    [ToolFact("chromium")]
+    [ToolFact("chromium", "npm")]
     public async Task Playing_moves_the_playhead_and_a_recorded_take_is_quantized_then_answered_in_duet()
     {
         await using var s = await StudioPage.OpenAsync(studio.Browser, studio.Address);
@@ -340,7 +343,7 @@ public sealed class StudioPageTests(StudioBrowserFixture studio) : IClassFixture
         Assert.Equal(["C4", "Bb4", "A0"], r.GetProperty("names").EnumerateArray().Select(x => x.GetString()));
     }
 
-    [ToolFact("chromium")]
+    [ToolFact("chromium", "npm")]
     public async Task An_answer_to_a_melody_edited_while_the_model_was_thinking_is_set_aside()
     {
         await using var s = await StudioPage.OpenAsync(studio.Browser, studio.Address);
