@@ -1,0 +1,80 @@
+// The studio's JSON API (see docs/studio.md): every call is stateless, the melody travels with the request.
+
+/** An error the API answered (400/413/503 problem+json) or a failed request, with the one-line detail to show. */
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(detail);
+    this.status = status;
+  }
+}
+
+async function failure(response) {
+  let detail = `${response.status} ${response.statusText}`.trim();
+  try {
+    const text = await response.text();
+    try {
+      const problem = JSON.parse(text);
+      detail = problem.detail || problem.title || detail;
+    } catch {
+      if (text.length > 0 && text.length < 300) detail = text;
+    }
+  } catch { /* keep the status line */ }
+  if (response.status === 503) detail = `the model is busy (${detail}); try again`;
+  return new ApiError(response.status, detail);
+}
+
+async function send(path, body) {
+  let response;
+  try {
+    response = await fetch(path, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify(body),
+    });
+  } catch (e) {
+    throw new ApiError(0, `cannot reach the studio server (${e.message})`);
+  }
+  if (!response.ok) throw await failure(response);
+  return response;
+}
+
+/** GET /api/model: the model's name, grid, pitch range, styles, meters and limits. */
+export async function getModel() {
+  let response;
+  try {
+    response = await fetch('/api/model', { headers: { Accept: 'application/json' } });
+  } catch (e) {
+    throw new ApiError(0, `cannot reach the studio server (${e.message})`);
+  }
+  if (!response.ok) throw await failure(response);
+  return response.json();
+}
+
+/** POST /api/continue. */
+export async function continueMelody(request) {
+  return (await send('/api/continue', request)).json();
+}
+
+/** POST /api/infill. */
+export async function infill(request) {
+  return (await send('/api/infill', request)).json();
+}
+
+/** POST /api/vary. */
+export async function vary(request) {
+  return (await send('/api/vary', request)).json();
+}
+
+/** POST /api/explain. */
+export async function explain(melody) {
+  return (await send('/api/explain', { melody })).json();
+}
+
+/** POST /api/export?format=F: returns { blob, filename }. */
+export async function exportMelody(melody, format) {
+  const response = await send(`/api/export?format=${encodeURIComponent(format)}`, { melody });
+  const disposition = response.headers.get('Content-Disposition') || '';
+  const m = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition);
+  const ext = format === 'musicxml' ? 'musicxml' : format;
+  return { blob: await response.blob(), filename: m ? decodeURIComponent(m[1]) : `melos.${ext}` };
+}
