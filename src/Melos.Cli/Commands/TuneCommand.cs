@@ -181,10 +181,18 @@ public static class TuneCommand
         var generator = new MelodyGenerator(model, tokenizer, info.Conditioning, ownsModel: false, info.Training?.MaxSequenceLength);
         var generated = draws.Select(d => generator.Generate(pool[d.Request] with { Count = 1, Seed = d.Seed })[0]).ToList();
         var melodies = generated.Select(g => g.Melody).ToList();
-        var comparison = MelodyComparison.Run(MelodySet.Create(name, melodies), testSet, trainSet, new ComparisonOptions { Bars = bars, RunDiscriminator = false });
+        ComparisonResult? comparison = null;
+        try
+        {
+            comparison = MelodyComparison.Run(MelodySet.Create(name, melodies), testSet, trainSet, new ComparisonOptions { Bars = bars, RunDiscriminator = false });
+        }
+        catch (TooFewMelodiesException)
+        {
+            // Fewer than two melodies with notes on a side: the overlap and novelty are not defined (reported as "-").
+        }
         // The same code path as 'melos evaluate --split test' (default window).
         var nll = Evaluator.Evaluate(model, tokenizer, info.Conditioning, test, null, out int skipped, maxLength: Evaluator.DefaultWindow);
-        return new Measurement(name, reward.Summarize(melodies), melodies.Average(reward.Score), comparison.MeanOverlapArea, comparison.Novelty?.FourBarCopied,
+        return new Measurement(name, reward.Summarize(melodies), melodies.Average(reward.Score), comparison?.MeanOverlapArea ?? double.NaN, comparison?.Novelty?.FourBarCopied,
             nll.Overall.NllPerToken, nll.Overall.BitsPerNote, test.Count - skipped, kl?.Invoke(generated), melodies);
     }
 
@@ -243,12 +251,15 @@ public static class TuneCommand
             yield return [$"{b.Name} (w {b.Weight.ToString(ci)}) violation rate", Pct(b.ViolationRate), Pct(a.ViolationRate), Change(b.ViolationRate, a.ViolationRate)];
         }
         yield return ["mean reward", r.Before.MeanReward.ToString("0.000", ci), r.After.MeanReward.ToString("0.000", ci), Change(r.Before.MeanReward, r.After.MeanReward)];
-        yield return ["mean overlap area vs test", r.Before.MeanOverlapArea.ToString("0.000", ci), r.After.MeanOverlapArea.ToString("0.000", ci), Change(r.Before.MeanOverlapArea, r.After.MeanOverlapArea)];
+        yield return ["mean overlap area vs test", Num(r.Before.MeanOverlapArea), Num(r.After.MeanOverlapArea),
+            double.IsNaN(r.Before.MeanOverlapArea + r.After.MeanOverlapArea) ? "" : Change(r.Before.MeanOverlapArea, r.After.MeanOverlapArea)];
         yield return ["4-bar windows copied from train", r.Before.FourBarCopied is { } fb ? Pct(fb) : "-", r.After.FourBarCopied is { } fa ? Pct(fa) : "-", ""];
         yield return ["test NLL (nats/token)", r.Before.TestNllPerToken.ToString("0.0000", ci), r.After.TestNllPerToken.ToString("0.0000", ci), Change(r.Before.TestNllPerToken, r.After.TestNllPerToken)];
         yield return ["test bits/note", r.Before.TestBitsPerNote.ToString("0.000", ci), r.After.TestBitsPerNote.ToString("0.000", ci), Change(r.Before.TestBitsPerNote, r.After.TestBitsPerNote)];
         yield return ["KL to original per token (samples)", "0", r.After.KlPerToken is { } k ? k.ToString("0.00000", ci) : "-", ""];
     }
+
+    private static string Num(double v) => double.IsNaN(v) ? "-" : v.ToString("0.000", CultureInfo.InvariantCulture);
 
     private static void PrintTable(TextWriter w, TuneReport r)
     {
@@ -270,7 +281,7 @@ public static class TuneCommand
                 ["violationRate"] = s.ViolationRate, ["satisfactionRate"] = s.SatisfactionRate, ["melodiesWithViolation"] = s.MelodiesWithViolation,
             })]),
             ["meanReward"] = m.MeanReward,
-            ["meanOverlapArea"] = m.MeanOverlapArea,
+            ["meanOverlapArea"] = double.IsNaN(m.MeanOverlapArea) ? null : m.MeanOverlapArea,
             ["fourBarCopied"] = m.FourBarCopied,
             ["testNllPerToken"] = m.TestNllPerToken,
             ["testBitsPerNote"] = m.TestBitsPerNote,
