@@ -19,9 +19,9 @@ namespace Melos.Generation.Tuning;
 /// <see cref="MelodyGenerator"/> (requests drawn from a pool, seeds from the tuning seed and the step), scores them, and
 /// runs one teacher-forced pass of the policy (with gradients) and of the prior (without) over the batch. With the
 /// sampling mask of each step applied to both (the tokens the generator could draw), the loss per melody is
-/// <c>-(R - b) Σₜ log π(xₜ) + β Σₜ KL(π(·|x&lt;ₜ) ‖ prior(·|x&lt;ₜ))</c>, where b is the mean reward of the other melodies of
-/// the batch and the KL is exact over the vocabulary; the batch mean, divided by the mean melody length, is minimised with
-/// Adam. The LSTM generates from a managed copy of its weights that <see cref="ISequenceModel.CreateState"/> refreshes,
+/// <c>-Σₜ Aₜ log π(xₜ) + β Σₜ KL(π(·|x&lt;ₜ) ‖ prior(·|x&lt;ₜ))</c>, where the advantage Aₜ is the reward to go of token t
+/// (see <see cref="Advantages"/>) minus that of the other melodies of the batch, and the KL is exact over the
+/// vocabulary; the batch mean, divided by the mean melody length, is minimised with Adam. The LSTM generates from a managed copy of its weights that <see cref="ISequenceModel.CreateState"/> refreshes,
 /// so each step samples from the weights the previous step left. Both models run without dropout.
 /// </remarks>
 public sealed class RlTuner : IDisposable
@@ -249,27 +249,76 @@ public sealed class RlTuner : IDisposable
         var draws = Draws(step);
         var samples = Sample(draws, cancellation);
         var rewards = samples.Select(s => Reward.Score(s.Melody)).ToArray();
-        double total = rewards.Sum();
         int n = rewards.Length;
-        // Leave-one-out baseline: each melody is compared with the mean reward of the others.
-        var advantages = rewards.Select(r => (float)(r - (total - r) / (n - 1))).ToArray();
 
         Policy.eval();
         using var scope = NewDisposeScope();
         _optimizer.zero_grad();
         var (batch, disallowed) = Batch([.. draws.Select(d => (_constraints[d.Request], _conditioning[d.Request]))], samples);
+        var advantages = Advantages(samples, rewards, batch.Length);
         var (logp, priorLogp, valid) = LogProbabilities(batch, disallowed);
         var targets = tensor(batch.Targets.Select(t => t < 0 ? 0L : t).ToArray(), [batch.BatchSize, batch.Length, 1], int64, Policy.Device);
-        var sequenceLogp = (logp.gather(-1, targets).squeeze(-1) * valid).sum(1);
+        var tokenLogp = logp.gather(-1, targets).squeeze(-1) * valid;
         var kl = (logp.exp() * (logp - priorLogp)).sum(-1) * valid;
-        var adv = tensor(advantages, [n], float32, Policy.Device);
+        var adv = tensor(advantages, [n, batch.Length], float32, Policy.Device);
         double meanLength = (double)batch.TargetCount / n;
-        var loss = (-(adv * sequenceLogp) + Config.Kl * kl.sum(1)).mean() / meanLength;
+        var loss = (-(adv * tokenLogp).sum(1) + Config.Kl * kl.sum(1)).mean() / meanLength;
         loss.backward();
         if (Config.GradientClip > 0) nn.utils.clip_grad_norm_(Policy.parameters(), Config.GradientClip);
         _optimizer.step();
         double klPerToken = kl.sum().to(float64).item<double>() / batch.TargetCount;
-        return (loss.to(float64).item<double>(), total / n, klPerToken);
+        return (loss.to(float64).item<double>(), rewards.Average(), klPerToken);
+    }
+
+    /// <summary>
+    /// The advantage of every sampled token [melody, position]: its reward to go, the melody's reward minus the reward of
+    /// the notes already complete before that token (a function of the past only, so subtracting it biases nothing and
+    /// leaves each token the part of the reward it can still change), minus the mean reward to go of the other melodies
+    /// of the batch at the same position.
+    /// </summary>
+    internal float[] Advantages(IReadOnlyList<GeneratedMelody> samples, double[] rewards, int length)
+    {
+        int n = samples.Count;
+        var toGo = new double[n, length];
+        var real = new bool[n, length];
+        int spq = Tokenizer.GridConfig.StepsPerQuarter;
+        for (int b = 0; b < n; b++)
+        {
+            var melody = samples[b].Melody;
+            var notes = melody.Notes;
+            int complete = 0;
+            double past = Reward.Score(melody.WithNotes([]));
+            int positions = Math.Min(length, samples[b].Tokens.Count - 1);
+            for (int t = 0; t < positions; t++)
+            {
+                // Token t is grid step t: notes that ended before it were decided by earlier tokens.
+                var now = Duration.FromQuarters(t, spq);
+                int done = complete;
+                while (done < notes.Length && notes[done].End < now) done++;
+                if (done != complete)
+                {
+                    complete = done;
+                    past = Reward.Score(melody.WithNotes(notes.Take(complete)));
+                }
+                toGo[b, t] = rewards[b] - past;
+                real[b, t] = true;
+            }
+        }
+        var result = new float[n * length];
+        for (int t = 0; t < length; t++)
+        {
+            double sum = 0;
+            int count = 0;
+            for (int b = 0; b < n; b++)
+                if (real[b, t]) { sum += toGo[b, t]; count++; }
+            for (int b = 0; b < n; b++)
+            {
+                if (!real[b, t]) continue;
+                double baseline = count > 1 ? (sum - toGo[b, t]) / (count - 1) : 0;
+                result[b * length + t] = (float)(toGo[b, t] - baseline);
+            }
+        }
+        return result;
     }
 
     /// <summary>

@@ -40,7 +40,7 @@ public sealed class RlTunerTests : IDisposable
         Assert.Equal(40, state.Step);
         Assert.Equal("max-steps", state.StopReason);
         Assert.True(before > 0.1, $"the untuned tiny model should leave the key often when chromatic (violation rate {before:0.000})");
-        Assert.True(after < before * 0.6, $"in-key violation rate {before:0.000} before, {after:0.000} after");
+        Assert.True(after < before - 0.1, $"in-key violation rate {before:0.000} before, {after:0.000} after");
         Assert.Equal(40, tuner.Log.Count);
     }
 
