@@ -20,6 +20,7 @@ public static class CommandCatalog
         ConvertCommand.Create(context),
         CompareCommand.Create(context),
         BenchCommands.Create(context),
+        TuneCommand.Create(context),
         TheoryCommands.Scale(context),
         TheoryCommands.Chord(context),
         TheoryCommands.KeyOf(context),
