@@ -1,18 +1,12 @@
 using System.Text.Json;
 using Melos.Cli;
 using Melos.Tests;
+using static Melos.Tests.CliRun;
 
 namespace Melos.Cli.Tests;
 
 public sealed class BenchCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = MelosApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
 
     [DatasetFact]
     public void PianoRollReportsTheProtocolFiguresAsJson()

@@ -1,17 +1,11 @@
 using System.Diagnostics;
 using Melos.Cli;
+using static Melos.Tests.CliRun;
 
 namespace Melos.Cli.Tests;
 
 public sealed class CliTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = MelosApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
 
     [Fact]
     public void HelpListsCommands()

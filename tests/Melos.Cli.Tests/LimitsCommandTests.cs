@@ -1,4 +1,5 @@
 using Melos.Cli;
+using static Melos.Tests.CliRun;
 
 namespace Melos.Cli.Tests;
 
@@ -8,14 +9,6 @@ public sealed class LimitsCommandTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("melos-cli-limits-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = MelosApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
 
     private const string Reel = "X:1\nT:Reel\nL:1/8\nM:4/4\nK:G\n|:GABc dedB|dedB dedB|c2ec B2dB|c2A2 A2BA:|\n";
 

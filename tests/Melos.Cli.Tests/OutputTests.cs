@@ -5,6 +5,7 @@ using Melos.Formats.Midi;
 using Melos.Formats.MusicXml;
 using Melos.Music;
 using SkiaSharp;
+using static Melos.Tests.CliRun;
 
 namespace Melos.Cli.Tests;
 
@@ -14,14 +15,6 @@ public sealed class OutputTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("melos-output-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = MelosApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
 
     private const string Tune = "X:1\nT:First\nM:3/4\nL:1/8\nQ:1/4=100\nK:G\n\"G\"B2 d2 g2|\"D7\"(3fed c2 A2|\"G\"G6|]\n\nX:2\nT:Second\nM:2/4\nL:1/8\nK:Am\n\"Am\"A2 c2|e4|]\n";
 

@@ -2,18 +2,12 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Melos.Cli;
 using Melos.Tests;
+using static Melos.Tests.CliRun;
 
 namespace Melos.Cli.Tests;
 
 public sealed class ServeCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = MelosApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
 
     [Fact]
     public void Help_names_the_options()

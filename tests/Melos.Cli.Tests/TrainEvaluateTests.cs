@@ -2,6 +2,7 @@ using System.Text.Json;
 using Melos.Cli;
 using Melos.Data.Corpus;
 using Melos.Music;
+using static Melos.Tests.CliRun;
 
 namespace Melos.Cli.Tests;
 
@@ -10,14 +11,6 @@ public sealed class TrainEvaluateTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("melos-cli-train-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = MelosApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
 
     /// <summary>A corpus of simple scale-like tunes in train, valid and test.</summary>
     private string TinyCorpus(bool withTrain = true)

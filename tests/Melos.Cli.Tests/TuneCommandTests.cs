@@ -4,6 +4,7 @@ using Melos.Data.Corpus;
 using Melos.Generation;
 using Melos.Models.Training;
 using Melos.Music;
+using static Melos.Tests.CliRun;
 
 namespace Melos.Cli.Tests;
 
@@ -13,14 +14,6 @@ public sealed class TuneCommandTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("melos-cli-tune-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = MelosApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
 
     /// <summary>A corpus of 2-bar scale tunes in C and G (train, valid, test) and a tiny LSTM trained on it for a few steps.</summary>
     private (string Corpus, string Model) TinyModel()

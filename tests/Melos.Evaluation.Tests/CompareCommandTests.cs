@@ -3,6 +3,7 @@ using Melos.Cli;
 using Melos.Data.Corpus;
 using Melos.Data.Sources;
 using Melos.Formats.Midi;
+using static Melos.Tests.CliRun;
 
 namespace Melos.Evaluation.Tests;
 
@@ -11,14 +12,6 @@ public sealed class CompareCommandTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("melos-compare-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = MelosApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
 
     /// <summary>A corpus of 60 stepwise tunes (written as ABC, built by the corpus builder) and a folder of 12 generated-like files.</summary>
     private (string Corpus, string Generated) Fixture(Func<Random, Melos.Music.Melody> generatedTune)

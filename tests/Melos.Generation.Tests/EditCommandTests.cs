@@ -2,6 +2,7 @@ using Melos.Cli;
 using Melos.Formats.Abc;
 using Melos.Formats.Midi;
 using Melos.Music;
+using static Melos.Tests.CliRun;
 
 namespace Melos.Generation.Tests;
 
@@ -13,14 +14,6 @@ public sealed class EditCommandTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, true);
 
     private static string Model => TinyModel.Shared.Directory;
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = MelosApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
 
     private string TuneFile(string extension)
     {

@@ -2,6 +2,7 @@ using Melos.Cli;
 using Melos.Formats.Abc;
 using Melos.Formats.Midi;
 using Melos.Music;
+using static Melos.Tests.CliRun;
 
 namespace Melos.Generation.Tests;
 
@@ -12,14 +13,6 @@ public sealed class GenerateCommandTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, true);
 
     private static string Model => TinyModel.Shared.Directory;
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = MelosApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
 
     [Fact]
     public void Writes_midi_and_abc_that_read_back_to_the_same_notes_and_the_seed_decides_them()
