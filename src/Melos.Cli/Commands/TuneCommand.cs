@@ -28,10 +28,10 @@ public static class TuneCommand
         var corpus = new Option<string>("--corpus") { Description = "The model's corpus: requests come from its train split (key, meter, chords, style); the report measures against its test split.", Required = true };
         var reward = new Option<string>("--reward") { Description = "Rules and weights, e.g. \"in-key=1,resolve-leaps=0.5\". Rules: " + string.Join(", ", RewardRegistry.CreateDefault().Names) + ".", Required = true };
         var output = new Option<string>("--out", "-o") { Description = "The tuned model folder to write (a checkpoint).", Required = true };
-        var kl = new Option<double>("--kl") { Description = "Weight of the KL penalty toward the original model (per melody, summed over tokens).", DefaultValueFactory = _ => 0.1 };
-        var steps = new Option<int>("--steps") { Description = "Policy-gradient steps.", DefaultValueFactory = _ => 200 };
+        var kl = new Option<double>("--kl") { Description = "Weight of the KL penalty toward the original model (per melody, summed over tokens).", DefaultValueFactory = _ => 0.05 };
+        var steps = new Option<int>("--steps") { Description = "Policy-gradient steps.", DefaultValueFactory = _ => 150 };
         var batch = new Option<int>("--batch") { Description = "Melodies sampled per step (at least 2).", DefaultValueFactory = _ => 16 };
-        var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 5e-5 };
+        var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 1.5e-4 };
         var bars = new Option<int>("--bars") { Description = "Bars per sampled melody.", DefaultValueFactory = _ => 8 };
         var samples = new Option<int>("--samples") { Description = "Melodies sampled before and after for the report (same requests and seeds).", DefaultValueFactory = _ => 100 };
         var seed = new Option<int>("--seed") { Description = "Seeds the requests and sampling.", DefaultValueFactory = _ => 1 };
