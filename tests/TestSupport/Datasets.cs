@@ -66,6 +66,19 @@ public sealed class ToolFactAttribute : FactAttribute
     }
 }
 
+/// <summary>
+/// A fact that needs external programs only (not the shared datasets): skipped with a reason when one is missing.
+/// </summary>
+public sealed class ProgramFactAttribute : FactAttribute
+{
+    /// <summary>Creates the attribute; <paramref name="tools"/> are absolute paths or names looked up on PATH.</summary>
+    public ProgramFactAttribute(params string[] tools)
+    {
+        var missing = tools.Where(t => !Tools.Exists(t)).ToList();
+        if (missing.Count > 0) Skip = $"needs {string.Join(", ", missing)} (installed by .ci/run); skipped here";
+    }
+}
+
 /// <summary>Looks up external programs.</summary>
 public static class Tools
 {

@@ -16,7 +16,7 @@ public sealed class StudioPageTests(StudioBrowserFixture studio) : IClassFixture
     private static readonly (int Pitch, double Start)[] Phrase =
         [(67, 0), (71, 1), (74, 2), (71, 3), (72, 4), (76, 5), (74, 6), (67, 7)];
 
-    [ToolFact("chromium", "npm")]
+    [ProgramFact("chromium", "npm")]
     public async Task A_phrase_gets_an_answer_a_bar_is_regenerated_and_the_midi_download_reads_back()
     {
         await using var s = await StudioPage.OpenAsync(studio.Browser, studio.Address);
@@ -125,7 +125,7 @@ public sealed class StudioPageTests(StudioBrowserFixture studio) : IClassFixture
         Assert.Empty(s.ForeignRequests(studio.Address));
     }
 
-    [ToolFact("chromium", "npm")]
+    [ProgramFact("chromium", "npm")]
     public async Task The_piano_roll_adds_moves_resizes_and_deletes_notes_with_undo()
     {
         await using var s = await StudioPage.OpenAsync(studio.Browser, studio.Address);
@@ -178,7 +178,7 @@ public sealed class StudioPageTests(StudioBrowserFixture studio) : IClassFixture
         Assert.Empty(s.ForeignRequests(studio.Address));
     }
 
-    [ToolFact("chromium")]
+    [ProgramFact("chromium")]
     public async Task An_api_error_is_shown_in_the_status_line()
     {
         await using var s = await StudioPage.OpenAsync(studio.Browser, studio.Address);
@@ -202,7 +202,7 @@ public sealed class StudioPageTests(StudioBrowserFixture studio) : IClassFixture
         Assert.Empty(s.ForeignRequests(studio.Address));
     }
 
-    [ToolFact("chromium", "npm")]
+    [ProgramFact("chromium", "npm")]
     public async Task Playing_moves_the_playhead_and_a_recorded_take_is_quantized_then_answered_in_duet()
     {
         await using var s = await StudioPage.OpenAsync(studio.Browser, studio.Address);
@@ -245,7 +245,7 @@ public sealed class StudioPageTests(StudioBrowserFixture studio) : IClassFixture
         Assert.Empty(s.ForeignRequests(studio.Address));
     }
 
-    [ToolFact("chromium")]
+    [ProgramFact("chromium")]
     public async Task Web_midi_input_enters_notes()
     {
         var context = await studio.Browser.NewContextAsync();
@@ -277,7 +277,7 @@ public sealed class StudioPageTests(StudioBrowserFixture studio) : IClassFixture
         }
     }
 
-    [ToolFact("chromium")]
+    [ProgramFact("chromium")]
     public async Task Without_the_notation_library_the_page_says_notation_unavailable_and_still_works()
     {
         // The page as a build without npm serves it: no lib/ folder.
@@ -309,7 +309,7 @@ public sealed class StudioPageTests(StudioBrowserFixture studio) : IClassFixture
         }
     }
 
-    [ToolFact("chromium")]
+    [ProgramFact("chromium")]
     public async Task The_chord_text_grid_and_monophony_helpers_compute_hand_checked_cases()
     {
         await using var s = await StudioPage.OpenAsync(studio.Browser, studio.Address);
@@ -343,7 +343,7 @@ public sealed class StudioPageTests(StudioBrowserFixture studio) : IClassFixture
         Assert.Equal(["C4", "Bb4", "A0"], r.GetProperty("names").EnumerateArray().Select(x => x.GetString()));
     }
 
-    [ToolFact("chromium", "npm")]
+    [ProgramFact("chromium", "npm")]
     public async Task An_answer_to_a_melody_edited_while_the_model_was_thinking_is_set_aside()
     {
         await using var s = await StudioPage.OpenAsync(studio.Browser, studio.Address);
