@@ -5,12 +5,12 @@ namespace Melos.Generation;
 public sealed partial class MelodyGenerator
 {
     /// <summary>One partial melody of the beam: its tokens, the model state that has heard them all but the last, its score.</summary>
-    private sealed class Hypothesis(List<int> tokens, IGenerationState state, double logLikelihood, Track track, int fallbackSteps)
+    private sealed class Hypothesis(List<int> tokens, IGenerationState state, double logLikelihood, GenerationTrack track, int fallbackSteps)
     {
         public List<int> Tokens { get; } = tokens;
         public IGenerationState State { get; } = state;
         public double LogLikelihood { get; } = logLikelihood;
-        public Track Track { get; } = track;
+        public GenerationTrack Track { get; } = track;
         public int FallbackSteps { get; } = fallbackSteps;
     }
 
@@ -21,18 +21,16 @@ public sealed partial class MelodyGenerator
     /// lower token id. The greedy melody joins the final ranking, so the result is never less likely than greedy
     /// decoding. Returns the <see cref="GenerationRequest.Count"/> most likely distinct melodies.
     /// </summary>
-    private IReadOnlyList<GeneratedMelody> BeamSearch(GenerationRequest request, CancellationToken cancellation)
+    private IReadOnlyList<GeneratedMelody> BeamSearch(GenerationRequest request, Plan plan, CancellationToken cancellation)
     {
         int width = request.BeamWidth!.Value;
         var tokenizer = Tokenizer;
-        var constraints = new TokenConstraints(request, tokenizer);
-        var primer = PrimerTokens(request);
-        var conditioning = ConditioningSteps(Template(request), constraints.TotalSteps);
+        var (constraints, primer, conditioning) = plan;
 
         var tokens = new List<int> { tokenizer.Bos };
         var startState = Model.CreateState();
         double primed = 0;
-        var track = new Track(constraints.BarSteps);
+        var track = new GenerationTrack(constraints.BarSteps);
         for (int step = 0; step < primer.Length && step < constraints.TotalSteps; step++)
         {
             var logits = Model.Step(startState, tokens[^1], conditioning[step]);
@@ -82,7 +80,7 @@ public sealed partial class MelodyGenerator
                 beam = next;
             }
             var results = beam.Select(h => Finish(request, 0, h.Tokens, h.LogLikelihood, h.FallbackSteps)).ToList();
-            var greedy = Sample(request, new Random(request.Seed), 0, greedy: true, cancellation);
+            var greedy = Sample(request, plan, new Random(request.Seed), 0, greedy: true, cancellation);
             if (!results.Any(r => r.Tokens.SequenceEqual(greedy.Tokens))) results.Add(greedy);
             return [.. results
                 .Select((r, i) => (r, i))

@@ -51,7 +51,7 @@ public sealed partial class MelodyGenerator
 
         // The left context, heard once: the state has heard tokens 0..s0 and `logits` predicts step s0.
         using var left = Model.CreateState();
-        var track = new Track(plan.Constraints.BarSteps);
+        var track = new GenerationTrack(plan.Constraints.BarSteps);
         float[] logits = [];
         for (long s = 0; s <= s0; s++)
         {

@@ -40,7 +40,7 @@ public sealed partial class MelodyGenerator
             }
             using var state = Model.CreateState();
             var tokens = new List<int> { tokenizer.Bos };
-            var track = new Track(plan.Constraints.BarSteps);
+            var track = new GenerationTrack(plan.Constraints.BarSteps);
             double logLikelihood = 0;
             for (long s = 0; s < total; s++)
             {

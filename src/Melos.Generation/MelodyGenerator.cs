@@ -73,17 +73,24 @@ public sealed partial class MelodyGenerator : IDisposable
 
     /// <summary>Checks a request against this model (style label, meter, grid, primer, density) without generating.</summary>
     /// <exception cref="ArgumentException">The request cannot be served; the message says why.</exception>
-    public void Check(GenerationRequest request)
+    public void Check(GenerationRequest request) => _ = Prepare(request);
+
+    /// <summary>A checked request laid out once for all its melodies: the mask, the primer's tokens, the conditioning of every step.</summary>
+    private sealed record Plan(TokenConstraints Constraints, int[] Primer, ConditionStep[] Conditioning);
+
+    /// <summary>Checks <paramref name="request"/> (see <see cref="Check(GenerationRequest)"/>) and lays it out.</summary>
+    private Plan Prepare(GenerationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
         if (request.Style is { } style && !Vocabulary.Styles.Contains(style))
             throw new ArgumentException($"Unknown style '{style}'; this model knows: {(Vocabulary.Styles.IsEmpty ? "(none)" : string.Join(", ", Vocabulary.Styles))}.", nameof(request));
         CheckMeter(request.Meter);
-        _ = new TokenConstraints(request, Tokenizer);
+        var constraints = new TokenConstraints(request, Tokenizer);
         var primer = PrimerTokens(request);
         if (ContextTokens is { } context && primer.Length > context)
             throw new ArgumentException($"The primer is {primer.Length} grid steps long, more than the model's context of {context} tokens (the longest sequence it was trained on); shorten the primer.", nameof(request));
+        return new Plan(constraints, primer, ConditioningSteps(Template(request), constraints.TotalSteps));
     }
 
     /// <summary>Refuses a meter the model's conditioning vocabulary does not know (it would be read as "other").</summary>
@@ -100,8 +107,8 @@ public sealed partial class MelodyGenerator : IDisposable
     /// </summary>
     public IReadOnlyList<GeneratedMelody> Generate(GenerationRequest request, CancellationToken cancellation = default)
     {
-        Check(request);
-        if (request.BeamWidth is not null) return BeamSearch(request, cancellation);
+        var plan = Prepare(request);
+        if (request.BeamWidth is not null) return BeamSearch(request, plan, cancellation);
         var rng = new Random(request.Seed);
         var result = new List<GeneratedMelody>();
         for (int i = 0; i < request.Count; i++)
@@ -109,7 +116,7 @@ public sealed partial class MelodyGenerator : IDisposable
             GeneratedMelody? best = null;
             for (int c = 0; c < (request.BestOf ?? 1); c++)
             {
-                var candidate = Sample(request, rng, i + 1, greedy: false, cancellation);
+                var candidate = Sample(request, plan, rng, i + 1, greedy: false, cancellation);
                 if (best is null || candidate.LogLikelihood > best.LogLikelihood) best = candidate;
             }
             result.Add(best!);
@@ -124,7 +131,7 @@ public sealed partial class MelodyGenerator : IDisposable
     /// </summary>
     public async IAsyncEnumerable<Note> StreamAsync(GenerationRequest request, [EnumeratorCancellation] CancellationToken cancellation = default)
     {
-        Check(request);
+        var plan = Prepare(request);
         if (request.BeamWidth is not null || request.BestOf is not null)
         {
             foreach (var note in Generate(request with { Count = 1 }, cancellation)[0].Melody.Notes)
@@ -134,7 +141,7 @@ public sealed partial class MelodyGenerator : IDisposable
             }
             yield break;
         }
-        var run = new Run(this, request, new Random(request.Seed), greedy: false, cancellation);
+        var run = new Run(this, request, plan, new Random(request.Seed), greedy: false, cancellation);
         foreach (var note in run.Notes())
         {
             yield return note;
@@ -164,8 +171,8 @@ public sealed partial class MelodyGenerator : IDisposable
 
     private static Note Spell(Note n, Key key) => n with { Pitch = n.Pitch.SpelledIn(key) };
 
-    /// <summary>The conditioning of every predicted grid step 0..<paramref name="steps"/>-1 of <paramref name="template"/>.</summary>
-    internal ConditionStep[] ConditioningSteps(Melody template, long steps)
+    /// <summary>The conditioning of every grid step 0..<paramref name="steps"/> of <paramref name="template"/> (its chords, position, meter, key and style).</summary>
+    public ConditionStep[] ConditioningSteps(Melody template, long steps)
     {
         int spq = Tokenizer.GridConfig.StepsPerQuarter;
         var result = new ConditionStep[steps + 1];
@@ -192,9 +199,9 @@ public sealed partial class MelodyGenerator : IDisposable
         return [.. tokens!.Tokens.Skip(1).SkipLast(1)];
     }
 
-    private GeneratedMelody Sample(GenerationRequest request, Random rng, int number, bool greedy, CancellationToken cancellation)
+    private GeneratedMelody Sample(GenerationRequest request, Plan plan, Random rng, int number, bool greedy, CancellationToken cancellation)
     {
-        var run = new Run(this, request, rng, greedy, cancellation);
+        var run = new Run(this, request, plan, rng, greedy, cancellation);
         foreach (var _ in run.Notes()) { }
         return Finish(request, number, run.Tokens, run.LogLikelihood, run.FallbackSteps) with { CopiedBars = run.CopiedBars };
     }
@@ -208,7 +215,7 @@ public sealed partial class MelodyGenerator : IDisposable
     }
 
     /// <summary>One melody's token loop; <see cref="Notes"/> yields notes as they end.</summary>
-    private sealed class Run(MelodyGenerator owner, GenerationRequest request, Random rng, bool greedy, CancellationToken cancellation)
+    private sealed class Run(MelodyGenerator owner, GenerationRequest request, Plan plan, Random rng, bool greedy, CancellationToken cancellation)
     {
         private readonly List<int> _tokens = [owner.Tokenizer.Bos];
 
@@ -224,12 +231,10 @@ public sealed partial class MelodyGenerator : IDisposable
         {
             var tokenizer = owner.Tokenizer;
             int spq = tokenizer.GridConfig.StepsPerQuarter;
-            var constraints = new TokenConstraints(request, tokenizer);
-            var primer = owner.PrimerTokens(request);
-            var conditioning = owner.ConditioningSteps(Template(request), constraints.TotalSteps);
+            var (constraints, primer, conditioning) = plan;
             using var state = owner.Model.CreateState();
             var prefilled = Prefill(state, primer, conditioning);
-            var track = new Track(constraints.BarSteps);
+            var track = new GenerationTrack(constraints.BarSteps);
             var copy = new FormCopy(request.Form, constraints.BarSteps, conditioning);
             for (long step = 0; step < constraints.TotalSteps; step++)
             {
@@ -275,9 +280,13 @@ public sealed partial class MelodyGenerator : IDisposable
     }
 }
 
-/// <summary>What the constraints track while tokens are fed: the step, the last pitch, the sounding note, notes in the bar.</summary>
+/// <summary>
+/// What the constraints track while grid tokens are fed: the step, the last pitch, the sounding note, the notes in the
+/// bar. Every generation loop (sampling, beam search, infilling, variation, tuning, the studio's answers) advances one
+/// with each token and asks <see cref="TokenConstraints.Allowed"/> with its <see cref="Context"/>.
+/// </summary>
 /// <param name="BarSteps">Grid steps per bar (for the density count).</param>
-internal readonly record struct Track(long BarSteps)
+public readonly record struct GenerationTrack(long BarSteps)
 {
     /// <summary>The grid step of the next token.</summary>
     public long Step { get; init; }
@@ -301,7 +310,7 @@ internal readonly record struct Track(long BarSteps)
     public GenerationContext Context => new(Step, Previous, Sounding, NotesInBar);
 
     /// <summary>The track after <paramref name="token"/>; <paramref name="closed"/> is the note it ended (start and end steps), if any.</summary>
-    public Track Advance(int token, GridTokenizer tokenizer, out (int Pitch, long Start, long End)? closed)
+    public GenerationTrack Advance(int token, GridTokenizer tokenizer, out (int Pitch, long Start, long End)? closed)
     {
         closed = null;
         int? pitch = tokenizer.PitchOf(token);

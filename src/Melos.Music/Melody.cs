@@ -224,6 +224,19 @@ public sealed class Melody : IEquatable<Melody>
         throw new InvalidOperationException("Unreachable: the last meter segment is open-ended.");
     }
 
+    /// <summary>
+    /// Every position the melody names: each note's start and end, each meter, tempo and chord change, and its length.
+    /// A file format's time grid must put all of them on whole units.
+    /// </summary>
+    public IEnumerable<Duration> TimePoints()
+    {
+        foreach (var n in Notes) { yield return n.Start; yield return n.End; }
+        foreach (var x in Meters) yield return x.At;
+        foreach (var x in Tempos) yield return x.At;
+        foreach (var x in Chords) yield return x.At;
+        yield return Length;
+    }
+
     /// <summary>The number of bars the melody occupies (a partial last bar counts).</summary>
     public int BarCount
     {

@@ -54,20 +54,18 @@ public static class StudioContinuation
             throw new ArgumentException($"The phrase does not fit the model: {error!.Message}", nameof(melody));
         var tokens = new List<int>((int)total + 1) { tokenizer.Bos };
         tokens.AddRange(encoded!.Tokens.Skip(1).Take((int)phraseSteps));
-        var conditioning = new ConditionStep[total + 1];
-        for (long s = 0; s <= total; s++) conditioning[s] = generator.Vocabulary.At(melody, Duration.FromQuarters(s, spq));
+        var conditioning = generator.ConditioningSteps(melody, total);
 
         // The phrase in one call: row s of the prefill predicts grid step s (row phraseSteps: the answer's first step).
         using var state = model.CreateState();
         var prefilled = model.Prefill(state, tokens, conditioning[..tokens.Count]);
         var onsetProbability = new Dictionary<long, double>();
-        int? previous = null;
-        bool sounding = false;
-        int inBar = 0;
+        var track = new GenerationTrack(constraints.BarSteps);
         for (long s = 0; s < phraseSteps; s++)
         {
             int token = tokens[(int)s + 1];
-            Advance(token, s);
+            if (tokenizer.PitchOf(token) is not null) onsetProbability[s] = Math.Exp(TokenSampling.LogProbability(prefilled.At(0, (int)s), token));
+            track = track.Advance(token, tokenizer, out _);
         }
 
         var rng = new Random(seed);
@@ -76,33 +74,19 @@ public static class StudioContinuation
         {
             cancellation.ThrowIfCancellationRequested();
             var logits = s == phraseSteps ? prefilled.At(0, (int)s) : model.Step(state, tokens[^1], conditioning[s]);
-            bool mustEnd = s == phraseSteps && sounding && phraseSteps > 0; // a note that lasts to the bar line ends there
-            var allowed = constraints.Allowed(new GenerationContext(s, previous, sounding, inBar), mustEnd, out _);
+            bool mustEnd = s == phraseSteps && track.Sounding && phraseSteps > 0; // a note that lasts to the bar line ends there
+            var allowed = constraints.Allowed(track.Context, mustEnd, out _);
             int token = TokenSampling.Draw(logits, allowed, request.Temperature, request.TopK, request.TopP, rng);
             double logp = TokenSampling.LogProbability(logits, token);
             logLikelihood += logp;
             if (tokenizer.PitchOf(token) is not null) onsetProbability[s] = Math.Exp(logp);
             tokens.Add(token);
-            Advance(token, s);
+            track = track.Advance(token, tokenizer, out _);
         }
 
         var answer = tokenizer.Decode(tokens).Where(n => n.Start.Quarters * spq >= phraseSteps).Select(n => n with { Pitch = n.Pitch.SpelledIn(key) });
         var result = Melody.Create([.. melody.Notes, .. answer], key, melody.Meters, melody.Tempos, melody.Chords, melody.Info, melody.Meter.BarLength * new Rational(phraseBars + answerBars, 1));
         var probabilities = result.Notes.Select(n => onsetProbability[(long)(n.Start.Quarters * spq).Numerator]).ToList();
         return new Continuation(result, logLikelihood, probabilities);
-
-        void Advance(int token, long s)
-        {
-            if (s < phraseSteps && tokenizer.PitchOf(token) is not null)
-                onsetProbability[s] = Math.Exp(TokenSampling.LogProbability(prefilled.At(0, (int)s), token));
-            if (tokenizer.PitchOf(token) is { } p)
-            {
-                previous = p;
-                sounding = true;
-                inBar++;
-            }
-            else if (token == GridTokenizer.NoteOffId) sounding = false;
-            if ((s + 1) % constraints.BarSteps == 0) inBar = 0;
-        }
     }
 }

@@ -260,7 +260,7 @@ public static class MidiMelody
     {
         ArgumentNullException.ThrowIfNull(melody);
         options ??= MidiMelodyWriteOptions.Default;
-        var positions = Positions(melody).ToList();
+        var positions = melody.TimePoints().ToList();
         int tpq = options.TicksPerQuarter ?? ChooseDivision(positions);
         var bad = positions.FirstOrDefault(p => !p.IsWholeTicks(tpq), Duration.Zero);
         if (!bad.IsWholeTicks(tpq)) throw new ArgumentException($"Position {bad} quarters is not a whole tick at {tpq} ticks per quarter.", nameof(options));
@@ -336,15 +336,6 @@ public static class MidiMelody
             evs.Add((e, 0, MidiEvent.NoteOff(e, channel, p)));
         }
         into.AddRange(evs.Select((x, i) => (x, i)).OrderBy(y => y.x.Tick).ThenBy(y => y.x.Order).ThenBy(y => y.i).Select(y => y.x.E));
-    }
-
-    private static IEnumerable<Duration> Positions(Melody m)
-    {
-        foreach (var n in m.Notes) { yield return n.Start; yield return n.End; }
-        foreach (var x in m.Meters) yield return x.At;
-        foreach (var x in m.Tempos) yield return x.At;
-        foreach (var x in m.Chords) yield return x.At;
-        yield return m.Length;
     }
 
     private static int ChooseDivision(IEnumerable<Duration> positions)

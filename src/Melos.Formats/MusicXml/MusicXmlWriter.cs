@@ -129,16 +129,7 @@ public static class MusicXmlWriter
     public static int DivisionsFor(Melody melody)
     {
         ArgumentNullException.ThrowIfNull(melody);
-        return Divisions(Positions(melody).Concat(Layout(melody).Bars));
-    }
-
-    private static IEnumerable<Duration> Positions(Melody m)
-    {
-        foreach (var n in m.Notes) { yield return n.Start; yield return n.End; }
-        foreach (var x in m.Meters) yield return x.At;
-        foreach (var x in m.Tempos) yield return x.At;
-        foreach (var x in m.Chords) yield return x.At;
-        yield return m.Length;
+        return Divisions(melody.TimePoints().Concat(Layout(melody).Bars));
     }
 
     private static int Divisions(IEnumerable<Duration> positions)
@@ -190,7 +181,7 @@ public static class MusicXmlWriter
                 pickup = true;
             }
         }
-        int div = Divisions(Positions(melody).Concat(bars));
+        int div = Divisions(melody.TimePoints().Concat(bars));
         string Dur(Rational quarters) => (quarters * div).Numerator.ToString(ci);
 
         w.WriteStartDocument(false);

@@ -385,7 +385,7 @@ public sealed class RlTuner : IDisposable
         {
             var constraints = requests[i].Constraints;
             var tokens = samples[i].Tokens;
-            var track = new Track(constraints.BarSteps);
+            var track = new GenerationTrack(constraints.BarSteps);
             for (int step = 0; step + 1 < tokens.Count; step++)
             {
                 var allowed = constraints.Allowed(track.Context, mustEndNote: false, out _);
