@@ -47,8 +47,15 @@ public sealed class StudioServer : IAsyncLifetime
     }
 
     /// <summary>POSTs a JSON body; the response.</summary>
-    public Task<HttpResponseMessage> Post(string path, JsonNode body, CancellationToken cancellation = default) =>
-        Http.PostAsync(path, new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), cancellation);
+    public Task<HttpResponseMessage> Post(string path, JsonNode body, CancellationToken cancellation = default)
+    {
+        var text = body.ToJsonString();
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(text, Encoding.UTF8, "application/json") };
+        // A large body waits for the server's go-ahead: a server that refuses it by its Content-Length answers first,
+        // instead of closing the connection while the client is still writing (a broken pipe, not an answer).
+        if (text.Length > 64 * 1024) request.Headers.ExpectContinue = true;
+        return Http.SendAsync(request, cancellation);
+    }
 
     /// <summary>POSTs and reads a 200 answer as <typeparamref name="T"/> (fails with the problem's detail otherwise).</summary>
     public async Task<T> Ok<T>(string path, JsonNode body)
