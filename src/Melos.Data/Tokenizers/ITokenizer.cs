@@ -43,6 +43,13 @@ public interface ITokenizer
 
     /// <summary>A readable name for a token id, e.g. <c>NOTE_ON(60)</c>.</summary>
     string TokenName(int id);
+
+    /// <summary>
+    /// True when <paramref name="token"/>, following <paramref name="previous"/> (a negative value at the start), begins
+    /// a new musical event (a note, a bar line, a grid step): event-level models such as the note-event n-gram count
+    /// their context in events. By default every token is an event.
+    /// </summary>
+    bool StartsEvent(int previous, int token) => true;
 }
 
 /// <summary>Helpers shared by the tokenizers.</summary>

@@ -91,6 +91,25 @@ public sealed record NoteTokenizerConfig : TokenizerConfig
     /// <summary>The meters that have a METER token (written after BAR where the meter starts or changes).</summary>
     public ImmutableArray<string> Meters { get; init; } = DefaultMeters;
 
+    /// <summary>
+    /// When true, POSITION is written only where a note does not start where the previous one ended (or at the bar line
+    /// when the previous one ended before it): a melody without rests needs no POSITION token at all.
+    /// </summary>
+    public bool ImplicitPositions { get; init; }
+
+    /// <summary>
+    /// When above zero, the tune's length is written after BOS as <c>LENGTH(n)</c> (n bars) and every bar line as
+    /// <c>BAR(i)</c> with the bar's index, so a model always knows where it stands in the whole tune. Tunes of more bars
+    /// than this do not fit. Zero (the default) writes plain <c>BAR</c> tokens.
+    /// </summary>
+    public int MaxBars { get; init; }
+
+    /// <summary>
+    /// When above zero, a bar whose notes are exactly those of the bar k bars back (1 &lt;= k &lt;= this, same meter) is
+    /// written as <c>COPY(k)</c> after its bar line instead of its notes: the tune's form is written as form.
+    /// </summary>
+    public int MaxCopyDistance { get; init; }
+
     /// <summary>Meters known by default.</summary>
     public static ImmutableArray<string> DefaultMeters { get; } =
         ["2/4", "3/4", "4/4", "5/4", "6/4", "7/4", "2/2", "3/2", "4/2", "3/8", "5/8", "6/8", "7/8", "9/8", "12/8"];
@@ -110,5 +129,10 @@ public sealed record NoteTokenizerConfig : TokenizerConfig
         InvalidConfigurationException.Require(!Meters.IsDefault && Meters.Distinct().Count() == Meters.Length, nameof(Meters), "meters must be distinct");
         foreach (var m in Meters)
             InvalidConfigurationException.Require(Music.TimeSignature.TryParse(m, out _), nameof(Meters), $"'{m}' is not a time signature");
+        InvalidConfigurationException.Require(MaxBars is >= 0 and <= 4096, nameof(MaxBars), $"{MaxBars} must be 0..4096");
+        InvalidConfigurationException.Require(MaxCopyDistance is >= 0 and <= 256, nameof(MaxCopyDistance), $"{MaxCopyDistance} must be 0..256");
     }
+
+    /// <summary>The whole-tune configuration: implicit positions, bar numbers up to 64 bars and bar copies up to 16 bars back.</summary>
+    public static NoteTokenizerConfig WholeTune { get; } = new() { ImplicitPositions = true, MaxBars = 64, MaxCopyDistance = 16 };
 }

@@ -132,4 +132,79 @@ public sealed class NoteTokenizerTests
         Assert.Equal(NoteSequence.Parse("C4/2 E4/2"), notes);
         Assert.NotNull(Melody.Create(notes));
     }
+
+    private static NoteTokenizer WholeTune(int spq) =>
+        new(NoteTokenizerConfig.WholeTune with { StepsPerQuarter = spq, MaxBars = 512 });
+
+    /// <summary>The melody followed by itself, shifted by its own whole number of bars: every bar of the second half repeats one of the first.</summary>
+    private static Melody Doubled(Melody m)
+    {
+        var bars = Math.Max(1, m.BarCount);
+        var shift = m.Meter.BarLength * bars;
+        var notes = m.Notes.Concat(m.Notes.Select(n => n with { Start = n.Start + shift }));
+        return Melody.Create(notes, m.Key, [new MeterChange(Duration.Zero, m.Meter)], length: shift * 2);
+    }
+
+    [Property(Arbitrary = [typeof(BarMelodyArbitraries)])]
+    public bool WholeTuneTokensGiveTheNotesBack(GridMelody m)
+    {
+        var t = WholeTune(m.StepsPerQuarter);
+        var encoded = t.Encode(m.Melody);
+        var doubled = Doubled(Melody.Create(m.Melody.Notes, null, [new MeterChange(Duration.Zero, m.Melody.Meter)]));
+        var twice = t.Encode(doubled);
+        bool ordered = twice.Times.Zip(twice.Times.Skip(1)).All(p => p.First <= p.Second);
+        return t.Decode(encoded.Tokens).SequenceEqual(m.Melody.Notes) && t.Decode(twice.Tokens).SequenceEqual(doubled.Notes) && ordered;
+    }
+
+    [Property(Arbitrary = [typeof(BarMelodyArbitraries)])]
+    public bool ARepeatedHalfIsWrittenWithCopiesAndFewerTokens(GridMelody m)
+    {
+        var single = Melody.Create(m.Melody.Notes, null, [new MeterChange(Duration.Zero, m.Melody.Meter)]);
+        int bars = Math.Max(1, single.BarCount);
+        if (bars > 16 || single.Notes.IsEmpty) return true;
+        var t = WholeTune(m.StepsPerQuarter);
+        var doubled = Doubled(single);
+        var encoded = t.Encode(doubled);
+        int copies = encoded.Tokens.Count(id => t.KindOf(id) == NoteTokenKind.Copy);
+        int barsWithNotes = Enumerable.Range(0, bars).Count(b => single.Notes.Any(n => single.BarOf(n.Start).Bar == b));
+        // Every bar of the second half that has notes is a copy (of the first half, or of an equal bar nearer by).
+        return copies >= barsWithNotes && encoded.Count < 2 * t.Encode(single).Count;
+    }
+
+    [Fact]
+    public void WholeTuneTokensNumberBarsAndCopyRepeatedBars()
+    {
+        var t = new NoteTokenizer(NoteTokenizerConfig.WholeTune with { StepsPerQuarter = 4 });
+        // Bar 1: C D E F; bar 2: G, rest, G; bar 3 = bar 1; bar 4 = bar 2.
+        var notes = NoteSequence.Parse("C4 D4 E4 F4 G4 r G4 r C4 D4 E4 F4 G4 r G4 r");
+        var melody = Melody.Create(notes, length: Duration.FromQuarters(16));
+        var encoded = t.Encode(melody);
+        Assert.Equal(
+            ["BOS", "LENGTH(4)", "BAR(0)", "METER(4/4)", "PITCH(60)", "DURATION(4)", "PITCH(62)", "DURATION(4)", "PITCH(64)", "DURATION(4)",
+             "PITCH(65)", "DURATION(4)", "BAR(1)", "PITCH(67)", "DURATION(4)", "POSITION(8)", "PITCH(67)", "DURATION(4)",
+             "BAR(2)", "COPY(2)", "BAR(3)", "COPY(2)", "EOS"],
+            encoded.Tokens.Select(t.TokenName));
+        Assert.Equal(melody.Notes, t.Decode(encoded.Tokens));
+        // Times are the cursor each token is chosen at: the second G's POSITION comes at the end of the first G.
+        Assert.Equal(Duration.FromQuarters(5), encoded.Times[15]);
+        Assert.Equal(Duration.FromQuarters(6), encoded.Times[16]);
+    }
+
+    [Fact]
+    public void TunesLongerThanTheBarNumbersAreRefused()
+    {
+        var t = new NoteTokenizer(NoteTokenizerConfig.WholeTune with { StepsPerQuarter = 4, MaxBars = 2 });
+        Assert.False(t.TryEncode(Melody.Create(NoteSequence.Parse("C4:4 D4:4 E4:4")), out _, out var error));
+        Assert.Contains("3 bars", error!.Message);
+    }
+
+    [Fact]
+    public void EventsAreNotesAndBarLines()
+    {
+        var t = new NoteTokenizer(NoteTokenizerConfig.WholeTune with { StepsPerQuarter = 4 });
+        var tokens = t.Encode(Melody.Create(NoteSequence.Parse("C4 r D4:2"))).Tokens;
+        var starts = tokens.Select((id, i) => t.StartsEvent(i == 0 ? -1 : tokens[i - 1], id)).ToList();
+        // BOS, LENGTH, BAR(0) [METER], PITCH [DURATION], POSITION [PITCH DURATION], EOS
+        Assert.Equal([true, true, true, false, true, false, true, false, false, true], starts);
+    }
 }
