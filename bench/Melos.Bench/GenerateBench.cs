@@ -37,7 +37,7 @@ public sealed class GenerateBench : IBenchmark
         int warmRequests = 0;
         while (warmUp.Elapsed.TotalSeconds < 3) { generator.Generate(request with { Seed = 1000 + warmRequests }); warmRequests++; }
         var steady = TimeRequests(generator, request, runs, seedBase: 1);
-        int spq = generator.Tokenizer.GridConfig.StepsPerQuarter;
+        int spq = generator.Grid.GridConfig.StepsPerQuarter;
         int total = warm[0].Tokens.Count - 1, primerSteps = 4 * 4 * spq;
         Console.WriteLine(string.Create(ci, $"model load {load.Elapsed.TotalMilliseconds:0} ms; first request (JIT) {first.Elapsed.TotalMilliseconds:0} ms; {spq} steps per quarter: {total} grid steps per melody, {primerSteps} of them primer (fed by one Prefill of {primerSteps + 1} tokens), {total - primerSteps} generated"));
         Console.WriteLine("| request | median ms | min ms | max ms |");

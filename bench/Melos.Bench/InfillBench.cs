@@ -38,7 +38,7 @@ public sealed class InfillBench : IBenchmark
         TorchSharp.torch.set_num_threads(1);
         var (header, _) = CorpusFile.ReadInfo(corpusPath);
         using var generator = MelodyGenerator.Load(modelDir);
-        int spq = generator.Tokenizer.GridConfig.StepsPerQuarter;
+        int spq = generator.Grid.GridConfig.StepsPerQuarter;
         Console.WriteLine(string.Create(ci, $"corpus {corpusPath} (content hash {header.ContentHash}); model {modelDir}; {candidates} candidates per tune, temperature 1; gap of {gapBars} bars in the middle of each tune"));
 
         var methods = new[] { "both sides", "left side only", "no reranking (first candidate)", "right side only (the pool's best possible)", "the original bars" };

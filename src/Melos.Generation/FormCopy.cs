@@ -44,6 +44,14 @@ internal sealed class FormCopy(MelodyForm? form, long barSteps, ConditionStep[] 
     public int? Candidate(long step, IReadOnlyList<int> tokens) =>
         _active ? tokens[(int)(_sourceStart + step % barSteps) + 1] : null;
 
+    /// <summary>An independent copy of this follower, at the same point of the form.</summary>
+    public FormCopy Clone()
+    {
+        var copy = new FormCopy(form, barSteps, conditioning) { _sourceStart = _sourceStart, _active = _active, _copied = _copied };
+        foreach (var (bar, pitch) in _openAtBar) copy._openAtBar[bar] = pitch;
+        return copy;
+    }
+
     /// <summary>The caller did not take the candidate: the rest of the bar is sampled.</summary>
     public void Abandon() => _active = false;
 

@@ -44,7 +44,7 @@ public sealed partial class MelodyGenerator
     {
         var plan = PlanInfill(request);
         var rng = new Random(request.Seed);
-        var tokenizer = Tokenizer;
+        var tokenizer = Grid;
         int spq = tokenizer.GridConfig.StepsPerQuarter;
         var original = plan.Tokens;
         long s0 = plan.GenerateFrom, e0 = plan.GapEnd;
@@ -146,7 +146,7 @@ public sealed partial class MelodyGenerator
         if (from >= gapEnd)
             throw new ArgumentException($"Bars {request.FirstBar}-{request.LastBar} lie inside a note that starts before them ({left[^1]}); there is nothing to regenerate.", nameof(request));
         var tokens = EncodeWithoutEos(melody, "The tune");
-        int spq = Tokenizer.GridConfig.StepsPerQuarter;
+        int spq = Grid.GridConfig.StepsPerQuarter;
         long Steps(Duration d) => (d.Quarters * spq) is { Denominator: 1 } r ? r.Numerator
             : throw new ArgumentException($"The bar line at {d.Quarters} quarters is not on the model's grid of {spq} steps per quarter.", nameof(request));
         var constraintRequest = new GenerationRequest
@@ -159,7 +159,7 @@ public sealed partial class MelodyGenerator
             Chromatic = request.Chromatic,
         };
         constraintRequest.Validate();
-        var constraints = new TokenConstraints(constraintRequest, Tokenizer);
+        var constraints = new TokenConstraints(constraintRequest, Grid);
         long total = tokens.Count - 1;
         var conditioning = ConditioningSteps(melody, total);
         return new InfillPlan([.. tokens], conditioning, constraints, key, left, right, Steps(from), Steps(gapEnd));

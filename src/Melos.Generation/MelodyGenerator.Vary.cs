@@ -19,7 +19,7 @@ public sealed partial class MelodyGenerator
     {
         var plan = PlanVariation(request);
         var melody = request.Melody;
-        var tokenizer = Tokenizer;
+        var tokenizer = Grid;
         int spq = tokenizer.GridConfig.StepsPerQuarter;
         var notes = melody.Notes;
         var original = plan.Tokens;
@@ -95,7 +95,7 @@ public sealed partial class MelodyGenerator
     /// <summary>NOTE_ON tokens for a redrawn pitch, relaxing the rules in order until one pitch is left.</summary>
     private bool[] PitchMask(TokenConstraints constraints, int? previous, int? next, int old)
     {
-        var config = Tokenizer.GridConfig;
+        var config = Grid.GridConfig;
         bool[] Mask(bool useNext, bool different)
         {
             var mask = new bool[Tokenizer.VocabularySize];
@@ -104,7 +104,7 @@ public sealed partial class MelodyGenerator
                 if (!constraints.PitchAllowed(p) || !constraints.WithinLeap(p, previous)) continue;
                 if (useNext && next is { } n && !constraints.WithinLeap(n, p)) continue;
                 if (different && p == old) continue;
-                mask[Tokenizer.NoteOn(p)] = true;
+                mask[Grid.NoteOn(p)] = true;
             }
             return mask;
         }
@@ -115,7 +115,7 @@ public sealed partial class MelodyGenerator
         }
         // Nothing passes even the loosest rules (the old pitch is outside the range or key): keep the old pitch.
         var keep = new bool[Tokenizer.VocabularySize];
-        keep[Tokenizer.NoteOn(old)] = true;
+        keep[Grid.NoteOn(old)] = true;
         return keep;
     }
 
@@ -138,7 +138,7 @@ public sealed partial class MelodyGenerator
             MaxLeap = request.MaxLeap,
             Chromatic = request.Chromatic,
         };
-        var constraints = new TokenConstraints(constraintRequest, Tokenizer);
+        var constraints = new TokenConstraints(constraintRequest, Grid);
         return new VariationPlan(tokens, ConditioningSteps(melody, tokens.Count - 1), constraints, key);
     }
 }

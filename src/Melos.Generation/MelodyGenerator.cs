@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Melos.Data.Tokenizers;
+using Melos.Generation.Decoding;
 using Melos.Models;
 using Melos.Models.Training;
 using Melos.Music;
@@ -9,7 +10,7 @@ namespace Melos.Generation;
 /// <summary>One generated melody and how the model scored it.</summary>
 /// <param name="Melody">The melody: exactly the requested bars, with key, meter, chords, tempo and style set.</param>
 /// <param name="LogLikelihood">The sum of the model's log-probabilities (natural log, plain softmax) of every token after BOS, primer included.</param>
-/// <param name="Tokens">The grid tokens, starting with BOS (no EOS: generation stops at the requested length).</param>
+/// <param name="Tokens">The tokens, starting with BOS (grid tokens end at the requested length, note tokens with EOS).</param>
 /// <param name="FallbackSteps">Steps at which the constraints left no pitch to start, so only HOLD/NOTE_OFF were allowed.</param>
 public sealed record GeneratedMelody(Melody Melody, double LogLikelihood, IReadOnlyList<int> Tokens, int FallbackSteps)
 {
@@ -18,22 +19,23 @@ public sealed record GeneratedMelody(Melody Melody, double LogLikelihood, IReadO
 }
 
 /// <summary>
-/// Generates melodies from a grid-tokenizer model under a <see cref="GenerationRequest"/>: the key, meter, chords and
-/// style reach the model through its conditioning streams (<see cref="Sampler.GridConditioning"/> on a template
-/// melody), the primer is teacher-forced, and every other token is drawn from the model's distribution masked by
-/// <see cref="TokenConstraints"/> (or searched for with a beam). All randomness comes from <c>new Random(request.Seed)</c>.
+/// Generates melodies from a model under a <see cref="GenerationRequest"/>, for any tokenizer with a grammar
+/// (<see cref="Grammars.For"/>: the grid and the note tokenizers): the key, meter, chords and style reach the model
+/// through its conditioning streams, the primer is teacher-forced, and every other token is drawn from the model's
+/// distribution under the grammar's mask by the one <see cref="Decoder"/> (or searched for with a beam over the same
+/// grammar). All randomness comes from <c>new Random(request.Seed)</c>.
 /// </summary>
 public sealed partial class MelodyGenerator : IDisposable
 {
     private readonly bool _ownsModel;
 
-    /// <summary>Wraps a model, its grid tokenizer and its conditioning vocabulary.</summary>
+    /// <summary>Wraps a model, its tokenizer and its conditioning vocabulary.</summary>
     /// <param name="model">The model.</param>
     /// <param name="tokenizer">The tokenizer the model was trained with.</param>
     /// <param name="vocabulary">The conditioning vocabulary the model was trained with.</param>
     /// <param name="ownsModel">Dispose the model with this generator.</param>
     /// <param name="contextTokens">The model's context in tokens (see <see cref="ContextTokens"/>), or null for no limit.</param>
-    public MelodyGenerator(ISequenceModel model, GridTokenizer tokenizer, ConditioningVocabulary vocabulary, bool ownsModel = false, int? contextTokens = null)
+    public MelodyGenerator(ISequenceModel model, ITokenizer tokenizer, ConditioningVocabulary vocabulary, bool ownsModel = false, int? contextTokens = null)
     {
         Model = model ?? throw new ArgumentNullException(nameof(model));
         Tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
@@ -48,8 +50,15 @@ public sealed partial class MelodyGenerator : IDisposable
     /// <summary>The model.</summary>
     public ISequenceModel Model { get; }
 
-    /// <summary>The grid tokenizer.</summary>
-    public GridTokenizer Tokenizer { get; }
+    /// <summary>The tokenizer.</summary>
+    public ITokenizer Tokenizer { get; }
+
+    /// <summary>
+    /// The grid tokenizer, for the operations written for it alone so far (infilling, variation).
+    /// </summary>
+    /// <exception cref="ArgumentException">The model uses another tokenizer.</exception>
+    public GridTokenizer Grid => Tokenizer as GridTokenizer
+        ?? throw new ArgumentException($"This operation needs a grid-tokenizer model; this one uses the {TokenizerName(Tokenizer.Config)} tokenizer.", "model");
 
     /// <summary>The conditioning vocabulary.</summary>
     public ConditioningVocabulary Vocabulary { get; }
@@ -61,22 +70,23 @@ public sealed partial class MelodyGenerator : IDisposable
     /// </summary>
     public int? ContextTokens { get; }
 
+    /// <summary>The short name of a tokenizer configuration (<c>grid</c>, <c>note</c>).</summary>
+    public static string TokenizerName(TokenizerConfig config) =>
+        (config ?? throw new ArgumentNullException(nameof(config))).GetType().Name.Replace("TokenizerConfig", "", StringComparison.Ordinal).ToLowerInvariant();
+
     /// <summary>Loads a checkpoint folder (<see cref="Checkpoint.LoadModel"/>); the generator owns the model.</summary>
-    /// <exception cref="ArgumentException">The checkpoint uses another tokenizer than the grid one.</exception>
     public static MelodyGenerator Load(string directory)
     {
         var info = Checkpoint.ReadInfo(directory);
-        if (info.Tokenizer.Create() is not GridTokenizer tokenizer)
-            throw new ArgumentException($"The model in '{directory}' uses the {info.Tokenizer.GetType().Name.Replace("TokenizerConfig", "", StringComparison.Ordinal).ToLowerInvariant()} tokenizer; generation needs a grid-tokenizer model.", nameof(directory));
-        return new MelodyGenerator(Checkpoint.LoadModel(directory), tokenizer, info.Conditioning, ownsModel: true, info.Training?.MaxSequenceLength);
+        return new MelodyGenerator(Checkpoint.LoadModel(directory), info.Tokenizer.Create(), info.Conditioning, ownsModel: true, info.Training?.MaxSequenceLength);
     }
 
     /// <summary>Checks a request against this model (style label, meter, grid, primer, density) without generating.</summary>
     /// <exception cref="ArgumentException">The request cannot be served; the message says why.</exception>
     public void Check(GenerationRequest request) => _ = Prepare(request);
 
-    /// <summary>A checked request laid out once for all its melodies: the mask, the primer's tokens, the conditioning of every step.</summary>
-    private sealed record Plan(TokenConstraints Constraints, int[] Primer, ConditionStep[] Conditioning);
+    /// <summary>A checked request laid out once for all its melodies: the grammar after BOS, and the primer's tokens.</summary>
+    private sealed record Plan(IGrammarState Prototype, int[] Primer);
 
     /// <summary>Checks <paramref name="request"/> (see <see cref="Check(GenerationRequest)"/>) and lays it out.</summary>
     private Plan Prepare(GenerationRequest request)
@@ -86,11 +96,10 @@ public sealed partial class MelodyGenerator : IDisposable
         if (request.Style is { } style && !Vocabulary.Styles.Contains(style))
             throw new ArgumentException($"Unknown style '{style}'; this model knows: {(Vocabulary.Styles.IsEmpty ? "(none)" : string.Join(", ", Vocabulary.Styles))}.", nameof(request));
         CheckMeter(request.Meter);
-        var constraints = new TokenConstraints(request, Tokenizer);
-        var primer = PrimerTokens(request);
+        var grammar = Grammars.For(Tokenizer, request, Vocabulary, out var primer);
         if (ContextTokens is { } context && primer.Length > context)
-            throw new ArgumentException($"The primer is {primer.Length} grid steps long, more than the model's context of {context} tokens (the longest sequence it was trained on); shorten the primer.", nameof(request));
-        return new Plan(constraints, primer, ConditioningSteps(Template(request), constraints.TotalSteps));
+            throw new ArgumentException($"The primer is {primer.Length} tokens long, more than the model's context of {context} tokens (the longest sequence it was trained on); shorten the primer.", nameof(request));
+        return new Plan(grammar, primer);
     }
 
     /// <summary>Refuses a meter the model's conditioning vocabulary does not know (it would be read as "other").</summary>
@@ -141,8 +150,8 @@ public sealed partial class MelodyGenerator : IDisposable
             }
             yield break;
         }
-        var run = new Run(this, request, plan, new Random(request.Seed), greedy: false, cancellation);
-        foreach (var note in run.Notes())
+        var decoder = new Decoder(Model, plan.Prototype.Fork(), plan.Primer, DecodingPolicy.Of(request), new Random(request.Seed));
+        foreach (var note in decoder.Run(cancellation))
         {
             yield return note;
             await Task.Yield();
@@ -174,14 +183,14 @@ public sealed partial class MelodyGenerator : IDisposable
     /// <summary>The conditioning of every grid step 0..<paramref name="steps"/> of <paramref name="template"/> (its chords, position, meter, key and style).</summary>
     public ConditionStep[] ConditioningSteps(Melody template, long steps)
     {
-        int spq = Tokenizer.GridConfig.StepsPerQuarter;
+        int spq = Grid.GridConfig.StepsPerQuarter;
         var result = new ConditionStep[steps + 1];
         for (long s = 0; s <= steps; s++) result[s] = Vocabulary.At(template, Duration.FromQuarters(s, spq));
         return result;
     }
 
     /// <summary>A copy of <paramref name="state"/>: forked when the model supports it, else replayed from <paramref name="fed"/>.</summary>
-    internal IGenerationState Fork(IGenerationState state, IReadOnlyList<int> fed, ConditionStep[] conditioning)
+    internal IGenerationState Fork(IGenerationState state, IReadOnlyList<int> fed, IReadOnlyList<ConditionStep> conditioning)
     {
         if (state is IForkableGenerationState forkable) return forkable.Fork();
         var copy = Model.CreateState();
@@ -189,21 +198,12 @@ public sealed partial class MelodyGenerator : IDisposable
         return copy;
     }
 
-    /// <summary>The primer's grid tokens (no BOS/EOS); the primer's last note is still open after them.</summary>
-    private int[] PrimerTokens(GenerationRequest request)
-    {
-        if (request.Primer.IsEmpty) return [];
-        var primer = Melody.Create(request.Primer);
-        if (!Tokenizer.TryEncode(primer, out var tokens, out var error))
-            throw new ArgumentException($"The primer does not fit the model: {error!.Message}", nameof(request));
-        return [.. tokens!.Tokens.Skip(1).SkipLast(1)];
-    }
-
     private GeneratedMelody Sample(GenerationRequest request, Plan plan, Random rng, int number, bool greedy, CancellationToken cancellation)
     {
-        var run = new Run(this, request, plan, rng, greedy, cancellation);
-        foreach (var _ in run.Notes()) { }
-        return Finish(request, number, run.Tokens, run.LogLikelihood, run.FallbackSteps) with { CopiedBars = run.CopiedBars };
+        var policy = greedy ? new DecodingPolicy(true) : DecodingPolicy.Of(request);
+        var decoder = new Decoder(Model, plan.Prototype.Fork(), plan.Primer, policy, rng);
+        foreach (var _ in decoder.Run(cancellation)) { }
+        return Finish(request, number, decoder.Grammar.Tokens, decoder.LogLikelihood, decoder.FallbackSteps) with { CopiedBars = decoder.Grammar.CopiedBars };
     }
 
     private GeneratedMelody Finish(GenerationRequest request, int number, IReadOnlyList<int> tokens, double logLikelihood, int fallbackSteps)
@@ -211,72 +211,7 @@ public sealed partial class MelodyGenerator : IDisposable
         var notes = Tokenizer.Decode(tokens).Select(n => Spell(n, request.Key));
         var t = Template(request, number);
         var melody = Melody.Create(notes, t.Key, t.Meters, t.Tempos, t.Chords, t.Info, request.Length);
-        return new GeneratedMelody(melody, logLikelihood, tokens, fallbackSteps);
-    }
-
-    /// <summary>One melody's token loop; <see cref="Notes"/> yields notes as they end.</summary>
-    private sealed class Run(MelodyGenerator owner, GenerationRequest request, Plan plan, Random rng, bool greedy, CancellationToken cancellation)
-    {
-        private readonly List<int> _tokens = [owner.Tokenizer.Bos];
-
-        public IReadOnlyList<int> Tokens => _tokens;
-
-        public double LogLikelihood { get; private set; }
-
-        public int FallbackSteps { get; private set; }
-
-        public int CopiedBars { get; private set; }
-
-        public IEnumerable<Note> Notes()
-        {
-            var tokenizer = owner.Tokenizer;
-            int spq = tokenizer.GridConfig.StepsPerQuarter;
-            var (constraints, primer, conditioning) = plan;
-            using var state = owner.Model.CreateState();
-            var prefilled = Prefill(state, primer, conditioning);
-            var track = new GenerationTrack(constraints.BarSteps);
-            var copy = new FormCopy(request.Form, constraints.BarSteps, conditioning);
-            for (long step = 0; step < constraints.TotalSteps; step++)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                var logits = step <= primer.Length && prefilled is not null ? prefilled.At(0, (int)step).ToArray()
-                    : owner.Model.Step(state, _tokens[^1], conditioning[step]);
-                copy.AtStep(step, _tokens, track.OpenPitch);
-                int token;
-                if (step < primer.Length) token = primer[step];
-                else
-                {
-                    bool mustEnd = primer.Length > 0 && step == primer.Length && track.Sounding;
-                    var allowed = constraints.Allowed(track.Context, mustEnd, out bool fallback);
-                    if (fallback) FallbackSteps++;
-                    if (copy.Candidate(step, _tokens) is { } copied && allowed[copied]) token = copied;
-                    else
-                    {
-                        copy.Abandon();
-                        token = greedy ? TokenSampling.Best(logits, allowed) : TokenSampling.Draw(logits, allowed, request.Temperature, request.TopK, request.TopP, rng);
-                    }
-                }
-                LogLikelihood += TokenSampling.LogProbability(logits, token);
-                _tokens.Add(token);
-                track = track.Advance(token, tokenizer, out var closed);
-                if (closed is { } c) yield return Spell(new Note(Pitch.FromMidi(c.Pitch), Duration.FromQuarters(c.Start, spq), Duration.FromQuarters(c.End - c.Start, spq)), request.Key);
-            }
-            CopiedBars = copy.Finish();
-            if (track.OpenPitch is { } last)
-                yield return Spell(new Note(Pitch.FromMidi(last), Duration.FromQuarters(track.OpenStart, spq), Duration.FromQuarters(constraints.TotalSteps - track.OpenStart, spq)), request.Key);
-        }
-
-        /// <summary>
-        /// Feeds BOS and the primer in one <see cref="ISequenceModel.Prefill"/> call: row i holds the logits of grid step
-        /// i, so the primer's rows score its tokens and the last row is the first free step. Null without a primer.
-        /// </summary>
-        private LogitsBatch? Prefill(IGenerationState state, int[] primer, ConditionStep[] conditioning)
-        {
-            if (primer.Length == 0) return null;
-            var fed = new List<int>(primer.Length + 1) { owner.Tokenizer.Bos };
-            fed.AddRange(primer);
-            return owner.Model.Prefill(state, fed, conditioning[..(primer.Length + 1)]);
-        }
+        return new GeneratedMelody(melody, logLikelihood, [.. tokens], fallbackSteps);
     }
 }
 

@@ -23,10 +23,8 @@ public readonly record struct GenerationContext(long Step, int? PreviousPitch, b
 public sealed class TokenConstraints
 {
     private readonly GridTokenizer _tokenizer;
-    private readonly bool[] _pitchAllowed = new bool[128];
-    private readonly int _tonicClass;
+    private readonly PitchRules _rules;
     private readonly bool _endOnTonic;
-    private readonly int? _maxLeap;
     private readonly int? _minPerBar;
     private readonly int? _maxPerBar;
 
@@ -47,13 +45,8 @@ public sealed class TokenConstraints
         SlotSteps = spq % 4 == 0 ? spq / 4 : 1;
         if (request.MinNotesPerBar is { } least && least > BarSteps / SlotSteps)
             throw new ArgumentException($"At least {least} notes per bar cannot fit: a bar of {request.Meter} has {BarSteps / SlotSteps} places for a forced note on the model's grid.", nameof(request));
-        int low = Math.Max(request.Low?.Number ?? 0, tokenizer.GridConfig.MinPitch);
-        int high = Math.Min(request.High?.Number ?? 127, tokenizer.GridConfig.MaxPitch);
-        for (int p = low; p <= high; p++)
-            _pitchAllowed[p] = request.Chromatic || request.Key.Scale.Contains(p);
-        _tonicClass = request.Key.Tonic.PitchClass;
+        _rules = new PitchRules(request, tokenizer.GridConfig.MinPitch, tokenizer.GridConfig.MaxPitch);
         _endOnTonic = request.EndOnTonic;
-        _maxLeap = request.MaxLeap;
         _minPerBar = request.MinNotesPerBar is > 0 ? request.MinNotesPerBar : null;
         _maxPerBar = request.MaxNotesPerBar;
     }
@@ -71,13 +64,13 @@ public sealed class TokenConstraints
     public long SlotSteps { get; }
 
     /// <summary>True when <paramref name="midi"/> passes the static constraints (range, tokenizer range, scale).</summary>
-    public bool PitchAllowed(int midi) => midi is >= 0 and <= 127 && _pitchAllowed[midi];
+    public bool PitchAllowed(int midi) => _rules.PitchAllowed(midi);
 
     /// <summary>True when <paramref name="midi"/> has the key's tonic pitch class.</summary>
-    public bool IsTonic(int midi) => ((midi % 12) + 12) % 12 == _tonicClass;
+    public bool IsTonic(int midi) => _rules.IsTonic(midi);
 
     /// <summary>True when <paramref name="midi"/> is within the maximum leap of <paramref name="previous"/> (always true without either).</summary>
-    public bool WithinLeap(int midi, int? previous) => _maxLeap is not { } leap || previous is not { } prev || Math.Abs(midi - prev) <= leap;
+    public bool WithinLeap(int midi, int? previous) => _rules.WithinLeap(midi, previous);
 
     /// <summary>
     /// The allowed tokens at <paramref name="context"/>. <paramref name="mustEndNote"/> forbids HOLD (a primer's last
@@ -91,7 +84,7 @@ public sealed class TokenConstraints
         var tonics = new List<int>();
         for (int p = _tokenizer.GridConfig.MinPitch; p <= _tokenizer.GridConfig.MaxPitch; p++)
         {
-            if (!_pitchAllowed[p] || !WithinLeap(p, context.PreviousPitch)) continue;
+            if (!PitchAllowed(p) || !WithinLeap(p, context.PreviousPitch)) continue;
             pitches.Add(p);
             if (IsTonic(p)) tonics.Add(p);
         }
@@ -142,4 +135,36 @@ public sealed class TokenConstraints
         long slotsLeft = (BarSteps - position + SlotSteps - 1) / SlotSteps;
         return slotsLeft <= missing;
     }
+}
+
+/// <summary>
+/// The request's rules for a pitch, the same for every tokenizer: inside the range (and the tokenizer's), in the key's
+/// scale unless chromatic, within the maximum leap of the previous note; and which pitches are tonics.
+/// </summary>
+public sealed class PitchRules
+{
+    private readonly bool[] _pitchAllowed = new bool[128];
+    private readonly int _tonicClass;
+    private readonly int? _maxLeap;
+
+    /// <summary>The rules of <paramref name="request"/> for a tokenizer whose pitches are <paramref name="minPitch"/>..<paramref name="maxPitch"/>.</summary>
+    public PitchRules(GenerationRequest request, int minPitch, int maxPitch)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        int low = Math.Max(request.Low?.Number ?? 0, minPitch);
+        int high = Math.Min(request.High?.Number ?? 127, maxPitch);
+        for (int p = Math.Max(low, 0); p <= Math.Min(high, 127); p++)
+            _pitchAllowed[p] = request.Chromatic || request.Key.Scale.Contains(p);
+        _tonicClass = request.Key.Tonic.PitchClass;
+        _maxLeap = request.MaxLeap;
+    }
+
+    /// <summary>True when <paramref name="midi"/> passes the static constraints (range, tokenizer range, scale).</summary>
+    public bool PitchAllowed(int midi) => midi is >= 0 and <= 127 && _pitchAllowed[midi];
+
+    /// <summary>True when <paramref name="midi"/> has the key's tonic pitch class.</summary>
+    public bool IsTonic(int midi) => ((midi % 12) + 12) % 12 == _tonicClass;
+
+    /// <summary>True when <paramref name="midi"/> is within the maximum leap of <paramref name="previous"/> (always true without either).</summary>
+    public bool WithinLeap(int midi, int? previous) => _maxLeap is not { } leap || previous is not { } prev || Math.Abs(midi - prev) <= leap;
 }

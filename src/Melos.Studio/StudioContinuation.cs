@@ -30,7 +30,7 @@ public static class StudioContinuation
         ArgumentNullException.ThrowIfNull(generator);
         ArgumentNullException.ThrowIfNull(melody);
         var key = melody.Key ?? throw new ArgumentException("The melody needs a key.", nameof(melody));
-        var tokenizer = generator.Tokenizer;
+        var tokenizer = generator.Grid;
         var model = generator.Model;
         int spq = tokenizer.GridConfig.StepsPerQuarter;
         var request = new GenerationRequest

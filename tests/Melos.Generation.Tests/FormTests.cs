@@ -28,7 +28,7 @@ public sealed class FormTests
         Assert.Equal(form.Bars[0], form.Bars[2]);
         Assert.Equal(1, generated.CopiedBars);
         // The copied bar's tokens are the source bar's tokens.
-        int barSteps = 4 * Generator.Tokenizer.GridConfig.StepsPerQuarter;
+        int barSteps = 4 * Generator.Grid.GridConfig.StepsPerQuarter;
         Assert.Equal(generated.Tokens.Skip(1).Take(barSteps), generated.Tokens.Skip(1 + 2 * barSteps).Take(barSteps));
     }
 
@@ -37,7 +37,7 @@ public sealed class FormTests
     {
         var free = Generator.Generate(Request("A.A.") with { Form = null }).Single();
         Assert.Equal(0, free.CopiedBars);
-        int barSteps = 4 * Generator.Tokenizer.GridConfig.StepsPerQuarter;
+        int barSteps = 4 * Generator.Grid.GridConfig.StepsPerQuarter;
         Assert.NotEqual(free.Tokens.Skip(1).Take(barSteps), free.Tokens.Skip(1 + 2 * barSteps).Take(barSteps));
     }
 

@@ -129,7 +129,7 @@ public sealed class GenerateCommandTests : IDisposable
     }
 
     [Fact]
-    public void A_midi_primer_is_read_and_a_note_tokenizer_model_is_refused()
+    public void A_midi_primer_is_read_and_a_note_tokenizer_model_generates()
     {
         var primer = Melody.Create(NoteSequence.Parse("A4 B4 C5/2 E5/2"), Key.AMinor, [new MeterChange(Duration.Zero, new TimeSignature(2, 4))]);
         var primerPath = Path.Combine(_dir, "primer.mid");
@@ -142,13 +142,23 @@ public sealed class GenerateCommandTests : IDisposable
         Assert.Equal([69, 71, 72, 76], m.Notes.Take(4).Select(n => n.Pitch.Number));
         Assert.Equal(new TimeSignature(2, 4), m.Meter);
 
-        // A checkpoint with the note tokenizer cannot drive grid generation: one clear error.
+        // A checkpoint with the note tokenizer generates through the same decoder, under the same key and length.
         var melodies = Enumerable.Range(0, 4).Select(i => Melody.Create(NoteSequence.Parse("C4 D4 E4 F4 G4 A4 B4 C5"), Key.CMajor).Transpose(i)).ToList();
         var noteModel = Path.Combine(_dir, "note-model");
         Melos.Models.Training.TrainingRun.Run(new Melos.Models.Training.TrainingRequest(melodies, [], new Melos.Models.NGramConfig { Order = 3 },
             new Melos.Data.Tokenizers.NoteTokenizerConfig { StepsPerQuarter = 4 }, new Melos.Models.Training.TrainingConfig(), noteModel));
-        var (bad, _, badErr) = Run("generate", "--model", noteModel, "--bars", "2", "--out", Path.Combine(_dir, "n"));
+        var (ok, _, okErr) = Run("generate", "--model", noteModel, "--bars", "2", "--key", "D", "--out", Path.Combine(_dir, "n"), "--formats", "mid");
+        Assert.True(ok == 0, okErr);
+        var generated = MidiMelody.Read(Path.Combine(_dir, "n", "melody-01.mid"));
+        Assert.NotEmpty(generated.Notes);
+        Assert.True(generated.Notes[^1].End <= Duration.FromQuarters(8), NoteSequence.Format(generated.Notes));
+        Assert.All(generated.Notes, n => Assert.True(Key.Parse("D").Scale.Contains(n.Pitch.Number), NoteSequence.Format(generated.Notes)));
+
+        // Operations not yet written against the note grammar refuse the model with one clear error.
+        var source = Path.Combine(_dir, "source.mid");
+        File.WriteAllBytes(source, MidiMelody.Write(Melody.Create(NoteSequence.Parse("C4 D4 E4 F4 G4 A4 B4 C5"))));
+        var (bad, _, badErr) = Run("infill", source, "--model", noteModel, "--bars", "2", "--out", Path.Combine(_dir, "i"));
         Assert.Equal(1, bad);
-        Assert.Contains("uses the note tokenizer; generation needs a grid-tokenizer model", badErr);
+        Assert.Contains("needs a grid-tokenizer model; this one uses the note tokenizer", badErr);
     }
 }

@@ -222,7 +222,7 @@ public sealed class MelodyGeneratorTests
     [Fact]
     public void The_mask_forces_a_tonic_on_the_last_bar_and_forbids_hold_where_the_primer_ends()
     {
-        var tokenizer = Generator.Tokenizer;
+        var tokenizer = Generator.Grid;
         var constraints = new TokenConstraints(new GenerationRequest { Bars = 2, EndOnTonic = true, MaxLeap = 4 }, tokenizer);
         Assert.Equal(16, constraints.BarSteps);
         Assert.Equal(32, constraints.TotalSteps);

@@ -81,7 +81,7 @@ public sealed class PrefillGenerationTests
             Assert.Equal(slow[i].Tokens, fast[i].Tokens);
             Assert.Equal(slow[i].LogLikelihood, fast[i].LogLikelihood, 1e-3);
         }
-        long total = new TokenConstraints(request, tiny.Tokenizer).TotalSteps;
+        long total = new TokenConstraints(request, tiny.Grid).TotalSteps;
         Assert.True(tiny.Tokenizer.TryEncode(Melody.Create(request.Primer), out var encoded, out _));
         int primerSteps = encoded!.Tokens.Length - 2; // without BOS and EOS
         // One Prefill per melody of BOS plus the primer; Step only for the steps after the first free one.

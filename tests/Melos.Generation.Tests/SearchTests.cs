@@ -20,7 +20,7 @@ public sealed class SearchTests
     private static double Rescore(GenerationRequest request, IReadOnlyList<int> tokens)
     {
         var template = MelodyGenerator.Template(request);
-        var conditioning = Melos.Models.Sampler.GridConditioning(template, Generator.Vocabulary, Generator.Tokenizer.GridConfig.StepsPerQuarter);
+        var conditioning = Melos.Models.Sampler.GridConditioning(template, Generator.Vocabulary, Generator.Grid.GridConfig.StepsPerQuarter);
         using var state = Generator.Model.CreateState();
         double total = 0;
         for (int i = 1; i < tokens.Count; i++)
@@ -126,7 +126,7 @@ public sealed class SearchTests
     [Fact]
     public void The_density_mask_caps_full_bars_and_forces_notes_on_the_last_sixteenths()
     {
-        var tokenizer = Generator.Tokenizer; // 4 steps per quarter: a step is a sixteenth
+        var tokenizer = Generator.Grid; // 4 steps per quarter: a step is a sixteenth
         var constraints = new TokenConstraints(new GenerationRequest { Bars = 2, MinNotesPerBar = 3, MaxNotesPerBar = 4 }, tokenizer);
         Assert.Equal(1, constraints.SlotSteps);
         bool AnyNoteOn(bool[] mask) => Enumerable.Range(48, 37).Any(p => mask[tokenizer.NoteOn(p)]);

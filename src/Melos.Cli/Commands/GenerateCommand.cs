@@ -11,7 +11,7 @@ using Melos.Music;
 namespace Melos.Cli.Commands;
 
 /// <summary>
-/// <c>melos generate</c>: new melodies from a grid-tokenizer model under the musician's constraints, written as
+/// <c>melos generate</c>: new melodies from a grid- or note-tokenizer model under the musician's constraints, written as
 /// <c>melody-NN.mid</c>, <c>.abc</c>, <c>.musicxml</c>, <c>.wav</c> and <c>.png</c> (or the <c>--formats</c> chosen) by <see cref="MelodyFiles"/>.
 /// </summary>
 public static class GenerateCommand
@@ -22,7 +22,7 @@ public static class GenerateCommand
     /// <summary>Creates the command.</summary>
     public static Command Create(CliContext context)
     {
-        var model = new Option<string?>("--model") { Description = $"A model folder from 'melos train' (grid tokenizer). Default: {DefaultModelFolder} beside Melos.sln." };
+        var model = new Option<string?>("--model") { Description = $"A model folder from 'melos train' (grid or note tokenizer). Default: {DefaultModelFolder} beside Melos.sln." };
         var bars = new Option<int>("--bars") { Description = $"Bars per melody (1..{GenerationRequest.MaxBars}); every melody is exactly this long.", Required = true };
         var count = new Option<int>("--count") { Description = $"Melodies to write (1..{GenerationRequest.MaxCount}).", DefaultValueFactory = _ => 1 };
         var seed = new Option<int>("--seed") { Description = "Seeds every random choice: the same command and model write the same melodies.", DefaultValueFactory = _ => 1 };

@@ -50,7 +50,7 @@ public sealed class Explainer
 
     /// <summary>Wraps the model of a generator.</summary>
     public Explainer(MelodyGenerator generator)
-        : this((generator ?? throw new ArgumentNullException(nameof(generator))).Model, generator.Tokenizer, generator.Vocabulary)
+        : this((generator ?? throw new ArgumentNullException(nameof(generator))).Model, generator.Grid, generator.Vocabulary)
     {
     }
 

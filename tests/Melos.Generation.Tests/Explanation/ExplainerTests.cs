@@ -41,14 +41,14 @@ public sealed class ExplainerTests
             Assert.Equal(1.0, p.Sum(), 9);
             int token = tokenized.Tokens[k];
             totalBits += -Math.Log2(p[token]);
-            if (Generator.Tokenizer.PitchOf(token) is null) continue;
+            if (Generator.Grid.PitchOf(token) is null) continue;
             var n = explanation.Notes[note++];
             Assert.Equal(p[token], n.Probability, 5);
             Assert.Equal(-Math.Log2(p[token]), n.SurprisalBits, 4);
             Assert.Equal(-p.Where(x => x > 0).Sum(x => x * Math.Log2(x)), n.EntropyBits, 4);
             Assert.Equal(1 + p.Count(x => x > p[token] + 1e-7), n.Rank);
             Assert.Equal(5, n.Alternatives.Count);
-            Assert.DoesNotContain(n.Alternatives, a => a.Token == Pitch.FromMidi(Generator.Tokenizer.PitchOf(token)!.Value).ToString());
+            Assert.DoesNotContain(n.Alternatives, a => a.Token == Pitch.FromMidi(Generator.Grid.PitchOf(token)!.Value).ToString());
             Assert.True(n.Alternatives.Zip(n.Alternatives.Skip(1)).All(x => x.First.Probability >= x.Second.Probability));
             Assert.True(n.Alternatives.Sum(a => a.Probability) + n.Probability <= 1 + 1e-9);
         }
@@ -126,7 +126,7 @@ public sealed class ExplainerTests
         Assert.All(rollout, r => Assert.Equal(1.0, r.Sum(), 4));
         Assert.Equal(1.0, rollout[0][0], 6); // the first position can only attend to itself
 
-        var explanation = new Explainer(model, Generator.Tokenizer, Generator.Vocabulary).Explain(melody);
+        var explanation = new Explainer(model, Generator.Grid, Generator.Vocabulary).Explain(melody);
         Assert.Equal("transformer", explanation.Model);
         Assert.NotNull(explanation.AttentionByNote);
         Assert.All(explanation.Notes.Skip(1), n => Assert.All(n.Attention!, a => Assert.True(a.Note < n.Index)));

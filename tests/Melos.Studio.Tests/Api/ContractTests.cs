@@ -17,8 +17,8 @@ public sealed class ContractTests(StudioServer server)
         var info = JsonSerializer.Deserialize<ModelInfo>(await server.Http.GetStringAsync("/api/model"), StudioServer.Json)!;
         var generator = server.Inference.Generator;
         Assert.Equal("default", info.Name);
-        Assert.Equal(generator.Tokenizer.GridConfig.StepsPerQuarter, info.StepsPerQuarter);
-        Assert.Equal((generator.Tokenizer.GridConfig.MinPitch, generator.Tokenizer.GridConfig.MaxPitch), (info.MinPitch, info.MaxPitch));
+        Assert.Equal(generator.Grid.GridConfig.StepsPerQuarter, info.StepsPerQuarter);
+        Assert.Equal((generator.Grid.GridConfig.MinPitch, generator.Grid.GridConfig.MaxPitch), (info.MinPitch, info.MaxPitch));
         Assert.Equal(generator.Vocabulary.Styles, info.Styles);
         Assert.Contains("4/4", info.Meters);
         Assert.Contains("jig", info.Styles);

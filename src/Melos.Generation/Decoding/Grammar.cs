@@ -1,0 +1,71 @@
+using Melos.Data.Tokenizers;
+using Melos.Models;
+using Melos.Music;
+
+namespace Melos.Generation.Decoding;
+
+/// <summary>
+/// A tokenizer's grammar following one melody as its tokens are chosen: which tokens the musician's constraints and
+/// the tokenizer's grammar allow next, the conditioning of the next token (the time the tokens so far have reached),
+/// what the request's form offers, and the notes written. <see cref="Decoder"/> drives one per melody; every control
+/// (key, range, leap, density, exact length, end on the tonic, chords, style, form, primer) lives in the grammar, so it
+/// works the same way for every tokenizer that has one (<see cref="Grammars.For"/>).
+/// </summary>
+public interface IGrammarState
+{
+    /// <summary>The tokens fed so far, starting with BOS.</summary>
+    IReadOnlyList<int> Tokens { get; }
+
+    /// <summary>True once the requested length is written: no further token is chosen.</summary>
+    bool Done { get; }
+
+    /// <summary>The conditioning of the next token.</summary>
+    ConditionStep Condition { get; }
+
+    /// <summary>
+    /// Fills <paramref name="allowed"/> (one flag per token id, cleared first) with the tokens that may come next.
+    /// Never leaves it empty while not <see cref="Done"/>; <paramref name="fallback"/> is true when the constraints had
+    /// to give way (no pitch could start).
+    /// </summary>
+    void Allow(bool[] allowed, out bool fallback);
+
+    /// <summary>The token the request's form offers next (a repeated bar), or null.</summary>
+    int? FormCandidate { get; }
+
+    /// <summary>The decoder did not take <see cref="FormCandidate"/>: the rest of the bar is chosen freely.</summary>
+    void RefuseFormCandidate();
+
+    /// <summary>Feeds the chosen (or forced) token.</summary>
+    void Feed(int token);
+
+    /// <summary>Notes that ended with the last <see cref="Feed"/> (for streaming), removed as they are read.</summary>
+    IReadOnlyList<Note> TakeClosedNotes();
+
+    /// <summary>An independent copy (for beams and candidates sharing a prefix).</summary>
+    IGrammarState Fork();
+
+    /// <summary>The bars written as copies of earlier bars (by the form, or by the model's own COPY tokens).</summary>
+    int CopiedBars { get; }
+}
+
+/// <summary>Creates the grammar state of a request for a tokenizer.</summary>
+public static class Grammars
+{
+    /// <summary>
+    /// The grammar of <paramref name="tokenizer"/> for <paramref name="request"/>, positioned after BOS; <paramref name="forced"/>
+    /// receives the primer's tokens, to be fed before anything is chosen.
+    /// </summary>
+    /// <exception cref="ArgumentException">The tokenizer cannot express the request (the message names the option), or it has no grammar.</exception>
+    public static IGrammarState For(ITokenizer tokenizer, GenerationRequest request, ConditioningVocabulary vocabulary, out int[] forced)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        return tokenizer switch
+        {
+            GridTokenizer grid => GridGrammar.Create(grid, request, vocabulary, out forced),
+            NoteTokenizer note => NoteGrammar.Create(note, request, vocabulary, out forced),
+            _ => throw new ArgumentException($"The {tokenizer.GetType().Name} has no generation grammar.", nameof(tokenizer)),
+        };
+    }
+}

@@ -1,0 +1,113 @@
+using Melos.Data.Tokenizers;
+using Melos.Models;
+using Melos.Music;
+
+namespace Melos.Generation.Decoding;
+
+/// <summary>
+/// The grid tokenizer's grammar: one token per grid step, exactly <see cref="TokenConstraints.TotalSteps"/> of them;
+/// the mask is <see cref="TokenConstraints.Allowed"/> at the <see cref="GenerationTrack"/>'s context, the primer's last
+/// note must end where the primer ends, and a repeated bar of the form is offered step by step (<see cref="FormCopy"/>).
+/// </summary>
+internal sealed class GridGrammar : IGrammarState
+{
+    private readonly GridTokenizer _tokenizer;
+    private readonly TokenConstraints _constraints;
+    private readonly ConditionStep[] _conditioning;
+    private readonly FormCopy _copy;
+    private readonly int _primerLength;
+    private readonly Key _key;
+    private readonly List<int> _tokens;
+    private readonly List<Note> _closed = [];
+    private GenerationTrack _track;
+    private int _copied = -1;
+
+    private GridGrammar(GridTokenizer tokenizer, TokenConstraints constraints, ConditionStep[] conditioning, FormCopy copy, int primerLength, Key key,
+        List<int> tokens, GenerationTrack track)
+    {
+        _tokenizer = tokenizer;
+        _constraints = constraints;
+        _conditioning = conditioning;
+        _copy = copy;
+        _primerLength = primerLength;
+        _key = key;
+        _tokens = tokens;
+        _track = track;
+    }
+
+    public static GridGrammar Create(GridTokenizer tokenizer, GenerationRequest request, ConditioningVocabulary vocabulary, out int[] forced)
+    {
+        var constraints = new TokenConstraints(request, tokenizer);
+        forced = PrimerTokens(tokenizer, request);
+        int spq = tokenizer.GridConfig.StepsPerQuarter;
+        var template = MelodyGenerator.Template(request);
+        var conditioning = new ConditionStep[constraints.TotalSteps + 1];
+        for (long s = 0; s <= constraints.TotalSteps; s++) conditioning[s] = vocabulary.At(template, Duration.FromQuarters(s, spq));
+        var grammar = new GridGrammar(tokenizer, constraints, conditioning, new FormCopy(request.Form, constraints.BarSteps, conditioning), forced.Length,
+            request.Key, [tokenizer.Bos], new GenerationTrack(constraints.BarSteps));
+        grammar._copy.AtStep(0, grammar._tokens, null);
+        return grammar;
+    }
+
+    /// <summary>The primer's grid tokens (no BOS/EOS); the primer's last note is still open after them.</summary>
+    private static int[] PrimerTokens(GridTokenizer tokenizer, GenerationRequest request)
+    {
+        if (request.Primer.IsEmpty) return [];
+        var primer = Melody.Create(request.Primer);
+        if (!tokenizer.TryEncode(primer, out var tokens, out var error))
+            throw new ArgumentException($"The primer does not fit the model: {error!.Message}", nameof(request));
+        return [.. tokens!.Tokens.Skip(1).SkipLast(1)];
+    }
+
+    public IReadOnlyList<int> Tokens => _tokens;
+
+    public bool Done => _track.Step >= _constraints.TotalSteps;
+
+    public ConditionStep Condition => _conditioning[_track.Step];
+
+    public int CopiedBars => _copied >= 0 ? _copied : 0;
+
+    public int? FormCandidate => _copy.Candidate(_track.Step, _tokens);
+
+    public void RefuseFormCandidate() => _copy.Abandon();
+
+    public void Allow(bool[] allowed, out bool fallback)
+    {
+        bool mustEnd = _primerLength > 0 && _track.Step == _primerLength && _track.Sounding;
+        var mask = _constraints.Allowed(_track.Context, mustEnd, out fallback);
+        mask.CopyTo(allowed, 0);
+    }
+
+    public void Feed(int token)
+    {
+        _tokens.Add(token);
+        int spq = _tokenizer.GridConfig.StepsPerQuarter;
+        _track = _track.Advance(token, _tokenizer, out var closed);
+        if (closed is { } c)
+            _closed.Add(Spell(new Note(Pitch.FromMidi(c.Pitch), Duration.FromQuarters(c.Start, spq), Duration.FromQuarters(c.End - c.Start, spq))));
+        if (Done)
+        {
+            _copied = _copy.Finish();
+            if (_track.OpenPitch is { } last)
+                _closed.Add(Spell(new Note(Pitch.FromMidi(last), Duration.FromQuarters(_track.OpenStart, spq), Duration.FromQuarters(_constraints.TotalSteps - _track.OpenStart, spq))));
+        }
+        else _copy.AtStep(_track.Step, _tokens, _track.OpenPitch);
+    }
+
+    public IReadOnlyList<Note> TakeClosedNotes()
+    {
+        if (_closed.Count == 0) return [];
+        var notes = _closed.ToArray();
+        _closed.Clear();
+        return notes;
+    }
+
+    public IGrammarState Fork()
+    {
+        var copy = new GridGrammar(_tokenizer, _constraints, _conditioning, _copy.Clone(), _primerLength, _key, [.. _tokens], _track) { _copied = _copied };
+        copy._closed.AddRange(_closed);
+        return copy;
+    }
+
+    private Note Spell(Note n) => n with { Pitch = n.Pitch.SpelledIn(_key) };
+}
