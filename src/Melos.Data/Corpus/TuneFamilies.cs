@@ -18,7 +18,7 @@ public static class TuneFamilies
     public const int ShingleLength = 10;
 
     /// <summary>The least share of the smaller melody's shingles found in the other for two melodies to be near-duplicates.</summary>
-    public const double DefaultThreshold = 0.5;
+    public const double DefaultThreshold = 0.3;
 
     /// <summary>Melodies with fewer distinct shingles than this join a family only through an exact fingerprint.</summary>
     public const int MinShingles = 8;
@@ -79,15 +79,18 @@ public static class TuneFamilies
     }
 
     /// <summary>The melody's distinct shingle hashes, sorted. Shingles with fewer than two pitch changes (a held note, a silence) are left out.</summary>
-    public static ulong[] Shingles(Melody melody)
+    /// <param name="melody">The melody.</param>
+    /// <param name="shingleLength">Samples per shingle (default <see cref="ShingleLength"/>).</param>
+    public static ulong[] Shingles(Melody melody, int shingleLength = ShingleLength)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(shingleLength, 2);
         var c = Contour(melody);
         var set = new HashSet<ulong>();
-        for (int i = 0; i + ShingleLength <= c.Length; i++)
+        for (int i = 0; i + shingleLength <= c.Length; i++)
         {
             ulong h = 14695981039346656037UL;
             int moves = 0;
-            for (int k = 0; k < ShingleLength; k++)
+            for (int k = 0; k < shingleLength; k++)
             {
                 int v = c[i + k];
                 // The first symbol's interval leads in from outside the window: only what follows it is the figure.
