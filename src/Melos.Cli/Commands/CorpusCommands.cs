@@ -62,6 +62,8 @@ public static class CorpusCommands
         var ci = CultureInfo.InvariantCulture;
         w.WriteLine(string.Create(ci, $"wrote {path}: {s.MelodiesKept} melodies from {s.TunesFound} tunes in {s.FilesRead} files ({s.Seconds:0.0} s)"));
         w.WriteLine("splits: " + string.Join(", ", s.BySplit.Select(kv => $"{kv.Key.ToLowerInvariant()} {kv.Value}")));
+        w.WriteLine(s.NearDuplicateFamilies == 0 ? "near-duplicates: none"
+            : $"near-duplicates: {s.MelodiesInFamilies} tunes in {s.NearDuplicateFamilies} families (each family in one split)");
         int discarded = s.DiscardedByReason.Values.Sum();
         w.WriteLine(discarded == 0 ? "discarded: none" : $"discarded: {discarded}");
         foreach (var (reason, count) in s.DiscardedByReason)

@@ -42,6 +42,10 @@ public sealed record BuildSummary
     public ImmutableArray<Discard> Discards { get; init; } = [];
     /// <summary>Kept melodies per split.</summary>
     public ImmutableSortedDictionary<string, int> BySplit { get; init; } = ImmutableSortedDictionary<string, int>.Empty;
+    /// <summary>Families of near-duplicates with two or more kept members (each family shares one split).</summary>
+    public int NearDuplicateFamilies { get; init; }
+    /// <summary>Kept melodies in those families.</summary>
+    public int MelodiesInFamilies { get; init; }
     /// <summary>Melodies whose key was estimated.</summary>
     public int KeysEstimated { get; init; }
     /// <summary>Mean quantization onset error over kept melodies, in quarter notes.</summary>

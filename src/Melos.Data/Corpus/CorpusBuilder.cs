@@ -61,8 +61,9 @@ public readonly record struct BuildProgress(int FilesDone, int FilesTotal);
 
 /// <summary>
 /// Builds a corpus from folders of music: reads every file a source understands (in parallel), extracts one line per tune,
-/// quantizes it to the grid (recording the error), estimates missing keys, labels collection and style, assigns the split
-/// by transposition-invariant fingerprint, and counts every discard by reason.
+/// quantizes it to the grid (recording the error), estimates missing keys, labels collection and style, discards exact
+/// duplicates (same transposition-invariant fingerprint), groups near-duplicates into families (<see cref="TuneFamilies"/>)
+/// and assigns each family one split from its representative's fingerprint, and counts every discard by reason.
 /// </summary>
 public sealed class CorpusBuilder(IReadOnlyList<ITuneSource> sources)
 {
@@ -87,7 +88,7 @@ public sealed class CorpusBuilder(IReadOnlyList<ITuneSource> sources)
             }
         }
         if (files.Count == 0)
-            throw new ArgumentException($"No music files (.mid, .midi, .abc, chorale .json) found in {string.Join(", ", options.Inputs)}.", nameof(options));
+            throw new ArgumentException($"No music files (.mid, .midi, .abc, .musicxml, .xml, .mxl, chorale .json) found in {string.Join(", ", options.Inputs)}.", nameof(options));
 
         var results = new List<(CorpusEntry Entry, string Fingerprint)>?[files.Count];
         var discards = new ConcurrentBag<(int File, int Order, Discard D)>();
@@ -119,6 +120,11 @@ public sealed class CorpusBuilder(IReadOnlyList<ITuneSource> sources)
             entries.Add(e);
             fingerprints.Add(fp);
         }
+        // Near-duplicates (other editions, formats, transpositions, ornaments) are kept but share their family's split.
+        var family = TuneFamilies.Group([.. entries.Select(e => e.Melody)], fingerprints);
+        for (int i = 0; i < entries.Count; i++)
+            entries[i] = entries[i] with { Split = options.Ratios.Assign(fingerprints[family[i]]), Family = entries[family[i]].Id };
+        var (families, inFamilies) = TuneFamilies.Count(family);
         var orderedDiscards = discards.OrderBy(d => d.File).ThenBy(d => d.Order).Select(d => d.D).Concat(duplicates).ToImmutableArray();
         var summary = new BuildSummary
         {
@@ -128,6 +134,8 @@ public sealed class CorpusBuilder(IReadOnlyList<ITuneSource> sources)
             DiscardedByReason = orderedDiscards.GroupBy(d => d.Reason.ToString()).ToImmutableSortedDictionary(g => g.Key, g => g.Count()),
             Discards = orderedDiscards,
             BySplit = entries.GroupBy(e => e.Split.ToString()).ToImmutableSortedDictionary(g => g.Key, g => g.Count()),
+            NearDuplicateFamilies = families,
+            MelodiesInFamilies = inFamilies,
             KeysEstimated = entries.Count(e => e.KeyEstimated),
             MeanQuantizationError = entries.Count == 0 ? 0 : entries.Average(e => e.QuantizationError),
             Seconds = clock.Elapsed.TotalSeconds,
@@ -228,6 +236,7 @@ public sealed class CorpusBuilder(IReadOnlyList<ITuneSource> sources)
             Styles = quantized.Info.Styles.Contains(style) ? quantized.Info.Styles : quantized.Info.Styles.Add(style),
         });
         var fingerprint = Fingerprint.Of(quantized);
+        // The split is provisional: Build moves every melody to its family's split.
         var split = options.Ratios.Assign(fingerprint);
         return (new CorpusEntry(id, collection, style, split, quantized, error, estimated), fingerprint, null);
     }

@@ -21,4 +21,10 @@ public enum CorpusSplit
 /// <param name="Melody">The quantized melody with key, meter, tempo and chords.</param>
 /// <param name="QuantizationError">Mean absolute onset shift made by quantization, in quarter notes (0 when already on the grid).</param>
 /// <param name="KeyEstimated">True when the key was estimated rather than given by the file.</param>
-public sealed record CorpusEntry(string Id, string Collection, string Style, CorpusSplit Split, Melody Melody, double QuantizationError, bool KeyEstimated);
+public sealed record CorpusEntry(string Id, string Collection, string Style, CorpusSplit Split, Melody Melody, double QuantizationError, bool KeyEstimated)
+{
+    /// <summary>The family of near-duplicates the melody belongs to, named by the id of its representative member (its own id
+    /// when it has no near-duplicate); every member of a family is in the same split. Null in corpora written before families
+    /// were recorded (format version 1).</summary>
+    public string? Family { get; init; }
+}

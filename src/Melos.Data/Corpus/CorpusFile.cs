@@ -45,8 +45,11 @@ public sealed record CorpusHeader
 /// </summary>
 public static class CorpusFile
 {
-    /// <summary>The format version this build writes and reads.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>The format version this build writes (version 2 adds each melody's near-duplicate family; version 1 files still read, with no family).</summary>
+    public const int FormatVersion = 2;
+
+    /// <summary>The oldest format version this build reads.</summary>
+    public const int OldestReadableVersion = 1;
 
     private static readonly byte[] Magic = "MELOSCRP"u8.ToArray();
 
@@ -181,8 +184,8 @@ public static class CorpusFile
             var magic = r.ReadBytes(Magic.Length);
             if (!magic.AsSpan().SequenceEqual(Magic)) throw new CorpusFormatException(path, "not a Melos corpus (build one with 'melos corpus build')");
             int version = r.ReadUInt16();
-            if (version != FormatVersion)
-                throw new CorpusFormatException(path, $"corpus format version {version}, but this Melos reads version {FormatVersion}; rebuild it with 'melos corpus build'");
+            if (version < OldestReadableVersion || version > FormatVersion)
+                throw new CorpusFormatException(path, $"corpus format version {version}, but this Melos reads versions {OldestReadableVersion} to {FormatVersion}; rebuild it with 'melos corpus build'");
             var header = JsonSerializer.Deserialize<CorpusHeader>(r.ReadString(), Json) ?? throw new FormatException("empty header");
             var summary = JsonSerializer.Deserialize<BuildSummary>(r.ReadString(), Json) ?? throw new FormatException("empty summary");
             int count = r.Read7BitEncodedInt();
@@ -267,6 +270,7 @@ public static class CorpusFile
             WriteTime(w, n.Start, res);
             WriteTime(w, n.Length, res);
         }
+        w.Write(e.Family ?? ""); // version 2
     }
 
     private static CorpusEntry ReadEntry(BinaryReader r)
@@ -311,6 +315,8 @@ public static class CorpusFile
             Fields = fields.ToImmutable(),
         };
         var melody = Melody.Create(notes, key, meters, tempos, chords, info, length);
-        return new CorpusEntry(id, collection, style, split, melody, qerr, keyEstimated);
+        // Records are length-prefixed: a version 1 record ends after its notes, a version 2 record adds the family.
+        string family = r.BaseStream.Position < r.BaseStream.Length ? r.ReadString() : "";
+        return new CorpusEntry(id, collection, style, split, melody, qerr, keyEstimated) { Family = family.Length == 0 ? null : family };
     }
 }

@@ -9,5 +9,6 @@ public static class TuneSources
         new MidiTuneSource(),
         new AbcTuneSource(),
         new JsbChoraleSource(),
+        new MusicXmlTuneSource(),
     ];
 }
