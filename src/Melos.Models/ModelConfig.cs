@@ -158,6 +158,18 @@ public sealed record TransformerConfig : ModelConfig
     }
 }
 
+/// <summary>What an n-gram model's order counts.</summary>
+public enum NGramUnit
+{
+    /// <summary>Token ids: order n conditions on the n - 1 previous tokens.</summary>
+    Token,
+    /// <summary>
+    /// The tokenizer's events (<see cref="ITokenizer.StartsEvent"/>: for the note tokenizer a note, a bar line, LENGTH, EOS):
+    /// order n conditions on the tokens of the current event so far and of the n - 1 complete events before it.
+    /// </summary>
+    Event,
+}
+
 /// <summary>Configuration of <see cref="NGramModel"/> (interpolated Kneser-Ney).</summary>
 public sealed record NGramConfig : ModelConfig
 {
@@ -165,8 +177,14 @@ public sealed record NGramConfig : ModelConfig
     [JsonIgnore]
     public override string Architecture => "ngram";
 
-    /// <summary>The n-gram order (1 = unigram).</summary>
+    /// <summary>
+    /// The n-gram order (1 = unigram), counted in <see cref="Unit"/>s: with <see cref="NGramUnit.Event"/> the context is
+    /// the current (partial) event and the <c>Order - 1</c> complete events before it.
+    /// </summary>
     public int Order { get; init; } = 5;
+
+    /// <summary>What the order counts: tokens (the default, and what files written before this field mean) or the tokenizer's events.</summary>
+    public NGramUnit Unit { get; init; } = NGramUnit.Token;
 
     /// <summary>A fixed discount in (0, 1), or null to estimate one per order as n1 / (n1 + 2 n2).</summary>
     public double? Discount { get; init; }

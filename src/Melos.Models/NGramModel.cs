@@ -9,9 +9,10 @@ namespace Melos.Models;
 /// Conditioning is ignored. Histories are left-padded with <c>Order - 2</c> extra BOS so every prediction has a full
 /// context; the highest order uses raw counts, lower orders continuation counts, and the lowest interpolates with the
 /// uniform distribution over the whole vocabulary, so every token has a non-zero probability and each distribution
-/// sums to one.
+/// sums to one. With <see cref="NGramUnit.Event"/> the order counts the tokenizer's events instead of tokens (see
+/// <c>NGramModel.Events.cs</c>); the default <see cref="NGramUnit.Token"/> is the model described here.
 /// </summary>
-public sealed class NGramModel : ISequenceModel
+public sealed partial class NGramModel : ISequenceModel
 {
     private readonly Table[] _tables; // _tables[k - 1] holds order k (context of k - 1 tokens).
 
@@ -28,13 +29,18 @@ public sealed class NGramModel : ISequenceModel
         public int[] Counts = [];
     }
 
-    private NGramModel(NGramConfig config, int vocabularySize, int bos, Table[] tables)
+    private readonly Func<int, int, bool>? _startsEvent; // The tokenizer's StartsEvent, for the event unit only.
+
+    private NGramModel(NGramConfig config, int vocabularySize, int bos, Table[] tables, Func<int, int, bool>? startsEvent = null)
     {
         NGramConfig = config;
         VocabularySize = vocabularySize;
         Bos = bos;
         _tables = tables;
+        _startsEvent = startsEvent;
     }
+
+    private bool Events => NGramConfig.Unit == NGramUnit.Event;
 
     /// <summary>The configuration.</summary>
     public NGramConfig NGramConfig { get; }
@@ -51,18 +57,41 @@ public sealed class NGramModel : ISequenceModel
     /// <summary>The BOS id used for padding histories.</summary>
     public int Bos { get; }
 
-    /// <summary>The discount used at each order (index 0 = unigrams).</summary>
+    /// <summary>
+    /// The discount used at each order (index 0 = unigrams); for the event unit at each level of the context chain
+    /// (0 = no context, 1 = the last token, 2 + j = the current event and the j complete events before it).
+    /// </summary>
     public IReadOnlyList<double> Discounts => [.. _tables.Select(t => t.Discount)];
 
     private int Padding => Math.Max(NGramConfig.Order - 2, 0);
 
-    /// <summary>Counts n-grams of <paramref name="sequences"/> (each starting with BOS) and builds the model.</summary>
+    /// <summary>
+    /// Counts n-grams of <paramref name="sequences"/> (each starting with BOS, encoded by <paramref name="tokenizer"/>) and
+    /// builds the model, in tokens or in the tokenizer's events as the configuration's <see cref="NGramConfig.Unit"/> says.
+    /// </summary>
     /// <exception cref="InvalidConfigurationException">The configuration is impossible, or the vocabulary too large for the order.</exception>
+    public static NGramModel Fit(NGramConfig config, ITokenizer tokenizer, IEnumerable<IReadOnlyList<int>> sequences)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(sequences);
+        config.Validate();
+        return config.Unit == NGramUnit.Event
+            ? FitEvents(config, tokenizer.VocabularySize, tokenizer.Bos, tokenizer.StartsEvent, sequences)
+            : Fit(config, tokenizer.VocabularySize, tokenizer.Bos, sequences);
+    }
+
+    /// <summary>Counts token n-grams of <paramref name="sequences"/> (each starting with BOS) and builds the model.</summary>
+    /// <exception cref="InvalidConfigurationException">
+    /// The configuration is impossible, the vocabulary too large for the order, or the unit is events (which needs the
+    /// tokenizer: use the other overload).
+    /// </exception>
     public static NGramModel Fit(NGramConfig config, int vocabularySize, int bos, IEnumerable<IReadOnlyList<int>> sequences)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(sequences);
         config.Validate();
+        InvalidConfigurationException.Require(config.Unit == NGramUnit.Token, nameof(config.Unit), "event n-grams need the tokenizer to find event starts");
         InvalidConfigurationException.Require(vocabularySize >= 2, nameof(vocabularySize), "must be at least 2");
         InvalidConfigurationException.Require(Math.Pow(vocabularySize + 1, config.Order) < Math.Pow(2, 62), nameof(config.Order),
             $"{config.Order} is too high for a vocabulary of {vocabularySize} tokens (n-gram keys would overflow 64 bits)");
@@ -99,8 +128,13 @@ public sealed class NGramModel : ISequenceModel
                 Add(raw[k - 1], shorter, w, 1);
             }
         }
-        var tables = new Table[n];
-        for (int k = 0; k < n; k++)
+        return new NGramModel(config, vocabularySize, bos, BuildTables(raw, config.Discount));
+    }
+
+    private static Table[] BuildTables(Dictionary<ulong, Dictionary<int, int>>[] raw, double? discount)
+    {
+        var tables = new Table[raw.Length];
+        for (int k = 0; k < raw.Length; k++)
         {
             var t = new Table();
             foreach (var (ctx, words) in raw[k])
@@ -108,10 +142,22 @@ public sealed class NGramModel : ISequenceModel
                 var ordered = words.OrderBy(p => p.Key).ToArray();
                 t.Contexts[ctx] = new Context { Total = ordered.Sum(p => p.Value), Words = [.. ordered.Select(p => p.Key)], Counts = [.. ordered.Select(p => p.Value)] };
             }
-            t.Discount = config.Discount ?? EstimateDiscount(t);
+            t.Discount = discount ?? EstimateDiscount(t);
             tables[k] = t;
         }
-        return new NGramModel(config, vocabularySize, bos, tables);
+        return tables;
+    }
+
+    /// <summary>
+    /// One step of interpolated Kneser-Ney: when <paramref name="table"/> knows <paramref name="key"/>, p becomes
+    /// max(c(w) - D, 0) / c + D N1+ / c * p; otherwise p (the shorter contexts' distribution) is left as it is.
+    /// </summary>
+    private static void Interpolate(double[] p, Table table, ulong key)
+    {
+        if (!table.Contexts.TryGetValue(key, out var ctx)) return;
+        double d = table.Discount, gamma = d * ctx.Words.Length / ctx.Total;
+        for (int w = 0; w < p.Length; w++) p[w] *= gamma;
+        for (int i = 0; i < ctx.Words.Length; i++) p[ctx.Words[i]] += Math.Max(ctx.Counts[i] - d, 0) / ctx.Total;
     }
 
     private static void Add(Dictionary<ulong, Dictionary<int, int>> table, ulong ctx, int w, int count)
@@ -155,6 +201,23 @@ public sealed class NGramModel : ISequenceModel
     public double[] Distribution(IReadOnlyList<int> history)
     {
         ArgumentNullException.ThrowIfNull(history);
+        if (!Events) return TokenDistribution(history);
+        var starts = new List<int>();
+        for (int i = 0; i < history.Count; i++) AddEventStart(history, i, starts);
+        return EventDistribution(history, starts);
+    }
+
+    private double[] Distribution(List<int> history, List<int> starts) => Events ? EventDistribution(history, starts) : TokenDistribution(history);
+
+    /// <summary>Appends <paramref name="i"/> to <paramref name="starts"/> when token <paramref name="i"/> of <paramref name="tokens"/> begins an event (the first token always does).</summary>
+    private void AddEventStart(IReadOnlyList<int> tokens, int i, List<int> starts)
+    {
+        if (!Events) return;
+        if (i == 0 || _startsEvent!(tokens[i - 1], tokens[i])) starts.Add(i);
+    }
+
+    private double[] TokenDistribution(IReadOnlyList<int> history)
+    {
         int n = NGramConfig.Order, pad = Padding;
         var padded = new int[pad + history.Count];
         Array.Fill(padded, Bos, 0, pad);
@@ -165,11 +228,7 @@ public sealed class NGramModel : ISequenceModel
         {
             int ctxLength = k - 1;
             if (ctxLength > padded.Length) break;
-            var table = _tables[k - 1];
-            if (!table.Contexts.TryGetValue(Code(padded, padded.Length - ctxLength, ctxLength, VocabularySize), out var ctx)) continue;
-            double d = table.Discount, gamma = d * ctx.Words.Length / ctx.Total;
-            for (int w = 0; w < p.Length; w++) p[w] *= gamma;
-            for (int i = 0; i < ctx.Words.Length; i++) p[ctx.Words[i]] += Math.Max(ctx.Counts[i] - d, 0) / ctx.Total;
+            Interpolate(p, _tables[k - 1], Code(padded, padded.Length - ctxLength, ctxLength, VocabularySize));
         }
         return p;
     }
@@ -185,11 +244,13 @@ public sealed class NGramModel : ISequenceModel
         for (int b = 0; b < batch.BatchSize; b++)
         {
             var history = new List<int>();
+            var starts = new List<int>();
             for (int t = 0; t < batch.Length; t++)
             {
                 history.Add((int)batch.Inputs[b * batch.Length + t]);
+                AddEventStart(history, history.Count - 1, starts);
                 if (batch.Targets[b * batch.Length + t] == TokenBatch.IgnoreTarget) continue;
-                var p = Distribution(history);
+                var p = Distribution(history, starts);
                 int offset = (b * batch.Length + t) * VocabularySize;
                 for (int w = 0; w < p.Length; w++) values[offset + w] = (float)Math.Log(p[w]);
             }
@@ -200,6 +261,7 @@ public sealed class NGramModel : ISequenceModel
     private sealed class State : IForkableGenerationState
     {
         public List<int> History { get; } = [];
+        public List<int> EventStarts { get; } = []; // Event unit only: the indices in History where events begin.
         public int Length => History.Count;
         public void Dispose() { }
 
@@ -207,6 +269,7 @@ public sealed class NGramModel : ISequenceModel
         {
             var copy = new State();
             copy.History.AddRange(History);
+            copy.EventStarts.AddRange(EventStarts);
             return copy;
         }
     }
@@ -219,7 +282,8 @@ public sealed class NGramModel : ISequenceModel
     {
         if (state is not State s) throw new ArgumentException("Not a state of this n-gram model.", nameof(state));
         s.History.Add(token);
-        return [.. Distribution(s.History).Select(p => (float)Math.Log(p))];
+        AddEventStart(s.History, s.History.Count - 1, s.EventStarts);
+        return [.. Distribution(s.History, s.EventStarts).Select(p => (float)Math.Log(p))];
     }
 
     /// <summary>The counts as JSON (with the configuration, vocabulary size, BOS id and discounts).</summary>
@@ -244,9 +308,13 @@ public sealed class NGramModel : ISequenceModel
         return root.ToJsonString();
     }
 
-    /// <summary>Reads a model written by <see cref="ToJson"/>.</summary>
-    /// <exception cref="IncompatibleFormatException">Another format version or architecture.</exception>
-    public static NGramModel FromJson(string json)
+    /// <summary>Reads a token-unit model written by <see cref="ToJson"/>.</summary>
+    /// <exception cref="IncompatibleFormatException">Another format version or architecture, or an event-unit model (which needs the tokenizer).</exception>
+    public static NGramModel FromJson(string json) => FromJson(json, null);
+
+    /// <summary>Reads a model written by <see cref="ToJson"/>; an event-unit model needs the <paramref name="tokenizer"/> it was fitted with.</summary>
+    /// <exception cref="IncompatibleFormatException">Another format version or architecture, an event-unit model without a tokenizer, or a tokenizer of another vocabulary size.</exception>
+    public static NGramModel FromJson(string json, ITokenizer? tokenizer)
     {
         var root = JsonNode.Parse(json)!.AsObject();
         int version = root["formatVersion"]?.GetValue<int>() ?? -1;
@@ -266,7 +334,16 @@ public sealed class NGramModel : ISequenceModel
             }
             tables.Add(t);
         }
-        return new NGramModel(config, root["vocabularySize"]!.GetValue<int>(), root["bos"]!.GetValue<int>(), [.. tables]);
+        int vocabularySize = root["vocabularySize"]!.GetValue<int>();
+        Func<int, int, bool>? startsEvent = null;
+        if (config.Unit == NGramUnit.Event)
+        {
+            if (tokenizer is null) throw new IncompatibleFormatException("tokenizer", "the tokenizer of an event n-gram", null);
+            if (tokenizer.VocabularySize != vocabularySize)
+                throw new IncompatibleFormatException("vocabularySize", vocabularySize.ToString(System.Globalization.CultureInfo.InvariantCulture), tokenizer.VocabularySize.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            startsEvent = tokenizer.StartsEvent;
+        }
+        return new NGramModel(config, vocabularySize, root["bos"]!.GetValue<int>(), [.. tables], startsEvent);
     }
 
     /// <summary>Nothing to release.</summary>

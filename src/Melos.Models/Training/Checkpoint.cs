@@ -217,8 +217,9 @@ public static class Checkpoint
     /// <exception cref="IncompatibleFormatException">Another format version, or not an n-gram checkpoint.</exception>
     public static NGramModel LoadNGram(string directory)
     {
-        ReadInfo(directory, "ngram");
-        return NGramModel.FromJson(File.ReadAllText(Path.Combine(directory, NGramFile)));
+        var info = ReadInfo(directory, "ngram");
+        var tokenizer = info.Model is NGramConfig { Unit: NGramUnit.Event } ? info.Tokenizer.Create() : null;
+        return NGramModel.FromJson(File.ReadAllText(Path.Combine(directory, NGramFile)), tokenizer);
     }
 
     /// <summary>Loads any checkpoint's model for evaluation or generation (torch models on the best device).</summary>
@@ -260,7 +261,7 @@ public static class ModelFactory
 {
     /// <summary>A torch model with fresh weights drawn after seeding torch with <paramref name="seed"/>, on the best device.</summary>
     /// <exception cref="InvalidConfigurationException">A field is impossible; the message names it.</exception>
-    /// <exception cref="ArgumentException">An n-gram configuration (use <see cref="NGramModel.Fit"/>).</exception>
+    /// <exception cref="ArgumentException">An n-gram configuration (use <see cref="FitNGram"/>).</exception>
     public static TorchSequenceModel Create(ModelConfig config, int vocabularySize, int pad, ConditioningVocabulary conditioning, int seed)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -291,11 +292,11 @@ public static class ModelFactory
         return Create(config, tokenizer.VocabularySize, tokenizer.Pad, conditioning, seed);
     }
 
-    /// <summary>Fits an n-gram model on encoded sequences.</summary>
+    /// <summary>Fits an n-gram model on encoded sequences (in tokens or in <paramref name="tokenizer"/>'s events, as the configuration says).</summary>
     public static NGramModel FitNGram(NGramConfig config, ITokenizer tokenizer, IEnumerable<EncodedSequence> sequences)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(sequences);
-        return NGramModel.Fit(config, tokenizer.VocabularySize, tokenizer.Bos, sequences.Select(s => (IReadOnlyList<int>)s.Tokens));
+        return NGramModel.Fit(config, tokenizer, sequences.Select(s => (IReadOnlyList<int>)s.Tokens));
     }
 }
