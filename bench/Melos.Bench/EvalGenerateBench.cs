@@ -20,13 +20,13 @@ public sealed class EvalGenerateBench : IBenchmark
 {
     public string Name => "eval-generate";
 
-    public string Description => "MODEL CORPUS.corpus[:SPLIT] OUT [--count 100] [--bars 16] [--seed 1] [--temperature T] [--top-p P] [--forms CORPUS.corpus[:SPLIT]|reference] [--style S] [--chords reference]: melodies with the split's keys and meters, for melos compare";
+    public string Description => "MODEL CORPUS.corpus[:SPLIT] OUT [--protocol free] [--collection C] [--count 100] [--bars 16] [--seed 1] [--temperature T] [--top-p P] [--forms CORPUS.corpus[:SPLIT]|reference] [--style S] [--chords reference]: melodies with the split's keys and meters, for melos compare";
 
     public int Run(string[] args)
     {
         if (args.Length < 3)
         {
-            Console.Error.WriteLine("usage: eval-generate MODEL CORPUS.corpus[:SPLIT] OUT [--count 100] [--bars 16] [--seed 1] [--temperature T] [--top-p P] [--forms CORPUS.corpus[:SPLIT]|reference] [--style S] [--chords reference]");
+            Console.Error.WriteLine("usage: eval-generate MODEL CORPUS.corpus[:SPLIT] OUT [--protocol free] [--collection C] [--count 100] [--bars 16] [--seed 1] [--temperature T] [--top-p P] [--forms CORPUS.corpus[:SPLIT]|reference] [--style S] [--chords reference]");
             return 2;
         }
         var ci = CultureInfo.InvariantCulture;
@@ -34,10 +34,13 @@ public sealed class EvalGenerateBench : IBenchmark
         int count = 100, bars = 16, seed = 1;
         double temperature = 1;
         double? topP = null;
-        string? formsArg = null, style = null;
-        bool referenceChords = false;
+        string? formsArg = null, style = null, collection = null;
+        bool referenceChords = false, free = false, countGiven = false;
         for (int i = 3; i + 1 < args.Length; i += 2)
         {
+            if (args[i] == "--protocol") { free = args[i + 1] == "free" ? true : throw new ArgumentException("--protocol takes 'free'"); continue; }
+            if (args[i] == "--collection") { collection = args[i + 1]; continue; }
+            if (args[i] == "--count") countGiven = true;
             if (args[i] == "--forms") { formsArg = args[i + 1]; continue; }
             if (args[i] == "--style") { style = args[i + 1]; continue; }
             if (args[i] == "--chords") { referenceChords = args[i + 1] == "reference" ? true : throw new ArgumentException("--chords takes 'reference'"); continue; }
@@ -52,12 +55,14 @@ public sealed class EvalGenerateBench : IBenchmark
                 default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
             }
         }
-        var reference = ReadSplit(corpusArg, CorpusSplit.Test);
+        var entries = ReadEntries(corpusArg, CorpusSplit.Test).Where(e => collection is null || e.Collection == collection).ToList();
+        var reference = entries.Select(e => e.Melody).ToList();
         if (reference.Count == 0)
         {
-            Console.Error.WriteLine($"{corpusArg}: the split is empty");
+            Console.Error.WriteLine($"{corpusArg}: the split is empty{(collection is null ? "" : $" for the collection {collection}")}");
             return 1;
         }
+        if (free) return Free(model, corpusArg, output, entries, countGiven ? count : entries.Count, seed, temperature, topP);
         var conditions = Enumerable.Range(0, count).Select(i => reference[i % reference.Count])
             .Select(m => (Key: m.Key ?? Key.CMajor, Meter: m.Meter)).ToList();
         var groups = conditions.Select((c, i) => (c, i)).GroupBy(x => x.c).ToList();
@@ -139,8 +144,41 @@ public sealed class EvalGenerateBench : IBenchmark
         return [.. result];
     }
 
-    /// <summary>The melodies of CORPUS.corpus[:SPLIT] (<paramref name="fallback"/> when no split is named).</summary>
-    private static List<Melody> ReadSplit(string arg, CorpusSplit fallback)
+    /// <summary>
+    /// The free protocol: melody i gets only reference i's style label (when the model knows it), key, meter and number
+    /// of bars (at most the model's longest tune): no chords, no form, no notes. One request per melody, seeded seed + i.
+    /// </summary>
+    private static int Free(string model, string corpusArg, string output, List<CorpusEntry> entries, int count, int seed, double temperature, double? topP)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        using var generator = MelodyGenerator.Load(model);
+        int maxBars = generator.Tokenizer is Melos.Data.Tokenizers.NoteTokenizer { NumbersBars: true } nt ? nt.NoteConfig.MaxBars : GenerationRequest.MaxBars;
+        Directory.CreateDirectory(output);
+        Console.WriteLine(string.Create(ci, $"model {model}; free protocol: {count} melodies with the style, key, meter and bars of {corpusArg} ({entries.Count} melodies); seed {seed}; temperature {temperature}; top-p {(topP is { } p ? p.ToString(ci) : "off")}"));
+        var clock = Stopwatch.StartNew();
+        int notes = 0, unknownStyle = 0, shortened = 0, copied = 0, bars = 0;
+        for (int i = 0; i < count; i++)
+        {
+            var entry = entries[i % entries.Count];
+            var m = entry.Melody;
+            string? style = generator.Vocabulary.Styles.Contains(entry.Style) ? entry.Style : null;
+            if (style is null) unknownStyle++;
+            int n = Math.Clamp(m.BarCount, 1, maxBars);
+            if (n < m.BarCount) shortened++;
+            var request = new GenerationRequest { Bars = n, Key = m.Key ?? Key.CMajor, Meter = m.Meter, Style = style, Seed = seed + i, Temperature = temperature, TopP = topP };
+            var g = generator.Generate(request)[0];
+            File.WriteAllBytes(Path.Combine(output, string.Create(ci, $"melody-{i + 1:000}.mid")), MidiMelody.Write(g.Melody));
+            notes += g.Melody.Notes.Length;
+            copied += g.CopiedBars;
+            bars += n;
+        }
+        clock.Stop();
+        Console.WriteLine(string.Create(ci, $"wrote {count} melodies ({notes} notes, {bars} bars, {copied} written as copies of earlier bars) to {output} in {clock.Elapsed.TotalSeconds:0.0} s; {unknownStyle} without a style the model knows, {shortened} shortened to {maxBars} bars"));
+        return 0;
+    }
+
+    /// <summary>The entries of CORPUS.corpus[:SPLIT] (<paramref name="fallback"/> when no split is named).</summary>
+    private static List<CorpusEntry> ReadEntries(string arg, CorpusSplit fallback)
     {
         var split = fallback;
         var path = arg;
@@ -150,6 +188,9 @@ public sealed class EvalGenerateBench : IBenchmark
             path = arg[..colon];
             split = Enum.Parse<CorpusSplit>(arg[(colon + 1)..], ignoreCase: true);
         }
-        return [.. CorpusFile.Read(path).Split(split).Select(e => e.Melody)];
+        return [.. CorpusFile.Read(path).Split(split)];
     }
+
+    /// <summary>The melodies of CORPUS.corpus[:SPLIT] (<paramref name="fallback"/> when no split is named).</summary>
+    private static List<Melody> ReadSplit(string arg, CorpusSplit fallback) => [.. ReadEntries(arg, fallback).Select(e => e.Melody)];
 }

@@ -93,6 +93,20 @@ public sealed class CompareCommandTests : IDisposable
     }
 
     [Fact]
+    public void Collection_keeps_one_collections_reference_melodies_and_names_the_others()
+    {
+        var (corpus, gen) = Fixture(r => Tunes.Stepwise(r, 8));
+        var tests = CorpusFile.Read(corpus).Split(CorpusSplit.Test).Count();
+        var (code, output, err) = Run("compare", gen, corpus + ":test", "--collection", "abc", "--no-discriminator", "--json");
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal(tests, doc.RootElement.GetProperty("structure").GetProperty("reference").GetProperty("repeatedBars").GetProperty("count").GetInt32());
+        var (bad, _, badErr) = Run("compare", gen, corpus + ":test", "--collection", "nottingham", "--no-discriminator");
+        Assert.Equal(1, bad);
+        Assert.Contains("no melody of the collection 'nottingham'; it has: abc", badErr);
+    }
+
+    [Fact]
     public void Help_lists_compare_with_its_options()
     {
         var (code, output, _) = Run("--help");

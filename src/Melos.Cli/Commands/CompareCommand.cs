@@ -24,8 +24,9 @@ public static class CompareCommand
         var folds = new Option<int>("--folds") { Description = "Cross-validation folds of the discriminator.", DefaultValueFactory = _ => 5 };
         var epochs = new Option<int>("--epochs") { Description = "Training epochs per fold of the discriminator.", DefaultValueFactory = _ => 30 };
         var seed = new Option<int>("--seed") { Description = "Seeds the discriminator's subsampling, folds and weights.", DefaultValueFactory = _ => 1 };
+        var collection = new Option<string?>("--collection") { Description = "Keep only the reference melodies of this collection (e.g. nottingham), to compare against one style's test split." };
         var cmd = new Command("compare", "Measure generated melodies against real ones: Yang and Lerch and MusPy metrics, novelty, structure, a discriminator.")
-            { generated, reference, train, bars, json, report, noDiscriminator, folds, epochs, seed };
+            { generated, reference, train, bars, json, report, noDiscriminator, folds, epochs, seed, collection };
         cmd.SetAction(pr => context.Guard(() =>
         {
             if (pr.GetValue(bars) is { } b && b < 1) throw new CliError($"--bars must be at least 1, not {b}");
@@ -63,6 +64,13 @@ public static class CompareCommand
             {
                 gen = MelodySources.Load(genAt);
                 refs = MelodySources.Load(refAt);
+                if (pr.GetValue(collection) is { } only)
+                {
+                    var kept = refs.Melodies.Where(m => string.Equals(m.Info.Collection, only, StringComparison.Ordinal)).ToList();
+                    if (kept.Count == 0)
+                        throw new CliError($"{refAt.DisplayName} holds no melody of the collection '{only}'; it has: {string.Join(", ", refs.Melodies.Select(m => m.Info.Collection ?? "(none)").Distinct().Order(StringComparer.Ordinal))}");
+                    refs = MelodySet.Create($"{refs.Name}@{only}", kept);
+                }
                 if (trainAt is not null) trainSet = MelodySources.Load(trainAt);
             }
             catch (MelodySetException ex)

@@ -22,6 +22,8 @@ public static class ModelCommands
         ["pop909"] = "MIT (POP909)",
         ["oneills1850"] = "public-domain tunes (O'Neill's Music of Ireland, 1903); files from a BSD-licensed corpus",
         ["ryans-mammoth"] = "public-domain tunes (Ryan's Mammoth Collection, 1883)",
+        ["airds-airs"] = "public-domain tunes (Aird's Selection of Scotch, English, Irish and Foreign Airs, 1778-1803); encodings by Jack Campin, distributed with the music21 corpus by permission (non-commercial restrictions may apply)",
+        ["misc-folk"] = "public-domain tunes (American fife tunes, Northumbrian minstrelsy); encodings distributed with the music21 corpus",
         ["jsb-chorales"] = "see the JSB chorales dataset README",
     };
 
@@ -40,8 +42,9 @@ public static class ModelCommands
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out." };
         var balance = new Option<string?>("--balance") { Description = "Resample training melodies so each group weighs the same: style, collection, key, mode or meter." };
         var force = new Option<bool>("--force") { Description = "Overwrite an existing model folder (without --resume)." };
+        var chordDropout = new Option<double>("--chord-dropout") { Description = "Train this share of the melodies that have chords without them (0..1, chosen by the seed), so the model also writes without chords.", DefaultValueFactory = _ => 0 };
         var cmd = new Command("train", "Train a model on a corpus's training split, choose it on the validation split, and write a checkpoint folder.")
-            { corpus, arch, output, config, epochs, steps, minutes, seed, resume, balance, force };
+            { corpus, arch, output, config, epochs, steps, minutes, seed, resume, balance, force, chordDropout };
         cmd.SetAction(pr => context.Guard(() =>
         {
             var outDir = pr.GetValue(output)!;
@@ -68,6 +71,10 @@ public static class ModelCommands
                 var weights = Balancing.Weights(train, attribute);
                 trainMelodies = [.. Balancing.Sample(weights, train.Count, new Random(trainingConfig.Seed)).Select(i => train[i].Melody)];
             }
+
+            double dropChords = pr.GetValue(chordDropout);
+            if (dropChords is < 0 or > 1 || double.IsNaN(dropChords)) throw new CliError($"--chord-dropout must be 0..1, not {dropChords.ToString(CultureInfo.InvariantCulture)}");
+            if (dropChords > 0) trainMelodies = [.. Augmentation.DropChords(trainMelodies, dropChords, unchecked(trainingConfig.Seed * 31 + 17))];
 
             if (pr.GetValue(steps) is { } s) trainingConfig = trainingConfig with { MaxSteps = s };
             else if (pr.GetValue(epochs) is { } n)

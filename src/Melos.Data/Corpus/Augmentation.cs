@@ -37,6 +37,19 @@ public static class Augmentation
     /// <summary>The melody moved to C (major-like modes) or A (the others); unchanged when it has no key.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The shift takes a note outside MIDI 0..127.</exception>
     public static Melody NormalizeKey(Melody melody) => melody.Key is { } k ? melody.Transpose(NormalizingShift(k)) : melody;
+
+    /// <summary>
+    /// Chord dropout: each melody that has chords loses them with probability <paramref name="share"/> (one draw per
+    /// melody from <c>new Random(seed)</c>), so that a model trained on the result writes with and without chords.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The share is outside 0..1.</exception>
+    public static IReadOnlyList<Melody> DropChords(IEnumerable<Melody> melodies, double share, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(melodies);
+        if (share is < 0 or > 1 || double.IsNaN(share)) throw new ArgumentOutOfRangeException(nameof(share), share, "The share of melodies to drop chords from must be 0..1.");
+        var rng = new Random(seed);
+        return [.. melodies.Select(m => !m.Chords.IsEmpty && rng.NextDouble() < share ? m.WithChords([]) : m)];
+    }
 }
 
 /// <summary>An attribute to balance a corpus by.</summary>

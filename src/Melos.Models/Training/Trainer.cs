@@ -80,12 +80,32 @@ public sealed class Trainer : IDisposable
         return windows;
     }
 
-    private int[] Permutation(int epoch, int count)
+    /// <summary>The order of the windows in <paramref name="epoch"/>: a seeded shuffle, bucketed by length when configured.</summary>
+    private int[] Order(int epoch, IReadOnlyList<EncodedSequence> windows) =>
+        EpochOrder(Config, epoch, [.. windows.Select(w => w.Tokens.Length)]);
+
+    /// <summary>
+    /// The order in which an epoch visits windows of these lengths: a shuffle seeded by (seed, epoch); with
+    /// <see cref="TrainingConfig.BucketByLength"/>, each chunk of 16 batches of that shuffle is sorted by length and cut
+    /// into batches, and the batches are shuffled (seeded too), the one short batch, if any, last.
+    /// </summary>
+    public static int[] EpochOrder(TrainingConfig config, int epoch, IReadOnlyList<int> windowLengths)
     {
-        var rng = new Random(unchecked(Config.Seed * 7919 + epoch));
-        var order = Enumerable.Range(0, count).ToArray();
-        rng.Shuffle(order);
-        return order;
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(windowLengths);
+        var order = Enumerable.Range(0, windowLengths.Count).ToArray();
+        new Random(unchecked(config.Seed * 7919 + epoch)).Shuffle(order);
+        if (!config.BucketByLength) return order;
+        int chunk = config.BatchSize * 16;
+        var batches = new List<int[]>();
+        for (int start = 0; start < order.Length; start += chunk)
+        {
+            var part = order.Skip(start).Take(chunk).OrderBy(i => windowLengths[i]).ThenBy(i => i).ToArray();
+            for (int b = 0; b < part.Length; b += config.BatchSize) batches.Add(part.Skip(b).Take(config.BatchSize).ToArray());
+        }
+        var shuffled = batches.ToArray();
+        new Random(unchecked(config.Seed * 104729 + epoch)).Shuffle(shuffled);
+        return [.. shuffled.Where(b => b.Length == config.BatchSize).SelectMany(b => b), .. shuffled.Where(b => b.Length != config.BatchSize).SelectMany(b => b)];
     }
 
     /// <summary>
@@ -111,7 +131,7 @@ public sealed class Trainer : IDisposable
         int runSteps = 0;
         double lossSum = 0;
         long lossTokens = 0;
-        int[] order = Permutation(State.Epoch, windows.Count);
+        int[] order = Order(State.Epoch, windows);
         int orderEpoch = State.Epoch;
         while (!State.Finished)
         {
@@ -127,7 +147,7 @@ public sealed class Trainer : IDisposable
             }
             if (orderEpoch != State.Epoch)
             {
-                order = Permutation(State.Epoch, windows.Count);
+                order = Order(State.Epoch, windows);
                 orderEpoch = State.Epoch;
             }
             var indices = order.Skip(State.BatchInEpoch * Config.BatchSize).Take(Config.BatchSize).Select(i => windows[i]).ToList();

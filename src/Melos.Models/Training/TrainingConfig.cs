@@ -51,6 +51,13 @@ public sealed record TrainingConfig
     /// <summary>A training-log line and a progress report every this many steps.</summary>
     public int LogEvery { get; init; } = 10;
 
+    /// <summary>
+    /// Batch windows of similar length together (within chunks of 16 batches of the shuffled order, then the batches
+    /// shuffled), so that whole tunes of very different lengths do not pad each batch to its longest. Deterministic in
+    /// the seed and the epoch like the plain order.
+    /// </summary>
+    public bool BucketByLength { get; init; }
+
     /// <summary>Checks every field.</summary>
     /// <exception cref="InvalidConfigurationException">A field is impossible; the message names it.</exception>
     public void Validate()

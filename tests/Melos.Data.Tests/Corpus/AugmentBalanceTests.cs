@@ -69,3 +69,24 @@ public sealed class AugmentBalanceTests
         Assert.False(HarteChord.TryParse("C:weird", out _));
     }
 }
+
+public sealed class ChordDropoutTests
+{
+    private static Melody WithChords(int i) =>
+        Melody.Create(NoteSequence.Parse("C4 D4 E4 F4"), Key.CMajor, chords: [new ChordChange(Duration.Zero, ChordSymbol.Parse(i % 2 == 0 ? "C" : "G7"))]);
+
+    [Fact]
+    public void A_share_of_the_melodies_with_chords_lose_them_the_same_way_for_a_seed()
+    {
+        var melodies = Enumerable.Range(0, 400).Select(WithChords).Append(Melody.Create(NoteSequence.Parse("C4"))).ToList();
+        var half = Augmentation.DropChords(melodies, 0.5, 7);
+        int dropped = half.Take(400).Count(m => m.Chords.IsEmpty);
+        Assert.InRange(dropped, 160, 240);
+        Assert.Equal(half.Select(m => m.Chords.IsEmpty), Augmentation.DropChords(melodies, 0.5, 7).Select(m => m.Chords.IsEmpty));
+        Assert.NotEqual(half.Select(m => m.Chords.IsEmpty), Augmentation.DropChords(melodies, 0.5, 8).Select(m => m.Chords.IsEmpty));
+        Assert.All(half.Zip(melodies), p => Assert.Equal(p.Second.Notes, p.First.Notes));
+        Assert.All(Augmentation.DropChords(melodies, 1, 7), m => Assert.Empty(m.Chords));
+        Assert.Equal(melodies.Select(m => m.Chords.Length), Augmentation.DropChords(melodies, 0, 7).Select(m => m.Chords.Length));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Augmentation.DropChords(melodies, 1.5, 7));
+    }
+}
