@@ -58,6 +58,42 @@ public sealed class TrainEvaluateTests : IDisposable
     }
 
     [Fact]
+    public void A_corpus_smaller_than_a_batch_is_a_clear_error_and_skips_are_counted_by_reason()
+    {
+        var corpus = TinyCorpus();
+        var config = Path.Combine(_dir, "big-batch.json");
+        File.WriteAllText(config, """{"model":{"layers":1,"hidden":16,"embeddingSize":8},"training":{"batchSize":32}}""");
+        var (code, _, err) = Run("train", "--corpus", corpus, "--arch", "lstm", "--config", config, "--steps", "2", "--out", Path.Combine(_dir, "big"));
+        Assert.Equal(1, code);
+        Assert.Contains("16 training melodies that fit the tokenizer, fewer than one batch of 32", err);
+        // A tokenizer whose range misses the high notes of some tunes skips those, counted by reason.
+        var narrow = Path.Combine(_dir, "narrow.json");
+        File.WriteAllText(narrow, """{"tokenizer":{"kind":"grid","formatVersion":1,"minPitch":60,"maxPitch":68}}""");
+        var (ncode, output, nerr) = Run("train", "--corpus", corpus, "--arch", "ngram", "--config", narrow, "--out", Path.Combine(_dir, "narrow"));
+        Assert.True(ncode == 0, nerr);
+        Assert.Matches(@"\(\d+ skipped: \d+ with a pitch outside the tokenizer's range\)", output);
+    }
+
+    [Fact]
+    public void The_tokenizer_option_chooses_the_tokens_and_generation_follows_it()
+    {
+        var corpus = TinyCorpus();
+        var model = Path.Combine(_dir, "whole");
+        var (code, _, err) = Run("train", "--corpus", corpus, "--arch", "ngram", "--tokenizer", "whole-tune", "--out", model);
+        Assert.True(code == 0, err);
+        var tokenizer = JsonDocument.Parse(File.ReadAllText(Path.Combine(model, "config.json"))).RootElement.GetProperty("tokenizer");
+        Assert.Equal("note", tokenizer.GetProperty("kind").GetString());
+        Assert.Equal(64, tokenizer.GetProperty("maxBars").GetInt32());
+        Assert.Equal(16, tokenizer.GetProperty("maxCopyDistance").GetInt32());
+        var (gcode, goutput, gerr) = Run("generate", "--model", model, "--bars", "4", "--key", "C", "--formats", "abc", "--out", Path.Combine(_dir, "whole-out"));
+        Assert.True(gcode == 0, gerr);
+        Assert.True(File.Exists(Path.Combine(_dir, "whole-out", "melody-01.abc")), goutput);
+        var (bad, _, badErr) = Run("train", "--corpus", corpus, "--arch", "ngram", "--tokenizer", "words", "--out", Path.Combine(_dir, "words"));
+        Assert.NotEqual(0, bad);
+        Assert.Contains("words", badErr);
+    }
+
+    [Fact]
     public void LstmTrainsBrieflyAndWritesAFullCheckpoint()
     {
         var corpus = TinyCorpus();

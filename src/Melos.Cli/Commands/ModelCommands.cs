@@ -42,9 +42,11 @@ public static class ModelCommands
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out." };
         var balance = new Option<string?>("--balance") { Description = "Resample training melodies so each group weighs the same: style, collection, key, mode or meter." };
         var force = new Option<bool>("--force") { Description = "Overwrite an existing model folder (without --resume)." };
+        var tokenizerOption = new Option<string?>("--tokenizer") { Description = "grid (one token per grid step), note (REMI-like note events) or whole-tune (note events with the tune's length, numbered bars and COPY of repeated bars); overrides the config's \"tokenizer\"." };
+        tokenizerOption.AcceptOnlyFromAmong("grid", "note", "whole-tune");
         var chordDropout = new Option<double>("--chord-dropout") { Description = "Train this share of the melodies that have chords without them (0..1, chosen by the seed), so the model also writes without chords.", DefaultValueFactory = _ => 0 };
         var cmd = new Command("train", "Train a model on a corpus's training split, choose it on the validation split, and write a checkpoint folder.")
-            { corpus, arch, output, config, epochs, steps, minutes, seed, resume, balance, force, chordDropout };
+            { corpus, arch, output, config, epochs, steps, minutes, seed, resume, balance, force, chordDropout, tokenizerOption };
         cmd.SetAction(pr => context.Guard(() =>
         {
             var outDir = pr.GetValue(output)!;
@@ -62,6 +64,13 @@ public static class ModelCommands
             var architecture = pr.GetValue(arch)!;
             var (modelConfig, tokenizerConfig, trainingConfig) = LoadConfig(pr.GetValue(config), architecture);
             trainingConfig = trainingConfig with { Seed = pr.GetValue(seed) };
+            tokenizerConfig = pr.GetValue(tokenizerOption) switch
+            {
+                "grid" => new GridTokenizerConfig(),
+                "note" => new NoteTokenizerConfig(),
+                "whole-tune" => NoteTokenizerConfig.WholeTune,
+                _ => tokenizerConfig,
+            };
 
             var trainMelodies = train.Select(e => e.Melody).ToList();
             if (pr.GetValue(balance) is { } by)
@@ -75,6 +84,10 @@ public static class ModelCommands
             double dropChords = pr.GetValue(chordDropout);
             if (dropChords is < 0 or > 1 || double.IsNaN(dropChords)) throw new CliError($"--chord-dropout must be 0..1, not {dropChords.ToString(CultureInfo.InvariantCulture)}");
             if (dropChords > 0) trainMelodies = [.. Augmentation.DropChords(trainMelodies, dropChords, unchecked(trainingConfig.Seed * 31 + 17))];
+
+            var (fits, skipReasons) = Fits(trainMelodies, tokenizerConfig);
+            if (architecture != "ngram" && fits < trainingConfig.BatchSize)
+                throw new CliError($"{corpusPath} has {fits} training melodies that fit the tokenizer, fewer than one batch of {trainingConfig.BatchSize}; add melodies or lower training.batchSize in --config");
 
             if (pr.GetValue(steps) is { } s) trainingConfig = trainingConfig with { MaxSteps = s };
             else if (pr.GetValue(epochs) is { } n)
@@ -107,7 +120,8 @@ public static class ModelCommands
             clock.Stop();
             Finish(outDir, architecture, corpusPath, data, outcome, clock.Elapsed, pr.GetValue(balance));
             var ci = CultureInfo.InvariantCulture;
-            context.Out.WriteLine(string.Create(ci, $"wrote {outDir}: {architecture}, {outcome.TrainSequences} training melodies ({outcome.SkippedTrain} skipped: outside the tokenizer's range or grid), {clock.Elapsed.TotalSeconds:0} s"));
+            var why = skipReasons.Count == 0 ? "" : ": " + string.Join(", ", skipReasons.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Value} {kv.Key}"));
+            context.Out.WriteLine(string.Create(ci, $"wrote {outDir}: {architecture}, {outcome.TrainSequences} training melodies ({outcome.SkippedTrain} skipped{why}), {clock.Elapsed.TotalSeconds:0} s"));
             if (outcome.State is { } st) context.Out.WriteLine($"steps {st.Step}, stopped: {st.StopReason ?? "interrupted"}");
             if (outcome.Validation is { } r)
                 context.Out.WriteLine(string.Create(ci, $"validation: {r.Overall.NllPerToken:0.0000} nats/token, {r.Overall.BitsPerNote:0.000} bits/note, perplexity {r.Overall.Perplexity:0.000}, accuracy {r.Overall.Accuracy:0.000}"));
@@ -241,6 +255,29 @@ public static class ModelCommands
         model.Validate();
         training.Validate();
         return (model, tokenizer, training);
+    }
+
+    /// <summary>How many melodies the tokenizer can write, and why the others do not fit, counted by reason.</summary>
+    private static (int Fits, Dictionary<string, int> Reasons) Fits(IReadOnlyList<Melody> melodies, TokenizerConfig tokenizerConfig)
+    {
+        var tokenizer = tokenizerConfig.Create();
+        var reasons = new Dictionary<string, int>(StringComparer.Ordinal);
+        int fits = 0;
+        foreach (var m in melodies)
+        {
+            if (tokenizer.TryEncode(m, out _, out var error)) { fits++; continue; }
+            string reason = error?.Kind switch
+            {
+                TokenizationFailure.PitchRange => "with a pitch outside the tokenizer's range",
+                TokenizationFailure.OffGrid => "off the tokenizer's grid",
+                TokenizationFailure.Meter => "with a meter the tokenizer cannot write",
+                TokenizationFailure.TooLong => "longer than the tokenizer can write",
+                TokenizationFailure.Duration => "with a length the duration vocabulary cannot write",
+                _ => "not writable with the tokenizer",
+            };
+            reasons[reason] = reasons.GetValueOrDefault(reason) + 1;
+        }
+        return (fits, reasons);
     }
 
     private static int StepsPerEpoch(IReadOnlyList<Melody> melodies, TokenizerConfig tokenizerConfig, TrainingConfig training)

@@ -8,18 +8,40 @@ public sealed class TokenizationException : Exception
     /// <summary>Creates the exception.</summary>
     /// <param name="note">The note at fault, when one is.</param>
     /// <param name="reason">Why the melody cannot be encoded.</param>
-    public TokenizationException(Note? note, string reason)
+    /// <param name="kind">The kind of failure, for counting by reason.</param>
+    public TokenizationException(Note? note, string reason, TokenizationFailure kind = TokenizationFailure.Other)
         : base(note is null ? $"Cannot tokenize melody: {reason}" : $"Cannot tokenize note {note}: {reason}")
     {
         Note = note;
         Reason = reason;
+        Kind = kind;
     }
+
+    /// <summary>The kind of failure.</summary>
+    public TokenizationFailure Kind { get; }
 
     /// <summary>The note at fault, or null when the problem is not one note (e.g. a meter).</summary>
     public Note? Note { get; }
 
     /// <summary>Why the melody cannot be encoded.</summary>
     public string Reason { get; }
+}
+
+/// <summary>Why a melody does not fit a tokenizer.</summary>
+public enum TokenizationFailure
+{
+    /// <summary>Another reason.</summary>
+    Other,
+    /// <summary>A pitch outside the tokenizer's range.</summary>
+    PitchRange,
+    /// <summary>An onset or a length off the tokenizer's grid.</summary>
+    OffGrid,
+    /// <summary>A meter the tokenizer cannot write (unknown, off the grid, or changing off a bar line).</summary>
+    Meter,
+    /// <summary>Longer than the tokenizer can write (more bars than it numbers, or too many grid steps).</summary>
+    TooLong,
+    /// <summary>A length the duration vocabulary cannot add up to.</summary>
+    Duration,
 }
 
 /// <summary>A configuration value is impossible (zero layers, a negative dropout, a width not divisible by heads ...).</summary>

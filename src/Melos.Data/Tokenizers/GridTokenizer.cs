@@ -74,17 +74,17 @@ public sealed class GridTokenizer : ITokenizer
         {
             if (note.Pitch.Number < GridConfig.MinPitch || note.Pitch.Number > GridConfig.MaxPitch)
             {
-                error = new TokenizationException(note, $"pitch {note.Pitch.Number} is outside the tokenizer's range {GridConfig.MinPitch}..{GridConfig.MaxPitch}");
+                error = new TokenizationException(note, $"pitch {note.Pitch.Number} is outside the tokenizer's range {GridConfig.MinPitch}..{GridConfig.MaxPitch}", TokenizationFailure.PitchRange);
                 return false;
             }
             if (Grid.Steps(note.Start, spq) is null)
             {
-                error = new TokenizationException(note, $"its onset {note.Start} quarters is not on the grid of {spq} steps per quarter");
+                error = new TokenizationException(note, $"its onset {note.Start} quarters is not on the grid of {spq} steps per quarter", TokenizationFailure.OffGrid);
                 return false;
             }
             if (Grid.Steps(note.End, spq) is null)
             {
-                error = new TokenizationException(note, $"its end {note.End} quarters (length {note.Length}) is not on the grid of {spq} steps per quarter");
+                error = new TokenizationException(note, $"its end {note.End} quarters (length {note.Length}) is not on the grid of {spq} steps per quarter", TokenizationFailure.OffGrid);
                 return false;
             }
         }
@@ -93,7 +93,7 @@ public sealed class GridTokenizer : ITokenizer
         long total = lengthSteps.Denominator == 1 ? lengthSteps.Numerator : lengthSteps.Floor() + 1;
         if (total > 1_000_000)
         {
-            error = new TokenizationException(null, $"the melody is {total} grid steps long; at most 1000000 are supported");
+            error = new TokenizationException(null, $"the melody is {total} grid steps long; at most 1000000 are supported", TokenizationFailure.TooLong);
             return false;
         }
         var events = new int[total];

@@ -50,6 +50,23 @@ public interface ITokenizer
     /// their context in events. By default every token is an event.
     /// </summary>
     bool StartsEvent(int previous, int token) => true;
+
+    /// <summary>The MIDI pitch a token starts a note with (<c>NOTE_ON(p)</c>, <c>PITCH(p)</c>), or null for any other token.</summary>
+    int? PitchOf(int id) => null;
+
+    /// <summary>
+    /// For each note that <see cref="Decode"/> writes from <paramref name="tokens"/>, in order, the index of the token that
+    /// decided it: its NOTE_ON or PITCH, or the COPY of the bar it was copied with.
+    /// </summary>
+    /// <remarks>By default, the tokens before EOS that have a <see cref="PitchOf"/>.</remarks>
+    IReadOnlyList<int> NoteTokenIndices(IReadOnlyList<int> tokens)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        var indices = new List<int>();
+        for (int k = 0; k < tokens.Count && tokens[k] != Eos; k++)
+            if (PitchOf(tokens[k]) is not null) indices.Add(k);
+        return indices;
+    }
 }
 
 /// <summary>Helpers shared by the tokenizers.</summary>

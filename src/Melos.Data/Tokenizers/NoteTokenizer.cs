@@ -138,6 +138,23 @@ public sealed class NoteTokenizer : ITokenizer
     };
 
     /// <inheritdoc/>
+    public int? PitchOf(int id) => id >= 0 && id < VocabularySize && KindOf(id) == NoteTokenKind.Pitch ? ValueOf(id) : null;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<int> NoteTokenIndices(IReadOnlyList<int> tokens)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        var walker = new Walker(this);
+        foreach (int id in tokens)
+        {
+            if (id == EosId) break;
+            walker.Feed(id);
+        }
+        walker.Finish();
+        return walker.NoteSources;
+    }
+
+    /// <inheritdoc/>
     /// <remarks>An event is a note (its POSITION, PITCH and DURATIONs) or a bar line (its BAR, METER and COPY); LENGTH and EOS are events of their own.</remarks>
     public bool StartsEvent(int previous, int token) => KindOf(token) switch
     {
@@ -168,14 +185,14 @@ public sealed class NoteTokenizer : ITokenizer
             var (previousAt, previousMeter) = (melody.Meters[i - 1].At, melody.Meters[i - 1].Meter);
             if ((melody.Meters[i].At - previousAt) / previousMeter.BarLength is { Denominator: not 1 })
             {
-                error = new TokenizationException(null, $"the meter change to {melody.Meters[i].Meter} at {melody.Meters[i].At} quarters does not fall on a bar line of {previousMeter}");
+                error = new TokenizationException(null, $"the meter change to {melody.Meters[i].Meter} at {melody.Meters[i].At} quarters does not fall on a bar line of {previousMeter}", TokenizationFailure.Meter);
                 return false;
             }
         }
         int bars = Math.Max(melody.BarCount, melody.Notes.IsEmpty ? 0 : melody.BarOf(melody.Notes[^1].Start).Bar + 1);
         if (NumbersBars && bars > NoteConfig.MaxBars)
         {
-            error = new TokenizationException(null, $"the tune has {bars} bars; the tokenizer numbers at most {NoteConfig.MaxBars}");
+            error = new TokenizationException(null, $"the tune has {bars} bars; the tokenizer numbers at most {NoteConfig.MaxBars}", TokenizationFailure.TooLong);
             return false;
         }
         // Notes by bar of onset, for the bar copies.
@@ -204,13 +221,13 @@ public sealed class NoteTokenizer : ITokenizer
                 int m = Array.IndexOf(_meters, meter);
                 if (m < 0)
                 {
-                    error = new TokenizationException(null, $"the meter {meter} in bar {bar + 1} is not in the tokenizer's meters ({string.Join(", ", NoteConfig.Meters)})");
+                    error = new TokenizationException(null, $"the meter {meter} in bar {bar + 1} is not in the tokenizer's meters ({string.Join(", ", NoteConfig.Meters)})", TokenizationFailure.Meter);
                     return false;
                 }
                 var barSteps = Grid.Steps(meter.BarLength, spq);
                 if (barSteps is null || barSteps > NoteConfig.MaxBarSteps)
                 {
-                    error = new TokenizationException(null, $"a bar of {meter} is not a whole number of grid steps at most {NoteConfig.MaxBarSteps} ({spq} steps per quarter)");
+                    error = new TokenizationException(null, $"a bar of {meter} is not a whole number of grid steps at most {NoteConfig.MaxBarSteps} ({spq} steps per quarter)", TokenizationFailure.Meter);
                     return false;
                 }
                 Add(Meter(m));
@@ -231,19 +248,19 @@ public sealed class NoteTokenizer : ITokenizer
                 var note = melody.Notes[noteIndex];
                 if (note.Pitch.Number < NoteConfig.MinPitch || note.Pitch.Number > NoteConfig.MaxPitch)
                 {
-                    error = new TokenizationException(note, $"pitch {note.Pitch.Number} is outside the tokenizer's range {NoteConfig.MinPitch}..{NoteConfig.MaxPitch}");
+                    error = new TokenizationException(note, $"pitch {note.Pitch.Number} is outside the tokenizer's range {NoteConfig.MinPitch}..{NoteConfig.MaxPitch}", TokenizationFailure.PitchRange);
                     return false;
                 }
                 var position = Grid.Steps(note.Start - start, spq);
                 if (position is null)
                 {
-                    error = new TokenizationException(note, $"its onset {note.Start} quarters is not on the grid of {spq} steps per quarter");
+                    error = new TokenizationException(note, $"its onset {note.Start} quarters is not on the grid of {spq} steps per quarter", TokenizationFailure.OffGrid);
                     return false;
                 }
                 var length = Grid.Steps(note.Length, spq);
                 if (length is null)
                 {
-                    error = new TokenizationException(note, $"its length {note.Length} quarters is not a whole number of grid steps ({spq} per quarter)");
+                    error = new TokenizationException(note, $"its length {note.Length} quarters is not a whole number of grid steps ({spq} per quarter)", TokenizationFailure.OffGrid);
                     return false;
                 }
                 if (!NoteConfig.ImplicitPositions || note.Start != cursor)
@@ -258,7 +275,7 @@ public sealed class NoteTokenizer : ITokenizer
                     int i = Array.FindIndex(_durationsDescending, d => d <= remaining);
                     if (i < 0)
                     {
-                        error = new TokenizationException(note, $"its length {note.Length} quarters ({length} steps) cannot be written with the duration vocabulary (left over: {remaining} steps)");
+                        error = new TokenizationException(note, $"its length {note.Length} quarters ({length} steps) cannot be written with the duration vocabulary (left over: {remaining} steps)", TokenizationFailure.Duration);
                         return false;
                     }
                     Add(DurationToken(NoteConfig.DurationSteps.IndexOf(_durationsDescending[i])));
@@ -339,7 +356,10 @@ public sealed class NoteTokenizer : ITokenizer
     {
         private readonly NoteTokenizer _t;
         private readonly List<Note> _notes = [];
+        private readonly List<int> _sources = [];
         private readonly List<int> _barFirstNote = [];
+        private int _fed;
+        private int _pendingSource;
         private readonly List<Duration> _barStarts = [];
         private (int Pitch, Duration Start, long Steps)? _pending;
         private bool _positioned;
@@ -377,6 +397,9 @@ public sealed class NoteTokenizer : ITokenizer
         /// <summary>The last pitch written (pending note included), or null.</summary>
         public int? LastPitch => _pending?.Pitch ?? (_notes.Count > 0 ? _notes[^1].Pitch.Number : null);
 
+        /// <summary>For each complete note, the index (among the tokens fed) of the PITCH or COPY token that wrote it.</summary>
+        public IReadOnlyList<int> NoteSources => _sources;
+
         /// <summary>The notes complete so far (the pending one excluded).</summary>
         public IReadOnlyList<Note> Notes => _notes;
 
@@ -397,6 +420,7 @@ public sealed class NoteTokenizer : ITokenizer
         /// <summary>Reads one token (EOS and PAD are ignored; stop feeding at EOS).</summary>
         public void Feed(int id)
         {
+            int index = _fed++;
             int spq = _t.NoteConfig.StepsPerQuarter;
             switch (_t.KindOf(id))
             {
@@ -423,7 +447,7 @@ public sealed class NoteTokenizer : ITokenizer
                     if (source >= 0 && Bar >= 0)
                     {
                         var shift = BarStart - _barStarts[source];
-                        foreach (var n in NotesOfBar(source).ToList()) Add(new Note(n.Pitch, n.Start + shift, n.Length));
+                        foreach (var n in NotesOfBar(source).ToList()) Add(new Note(n.Pitch, n.Start + shift, n.Length), index);
                         if (_notes.Count > 0 && _notes[^1].End > Cursor) Cursor = _notes[^1].End;
                     }
                     break;
@@ -435,6 +459,7 @@ public sealed class NoteTokenizer : ITokenizer
                 case NoteTokenKind.Pitch:
                     Flush();
                     _pending = (_t.ValueOf(id), Cursor, 0);
+                    _pendingSource = index;
                     _positioned = false;
                     break;
                 case NoteTokenKind.Duration:
@@ -458,17 +483,18 @@ public sealed class NoteTokenizer : ITokenizer
         private void Flush()
         {
             if (_pending is { Steps: > 0 } p)
-                Add(new Note(Pitch.FromMidi(p.Pitch), p.Start, Grid.At(p.Steps, _t.NoteConfig.StepsPerQuarter)));
+                Add(new Note(Pitch.FromMidi(p.Pitch), p.Start, Grid.At(p.Steps, _t.NoteConfig.StepsPerQuarter)), _pendingSource);
             _pending = null;
         }
 
-        private void Add(Note note)
+        private void Add(Note note, int source)
         {
             // A generated sequence may go back in time or overlap: a note starting before the previous one's onset is
             // dropped, and one starting inside the previous note cuts it short, so the result is always one line.
             if (_notes.Count > 0 && note.Start <= _notes[^1].Start) return;
             if (_notes.Count > 0 && note.Start < _notes[^1].End) _notes[^1] = _notes[^1] with { Length = note.Start - _notes[^1].Start };
             _notes.Add(note);
+            _sources.Add(source);
         }
     }
 

@@ -29,7 +29,8 @@ public sealed record ExplainOptions
 }
 
 /// <summary>
-/// Explains a melody under a grid-tokenizer model: for every note the probability the model gave its onset, its rank,
+/// Explains a melody under a model of any tokenizer: for every note the probability the model gave the token that
+/// decided it (its NOTE_ON or PITCH, or the COPY of a repeated bar), its rank,
 /// surprisal and the entropy of the distribution at that step, the alternatives; which earlier notes it drew on
 /// (gradient × input saliency for torch models, attention rollout for Transformers); how much the chord, key and style
 /// conditioning moved each step; and which bars repeat earlier ones.
@@ -37,11 +38,11 @@ public sealed record ExplainOptions
 public sealed class Explainer
 {
     private readonly ISequenceModel _model;
-    private readonly GridTokenizer _tokenizer;
+    private readonly ITokenizer _tokenizer;
     private readonly ConditioningVocabulary _vocabulary;
 
     /// <summary>Wraps a model with its tokenizer and conditioning vocabulary (the caller keeps owning the model).</summary>
-    public Explainer(ISequenceModel model, GridTokenizer tokenizer, ConditioningVocabulary vocabulary)
+    public Explainer(ISequenceModel model, ITokenizer tokenizer, ConditioningVocabulary vocabulary)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
         _tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
@@ -50,7 +51,7 @@ public sealed class Explainer
 
     /// <summary>Wraps the model of a generator.</summary>
     public Explainer(MelodyGenerator generator)
-        : this((generator ?? throw new ArgumentNullException(nameof(generator))).Model, generator.Grid, generator.Vocabulary)
+        : this((generator ?? throw new ArgumentNullException(nameof(generator))).Model, generator.Tokenizer, generator.Vocabulary)
     {
     }
 
@@ -67,19 +68,20 @@ public sealed class Explainer
         var batch = TokenBatch.Create([sequence], 0);
         var logits = _model.Forward(batch);
 
-        // Onset token of each note, and which note each input position belongs to (-1: BOS or rest).
-        var onset = new List<int>();
+        // The token that decided each note, and which note each input position belongs to (-1: BOS or rest).
+        var onset = _tokenizer.NoteTokenIndices(tokens).ToList();
         var noteOfInput = new int[tokens.Length];
-        int open = -1;
+        int open = -1, next = 0;
         for (int k = 0; k < tokens.Length; k++)
         {
             int id = tokens[k];
-            if (_tokenizer.PitchOf(id) is not null)
+            if (_tokenizer is GridTokenizer)
             {
-                open = onset.Count;
-                onset.Add(k);
+                if (_tokenizer.PitchOf(id) is not null) open = next++;
+                else if (id != GridTokenizer.HoldId) open = -1;
             }
-            else if (id != GridTokenizer.HoldId) open = -1;
+            else
+                while (next < onset.Count && onset[next] <= k) open = next++;
             noteOfInput[k] = open;
         }
         if (onset.Count != melody.Notes.Length)
@@ -115,7 +117,7 @@ public sealed class Explainer
             int token = tokens[k];
             int rank = 1 + p.Count(x => x > p[token]);
             double entropy = -p.Where(x => x > 0).Sum(x => x * Math.Log2(x));
-            var alternatives = Enumerable.Range(0, p.Length).Where(id => id != token && id != GridTokenizer.PadId)
+            var alternatives = Enumerable.Range(0, p.Length).Where(id => id != token && id != _tokenizer.Pad)
                 .OrderByDescending(id => p[id]).ThenBy(id => id).Take(options.Alternatives)
                 .Select(id => new Alternative(TokenLabel(id), p[id])).ToList();
             var note = melody.Notes[i];
@@ -146,8 +148,9 @@ public sealed class Explainer
         return new MelodyExplanation(_model.Architecture, notes, bars, tokens.Length - 1, totalBits, mostSurprising, repetitions, surprisal, attentionByNote);
     }
 
-    /// <summary>A token's display name: the pitch (e.g. <c>D5</c>), <c>hold</c>, <c>rest</c> or <c>end</c>.</summary>
+    /// <summary>A token's display name: the pitch (e.g. <c>D5</c>), <c>hold</c>, <c>rest</c> or <c>end</c> (grid), else the tokenizer's name (<c>COPY(8)</c>).</summary>
     public string TokenLabel(int id) => _tokenizer.PitchOf(id) is { } pitch ? Pitch.FromMidi(pitch).ToString()
+        : _tokenizer is not GridTokenizer ? (id == _tokenizer.Eos ? "end" : _tokenizer.TokenName(id))
         : id switch { GridTokenizer.HoldId => "hold", GridTokenizer.NoteOffId => "rest", GridTokenizer.EosId => "end", _ => _tokenizer.TokenName(id) };
 
     private static double[] Softmax(ReadOnlySpan<float> row)

@@ -116,7 +116,7 @@ public static class ExplanationReport
 
         var curve = new Plot();
         var line = curve.Add.Scatter(e.TokenSurprisal.Select(p => p.Time).ToArray(), e.TokenSurprisal.Select(p => p.Bits).ToArray());
-        line.LegendText = "every grid step";
+        line.LegendText = "every token";
         line.MarkerSize = 0;
         line.LineWidth = 1;
         var notes = curve.Add.Scatter(e.Notes.Select(n => n.Start).ToArray(), e.Notes.Select(n => n.SurprisalBits).ToArray());

@@ -164,4 +164,24 @@ public sealed class NoteGrammarTests
         e = Assert.Throws<ArgumentException>(() => Tiny.Generator.Check(new GenerationRequest { Bars = 2, MinNotesPerBar = 17 }));
         Assert.Contains("17", e.Message);
     }
+
+    [Fact]
+    public void Explain_scores_every_note_of_a_whole_tune_copies_included()
+    {
+        var tune = Tiny.Melodies[1];
+        var explanation = new Melos.Generation.Explanation.Explainer(Tiny.Generator).Explain(tune);
+        Assert.Equal(tune.Notes.Length, explanation.Notes.Count);
+        var encoded = Tiny.Tokenizer.Encode(tune);
+        var deciding = Tiny.Tokenizer.NoteTokenIndices(encoded.Tokens);
+        Assert.Equal(tune.Notes.Length, deciding.Count);
+        // The notes of a copied bar share the probability of their COPY token; every other note has its PITCH token's.
+        var logits = Tiny.Generator.Model.Forward(TokenBatch.Create([EncodedSequence.Encode(Tiny.Tokenizer, Tiny.Generator.Vocabulary, tune)], Tiny.Tokenizer.Pad));
+        for (int i = 0; i < deciding.Count; i++)
+        {
+            var kind = Tiny.Tokenizer.KindOf(encoded.Tokens[deciding[i]]);
+            Assert.True(kind is NoteTokenKind.Pitch or NoteTokenKind.Copy, kind.ToString());
+            Assert.Equal(Math.Exp(TokenSampling.LogProbability(logits.At(0, deciding[i] - 1), encoded.Tokens[deciding[i]])), explanation.Notes[i].Probability, 5);
+        }
+        Assert.Contains(deciding, k => Tiny.Tokenizer.KindOf(encoded.Tokens[k]) == NoteTokenKind.Copy);
+    }
 }
