@@ -68,4 +68,13 @@ public static class Grammars
             _ => throw new ArgumentException($"The {tokenizer.GetType().Name} has no generation grammar.", nameof(tokenizer)),
         };
     }
+
+    /// <summary>The notes in <paramref name="closed"/>, which is emptied (for <see cref="IGrammarState.TakeClosedNotes"/>).</summary>
+    internal static IReadOnlyList<Note> Drain(List<Note> closed)
+    {
+        if (closed.Count == 0) return [];
+        var notes = closed.ToArray();
+        closed.Clear();
+        return notes;
+    }
 }

@@ -94,13 +94,7 @@ internal sealed class GridGrammar : IGrammarState
         else _copy.AtStep(_track.Step, _tokens, _track.OpenPitch);
     }
 
-    public IReadOnlyList<Note> TakeClosedNotes()
-    {
-        if (_closed.Count == 0) return [];
-        var notes = _closed.ToArray();
-        _closed.Clear();
-        return notes;
-    }
+    public IReadOnlyList<Note> TakeClosedNotes() => Grammars.Drain(_closed);
 
     public IGrammarState Fork()
     {

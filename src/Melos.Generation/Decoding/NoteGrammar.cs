@@ -380,13 +380,7 @@ internal sealed class NoteGrammar : IGrammarState
         for (; _reported < _walker.Notes.Count; _reported++) _closed.Add(_walker.Notes[_reported] with { Pitch = _walker.Notes[_reported].Pitch.SpelledIn(_request.Key) });
     }
 
-    public IReadOnlyList<Note> TakeClosedNotes()
-    {
-        if (_closed.Count == 0) return [];
-        var notes = _closed.ToArray();
-        _closed.Clear();
-        return notes;
-    }
+    public IReadOnlyList<Note> TakeClosedNotes() => Grammars.Drain(_closed);
 
     public IGrammarState Fork()
     {
