@@ -181,11 +181,14 @@ public sealed partial class MelodyGenerator : IDisposable
     private static Note Spell(Note n, Key key) => n with { Pitch = n.Pitch.SpelledIn(key) };
 
     /// <summary>The conditioning of every grid step 0..<paramref name="steps"/> of <paramref name="template"/> (its chords, position, meter, key and style).</summary>
-    public ConditionStep[] ConditioningSteps(Melody template, long steps)
+    public ConditionStep[] ConditioningSteps(Melody template, long steps) =>
+        GridConditioning(Vocabulary, template, steps, Grid.GridConfig.StepsPerQuarter);
+
+    /// <summary>The conditioning of every grid step 0..<paramref name="steps"/> of <paramref name="template"/> on a grid of <paramref name="stepsPerQuarter"/>.</summary>
+    internal static ConditionStep[] GridConditioning(ConditioningVocabulary vocabulary, Melody template, long steps, int stepsPerQuarter)
     {
-        int spq = Grid.GridConfig.StepsPerQuarter;
         var result = new ConditionStep[steps + 1];
-        for (long s = 0; s <= steps; s++) result[s] = Vocabulary.At(template, Duration.FromQuarters(s, spq));
+        for (long s = 0; s <= steps; s++) result[s] = vocabulary.At(template, Duration.FromQuarters(s, stepsPerQuarter));
         return result;
     }
 

@@ -85,7 +85,7 @@ public static class ModelCommands
             if (dropChords is < 0 or > 1 || double.IsNaN(dropChords)) throw new CliError($"--chord-dropout must be 0..1, not {dropChords.ToString(CultureInfo.InvariantCulture)}");
             if (dropChords > 0) trainMelodies = [.. Augmentation.DropChords(trainMelodies, dropChords, unchecked(trainingConfig.Seed * 31 + 17))];
 
-            var (fits, skipReasons) = Fits(trainMelodies, tokenizerConfig);
+            var (fits, skipReasons, tokenCounts) = Fits(trainMelodies, tokenizerConfig);
             if (architecture != "ngram" && fits < trainingConfig.BatchSize)
                 throw new CliError($"{corpusPath} has {fits} training melodies that fit the tokenizer, fewer than one batch of {trainingConfig.BatchSize}; add melodies or lower training.batchSize in --config");
 
@@ -93,7 +93,7 @@ public static class ModelCommands
             else if (pr.GetValue(epochs) is { } n)
             {
                 if (n < 1) throw new CliError("--epochs must be at least 1");
-                trainingConfig = trainingConfig with { MaxSteps = Math.Max(1, n * StepsPerEpoch(trainMelodies, tokenizerConfig, trainingConfig)) };
+                trainingConfig = trainingConfig with { MaxSteps = Math.Max(1, n * StepsPerEpoch(tokenCounts, trainingConfig)) };
             }
             trainingConfig = trainingConfig with
             {
@@ -257,15 +257,15 @@ public static class ModelCommands
         return (model, tokenizer, training);
     }
 
-    /// <summary>How many melodies the tokenizer can write, and why the others do not fit, counted by reason.</summary>
-    private static (int Fits, Dictionary<string, int> Reasons) Fits(IReadOnlyList<Melody> melodies, TokenizerConfig tokenizerConfig)
+    /// <summary>How many melodies the tokenizer can write, why the others do not fit (counted by reason), and the token count of each that fits.</summary>
+    private static (int Fits, Dictionary<string, int> Reasons, List<int> TokenCounts) Fits(IReadOnlyList<Melody> melodies, TokenizerConfig tokenizerConfig)
     {
         var tokenizer = tokenizerConfig.Create();
         var reasons = new Dictionary<string, int>(StringComparer.Ordinal);
-        int fits = 0;
+        var counts = new List<int>();
         foreach (var m in melodies)
         {
-            if (tokenizer.TryEncode(m, out _, out var error)) { fits++; continue; }
+            if (tokenizer.TryEncode(m, out var tokens, out var error)) { counts.Add(tokens!.Count); continue; }
             string reason = error?.Kind switch
             {
                 TokenizationFailure.PitchRange => "with a pitch outside the tokenizer's range",
@@ -277,18 +277,13 @@ public static class ModelCommands
             };
             reasons[reason] = reasons.GetValueOrDefault(reason) + 1;
         }
-        return (fits, reasons);
+        return (counts.Count, reasons, counts);
     }
 
-    private static int StepsPerEpoch(IReadOnlyList<Melody> melodies, TokenizerConfig tokenizerConfig, TrainingConfig training)
+    /// <summary>Batches per epoch of the training windows of melodies of these token counts.</summary>
+    private static int StepsPerEpoch(IReadOnlyList<int> tokenCounts, TrainingConfig training)
     {
-        var tokenizer = tokenizerConfig.Create();
-        long windows = 0;
-        foreach (var m in melodies)
-        {
-            if (!tokenizer.TryEncode(m, out var t, out _) || t is null) continue;
-            windows += Math.Max(1, (t.Count - 2) / training.MaxSequenceLength + 1);
-        }
+        long windows = tokenCounts.Sum(count => (long)Math.Max(1, (count - 2) / training.MaxSequenceLength + 1));
         return (int)Math.Max(1, (windows + training.BatchSize - 1) / training.BatchSize);
     }
 

@@ -39,10 +39,7 @@ internal sealed class GridGrammar : IGrammarState
     {
         var constraints = new TokenConstraints(request, tokenizer);
         forced = PrimerTokens(tokenizer, request);
-        int spq = tokenizer.GridConfig.StepsPerQuarter;
-        var template = MelodyGenerator.Template(request);
-        var conditioning = new ConditionStep[constraints.TotalSteps + 1];
-        for (long s = 0; s <= constraints.TotalSteps; s++) conditioning[s] = vocabulary.At(template, Duration.FromQuarters(s, spq));
+        var conditioning = MelodyGenerator.GridConditioning(vocabulary, MelodyGenerator.Template(request), constraints.TotalSteps, tokenizer.GridConfig.StepsPerQuarter);
         var grammar = new GridGrammar(tokenizer, constraints, conditioning, new FormCopy(request.Form, constraints.BarSteps, conditioning), forced.Length,
             request.Key, [tokenizer.Bos], new GenerationTrack(constraints.BarSteps));
         grammar._copy.AtStep(0, grammar._tokens, null);
