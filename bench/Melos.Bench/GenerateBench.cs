@@ -65,7 +65,7 @@ public sealed class GenerateBench : IBenchmark
         // Where the time goes: the same request's model work alone, and its conditioning stream alone.
         var model = generator.Model;
         var template = MelodyGenerator.Template(request);
-        var conditioning = Sampler.GridConditioning(template, generator.Vocabulary, spq);
+        var conditioning = (Func<IReadOnlyList<int>, ConditionStep>)(t => generator.Vocabulary.At(template, Duration.FromQuarters(t.Count - 1, spq)));
         var tokens = warm[0].Tokens;
         var prefix = new List<int>();
         var next = new ConditionStep[tokens.Count];

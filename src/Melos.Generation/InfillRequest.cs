@@ -129,7 +129,7 @@ public sealed record InfillRequest
 
 /// <summary>One infilling candidate and how the model scored it (natural log, plain softmax, EOS not counted).</summary>
 /// <param name="Melody">The whole melody with the gap regenerated.</param>
-/// <param name="Tokens">Its grid tokens, starting with BOS.</param>
+/// <param name="Tokens">Its tokens, starting with BOS (EOS left out).</param>
 /// <param name="GapLogLikelihood">Log-likelihood of the gap's tokens given what comes before.</param>
 /// <param name="RightLogLikelihood">Log-likelihood of every token after the gap given the candidate and what comes before.</param>
 /// <param name="LogLikelihood">Log-likelihood of the whole melody.</param>
@@ -141,4 +141,7 @@ public sealed record InfillCandidate(Melody Melody, IReadOnlyList<int> Tokens, d
 {
     /// <summary>The score a ranking uses: gap plus right context for <see cref="InfillScoring.BothSides"/>, the gap alone for <see cref="InfillScoring.LeftOnly"/>.</summary>
     public double Score(InfillScoring scoring) => scoring == InfillScoring.BothSides ? GapLogLikelihood + RightLogLikelihood : GapLogLikelihood;
+
+    /// <summary>The model's log-probability of every token of <see cref="Tokens"/> after BOS (teacher-forced over the whole melody).</summary>
+    public IReadOnlyList<double> TokenLogProbabilities { get; init; } = [];
 }

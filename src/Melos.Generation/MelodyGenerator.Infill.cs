@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Melos.Data.Tokenizers;
+using Melos.Generation.Decoding;
 using Melos.Models;
 using Melos.Music;
 
@@ -44,66 +45,43 @@ public sealed partial class MelodyGenerator
     {
         var plan = PlanInfill(request);
         var rng = new Random(request.Seed);
-        var tokenizer = Grid;
-        int spq = tokenizer.GridConfig.StepsPerQuarter;
-        var original = plan.Tokens;
-        long s0 = plan.GenerateFrom, e0 = plan.GapEnd;
+        var policy = new DecodingPolicy(false, request.Temperature, request.TopK, request.TopP);
 
-        // The left context, heard once: the state has heard tokens 0..s0 and `logits` predicts step s0.
-        using var left = Model.CreateState();
-        var track = new GenerationTrack(plan.Constraints.BarSteps);
-        float[] logits = [];
-        for (long s = 0; s <= s0; s++)
-        {
-            cancellation.ThrowIfCancellationRequested();
-            logits = Model.Step(left, original[(int)s], plan.Conditioning[s]);
-            if (s < s0) track = track.Advance(original[(int)s + 1], tokenizer, out _);
-        }
-        var fed = original.Take((int)s0 + 1).ToList();
-
-        var drafts = new List<(Melody Melody, List<int> Tokens, bool Joins, int Group, int Index)>();
+        // The left context, heard once; every candidate continues from a fork of it.
+        using var start = DecoderStart.Prefill(Model, plan.Grammar, plan.Forced);
+        var drafts = new List<(Melody Melody, IReadOnlyList<double> Decoded, bool Joins, int Group, int Index)>();
         for (int g = 0; g < request.Count; g++)
         {
             for (int c = 0; c < request.Candidates; c++)
             {
-                using var state = Fork(left, fed, plan.Conditioning);
-                var tokens = new List<int>(fed);
-                var tr = track;
-                var stepLogits = logits;
-                var gapNotes = new List<Note>();
-                for (long s = s0; s < e0; s++)
-                {
-                    cancellation.ThrowIfCancellationRequested();
-                    if (s > s0) stepLogits = Model.Step(state, tokens[^1], plan.Conditioning[s]);
-                    var allowed = plan.Constraints.Allowed(tr.Context, mustEndNote: s == s0 && tr.Sounding, out _);
-                    int token = TokenSampling.Draw(stepLogits, allowed, request.Temperature, request.TopK, request.TopP, rng);
-                    tokens.Add(token);
-                    tr = tr.Advance(token, tokenizer, out var closed);
-                    if (closed is { } n && n.Start >= s0) gapNotes.Add(MakeNote(n.Pitch, n.Start, n.End, spq, plan.Key));
-                }
-                if (tr.OpenPitch is { } last && tr.OpenStart >= s0) gapNotes.Add(MakeNote(last, tr.OpenStart, e0, spq, plan.Key));
+                var decoder = new Decoder(Model, start, policy, rng);
+                var gapNotes = decoder.Run(cancellation).Where(n => n.Start >= plan.From).ToList();
                 var melody = Melody.Create([.. plan.Left, .. gapNotes, .. plan.Right], request.Melody.Key, request.Melody.Meters, request.Melody.Tempos,
                     request.Melody.Chords, request.Melody.Info, request.Melody.Length);
                 int? before = gapNotes.Count > 0 ? gapNotes[^1].Pitch.Number : plan.Left.LastOrDefault()?.Pitch.Number;
-                bool joins = plan.Right.Count == 0 || plan.Constraints.WithinLeap(plan.Right[0].Pitch.Number, before);
-                drafts.Add((melody, EncodeWithoutEos(melody), joins, g, c));
+                bool joins = plan.Right.Count == 0 || plan.Rules.WithinLeap(plan.Right[0].Pitch.Number, before);
+                drafts.Add((melody, decoder.TokenLogProbabilities, joins, g, c));
             }
         }
 
-        var scores = ScoreSequences(drafts.Select(d => (IReadOnlyList<int>)d.Tokens).ToList(), plan.Conditioning, cancellation);
+        // Each whole candidate, teacher-forced, scores its gap and the right context heard after it.
+        var encoded = drafts.Select(d => Encode(d.Melody)).ToList();
+        var scores = ScoreSequences(encoded, cancellation);
         var result = new List<InfillCandidate>(drafts.Count);
         for (int i = 0; i < drafts.Count; i++)
         {
             var logp = scores[i];
+            var times = encoded[i].Times;
             double gap = 0, right = 0, all = 0;
-            for (long s = 0; s < logp.Length; s++)
+            for (int t = 0; t < logp.Length; t++)
             {
-                all += logp[s];
-                if (s >= s0 && s < e0) gap += logp[s];
-                else if (s >= e0) right += logp[s];
+                all += logp[t];
+                var at = times[t + 1];
+                if (at >= plan.GapEnd) right += logp[t];
+                else if (at >= plan.From) gap += logp[t];
             }
             var d = drafts[i];
-            result.Add(new InfillCandidate(d.Melody, d.Tokens, gap, right, all, d.Joins, d.Group, d.Index));
+            result.Add(new InfillCandidate(d.Melody, encoded[i].Tokens, gap, right, all, d.Joins, d.Group, d.Index) { TokenLogProbabilities = logp });
         }
         return result;
     }
@@ -116,20 +94,16 @@ public sealed partial class MelodyGenerator
     public double[] Score(Melody melody)
     {
         ArgumentNullException.ThrowIfNull(melody);
-        var tokens = EncodeWithoutEos(melody);
-        return ScoreSequences([tokens], ConditioningSteps(melody, tokens.Count - 1))[0];
+        return ScoreSequences([Encode(melody)])[0];
     }
 
     /// <summary>Checks an infilling request against this model (bars, meter, key, grid and range) without generating.</summary>
     /// <exception cref="ArgumentException">The request does not fit the melody or the model; the message says why.</exception>
     public void Check(InfillRequest request) => _ = PlanInfill(request);
 
-    private static Note MakeNote(int pitch, long start, long end, int spq, Key key) =>
-        new(Pitch.FromMidi(pitch).SpelledIn(key), Duration.FromQuarters(start, spq), Duration.FromQuarters(end - start, spq));
-
     /// <summary>What infilling needs, worked out and checked before any model step.</summary>
-    private sealed record InfillPlan(ImmutableArray<int> Tokens, ConditionStep[] Conditioning, TokenConstraints Constraints, Key Key,
-        IReadOnlyList<Note> Left, IReadOnlyList<Note> Right, long GenerateFrom, long GapEnd);
+    private sealed record InfillPlan(IGrammarState Grammar, int[] Forced, PitchRules Rules, IReadOnlyList<Note> Left, IReadOnlyList<Note> Right,
+        Duration From, Duration GapEnd);
 
     private InfillPlan PlanInfill(InfillRequest request)
     {
@@ -145,65 +119,64 @@ public sealed partial class MelodyGenerator
         var from = left.Count > 0 && left[^1].End > gapStart ? left[^1].End : gapStart;
         if (from >= gapEnd)
             throw new ArgumentException($"Bars {request.FirstBar}-{request.LastBar} lie inside a note that starts before them ({left[^1]}); there is nothing to regenerate.", nameof(request));
-        var tokens = EncodeWithoutEos(melody, "The tune");
-        int spq = Grid.GridConfig.StepsPerQuarter;
-        long Steps(Duration d) => (d.Quarters * spq) is { Denominator: 1 } r ? r.Numerator
-            : throw new ArgumentException($"The bar line at {d.Quarters} quarters is not on the model's grid of {spq} steps per quarter.", nameof(request));
-        var constraintRequest = new GenerationRequest
+        var rules = PitchRequest(key, melody.MeterAt(gapStart), melody, request.Low, request.High, request.MaxLeap, request.Chromatic);
+        var grammar = Grammars.ForEdit(Tokenizer, rules, Vocabulary, melody, request.FirstBar - 1, request.LastBar, from, out var forced);
+        return new InfillPlan(grammar, forced, PitchRulesOf(rules), left, right, from, gapEnd);
+    }
+
+    /// <summary>The generation request that carries an edit's pitch rules (key, range: the melody's own unless given, leap, chromatic).</summary>
+    private static GenerationRequest PitchRequest(Key key, TimeSignature meter, Melody melody, Pitch? low, Pitch? high, int? maxLeap, bool chromatic)
+    {
+        var request = new GenerationRequest
         {
             Key = key,
-            Meter = melody.MeterAt(gapStart),
-            Low = request.Low ?? melody.Notes.MinBy(n => n.Pitch.Number)!.Pitch,
-            High = request.High ?? melody.Notes.MaxBy(n => n.Pitch.Number)!.Pitch,
-            MaxLeap = request.MaxLeap,
-            Chromatic = request.Chromatic,
+            Meter = meter,
+            Low = low ?? melody.Notes.MinBy(n => n.Pitch.Number)!.Pitch,
+            High = high ?? melody.Notes.MaxBy(n => n.Pitch.Number)!.Pitch,
+            MaxLeap = maxLeap,
+            Chromatic = chromatic,
         };
-        constraintRequest.Validate();
-        var constraints = new TokenConstraints(constraintRequest, Grid);
-        long total = tokens.Count - 1;
-        var conditioning = ConditioningSteps(melody, total);
-        return new InfillPlan([.. tokens], conditioning, constraints, key, left, right, Steps(from), Steps(gapEnd));
+        request.Validate();
+        return request;
     }
+
+    private PitchRules PitchRulesOf(GenerationRequest request) => new(request, Tokenizer.Config.MinPitch, Tokenizer.Config.MaxPitch);
 
     private static Duration Min(Duration a, Duration b) => a < b ? a : b;
 
-    /// <summary>The melody's grid tokens from BOS to the last step (EOS left out: it is never generated, so never scored).</summary>
-    private List<int> EncodeWithoutEos(Melody melody, string what = "The melody")
+    /// <summary>
+    /// A melody's tokens from BOS, EOS left out (the grid never generates it), with their times and the conditioning
+    /// of each (the melody's own chords, meter, key and style at that time).
+    /// </summary>
+    internal EncodedTokens Encode(Melody melody, string what = "The melody")
     {
         if (!Tokenizer.TryEncode(melody, out var tokens, out var error))
             throw new ArgumentException($"{what} does not fit the model: {error!.Message}", nameof(melody));
-        return [.. tokens!.Tokens.SkipLast(1)];
+        var kept = new TokenizedMelody(tokens!.Tokens[..^1], tokens.Times[..^1]);
+        return new EncodedTokens(kept.Tokens, kept.Times, Vocabulary.Encode(melody, kept));
     }
 
     /// <summary>
     /// The model's log-probability of every token after BOS of each sequence (teacher-forced, in batches through
-    /// <see cref="ISequenceModel.Forward"/>): element [i][s] scores grid step s of sequence i.
+    /// <see cref="ISequenceModel.Forward"/>): element [i][t] scores token t + 1 of sequence i.
     /// </summary>
-    internal double[][] ScoreSequences(IReadOnlyList<IReadOnlyList<int>> sequences, ConditionStep[] conditioning, CancellationToken cancellation = default)
+    internal double[][] ScoreSequences(IReadOnlyList<EncodedTokens> sequences, CancellationToken cancellation = default)
     {
         var result = new double[sequences.Count][];
         int i = 0;
         while (i < sequences.Count)
         {
             cancellation.ThrowIfCancellationRequested();
-            int length = sequences[i].Count;
+            int length = sequences[i].Tokens.Length;
             int batch = Math.Max(1, Math.Min(sequences.Count - i, ScoringTokensPerBatch / Math.Max(1, length)));
             var encoded = new List<EncodedSequence>(batch);
+            for (int b = 0; b < batch; b++) encoded.Add(new EncodedSequence(sequences[i + b].Tokens, sequences[i + b].Conditioning, 0, ""));
+            var logits = Model.Forward(TokenBatch.Create(encoded, Tokenizer.Pad));
             for (int b = 0; b < batch; b++)
             {
-                var tokens = sequences[i + b];
-                // The conditioning of token j (j >= 1) is that of grid step j - 1; BOS's own is never a target.
-                var cond = ImmutableArray.CreateBuilder<ConditionStep>(tokens.Count);
-                cond.Add(conditioning[0]);
-                for (int j = 1; j < tokens.Count; j++) cond.Add(conditioning[j - 1]);
-                encoded.Add(new EncodedSequence([.. tokens], cond.MoveToImmutable(), 0, ""));
-            }
-            var logits = Model.Forward(TokenBatch.Create(encoded, GridTokenizer.PadId));
-            for (int b = 0; b < batch; b++)
-            {
-                var tokens = sequences[i + b];
-                var scores = new double[tokens.Count - 1];
-                for (int t = 0; t + 1 < tokens.Count; t++) scores[t] = TokenSampling.LogProbability(logits.At(b, t), tokens[t + 1]);
+                var tokens = sequences[i + b].Tokens;
+                var scores = new double[tokens.Length - 1];
+                for (int t = 0; t + 1 < tokens.Length; t++) scores[t] = TokenSampling.LogProbability(logits.At(b, t), tokens[t + 1]);
                 result[i + b] = scores;
             }
             i += batch;
@@ -211,3 +184,6 @@ public sealed partial class MelodyGenerator
         return result;
     }
 }
+
+/// <summary>A melody's tokens, the time each is chosen at, and the conditioning of each.</summary>
+internal sealed record EncodedTokens(ImmutableArray<int> Tokens, ImmutableArray<Duration> Times, ImmutableArray<ConditionStep> Conditioning);

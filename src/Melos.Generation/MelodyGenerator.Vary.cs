@@ -1,4 +1,5 @@
 using Melos.Data.Tokenizers;
+using Melos.Generation.Decoding;
 using Melos.Music;
 
 namespace Melos.Generation;
@@ -17,61 +18,29 @@ public sealed partial class MelodyGenerator
     /// <exception cref="ArgumentException">The request does not fit the melody or the model.</exception>
     public IReadOnlyList<VariedMelody> Vary(VariationRequest request, CancellationToken cancellation = default)
     {
-        var plan = PlanVariation(request);
+        var (rules, key) = PlanVariation(request);
         var melody = request.Melody;
-        var tokenizer = Grid;
-        int spq = tokenizer.GridConfig.StepsPerQuarter;
         var notes = melody.Notes;
-        var original = plan.Tokens;
-        long total = original.Count - 1;
-        var onsets = notes.Select(n => (long)(n.Start.Quarters * spq).Numerator).ToArray();
         var kept = notes.ToDictionary(n => (n.Start, n.Length, n.Pitch.Number));
         var rng = new Random(request.Seed);
+        var policy = new DecodingPolicy(false, request.Temperature, request.TopK, request.TopP);
         var result = new List<VariedMelody>();
         for (int v = 0; v < request.Count; v++)
         {
             var chosen = Choose(notes.Length, request.NotesToRedraw(notes.Length), rng);
-            var chosenAt = chosen.ToDictionary(i => onsets[i]);
-            var free = new bool[total];
-            if (request.Rhythm)
-            {
-                foreach (int i in chosen)
-                    for (long s = onsets[i] + 1; s < (i + 1 < notes.Length ? onsets[i + 1] : total); s++) free[s] = true;
-            }
-            using var state = Model.CreateState();
-            var tokens = new List<int> { tokenizer.Bos };
-            var track = new GenerationTrack(plan.Constraints.BarSteps);
-            double logLikelihood = 0;
-            for (long s = 0; s < total; s++)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                var logits = Model.Step(state, tokens[^1], plan.Conditioning[s]);
-                int token;
-                if (chosenAt.TryGetValue(s, out int i))
-                {
-                    int? next = i + 1 < notes.Length && !chosenAt.ContainsKey(onsets[i + 1]) ? notes[i + 1].Pitch.Number : null;
-                    var allowed = PitchMask(plan.Constraints, track.Previous, next, notes[i].Pitch.Number);
-                    token = TokenSampling.Draw(logits, allowed, request.Temperature, request.TopK, request.TopP, rng);
-                }
-                else if (free[s])
-                {
-                    var allowed = plan.Constraints.Allowed(track.Context, mustEndNote: false, out _);
-                    token = TokenSampling.Draw(logits, allowed, request.Temperature, request.TopK, request.TopP, rng);
-                }
-                else token = original[(int)s + 1];
-                logLikelihood += TokenSampling.LogProbability(logits, token);
-                tokens.Add(token);
-                track = track.Advance(token, tokenizer, out _);
-            }
+            var grammar = Grammars.ForVariation(Tokenizer, rules, Vocabulary, new VariationPlan(melody, chosen, request.Rhythm));
+            var decoder = new Decoder(Model, grammar, [], policy, rng);
+            foreach (var _ in decoder.Run(cancellation)) { }
+            var tokens = decoder.Grammar.Tokens;
             int changed = 0;
-            var newNotes = tokenizer.Decode(tokens).Select(n =>
+            var newNotes = Tokenizer.Decode(tokens).Select(n =>
             {
                 if (kept.TryGetValue((n.Start, n.Length, n.Pitch.Number), out var same)) return same;
                 changed++;
-                return n with { Pitch = n.Pitch.SpelledIn(plan.Key) };
+                return n with { Pitch = n.Pitch.SpelledIn(key) };
             }).ToList();
             var varied = Melody.Create(newNotes, melody.Key, melody.Meters, melody.Tempos, melody.Chords, melody.Info, melody.Length);
-            result.Add(new VariedMelody(varied, logLikelihood, tokens, chosen, changed));
+            result.Add(new VariedMelody(varied, decoder.LogLikelihood, [.. tokens], chosen, changed));
         }
         return result;
     }
@@ -92,53 +61,16 @@ public sealed partial class MelodyGenerator
         return [.. order.Take(k).Order()];
     }
 
-    /// <summary>NOTE_ON tokens for a redrawn pitch, relaxing the rules in order until one pitch is left.</summary>
-    private bool[] PitchMask(TokenConstraints constraints, int? previous, int? next, int old)
-    {
-        var config = Grid.GridConfig;
-        bool[] Mask(bool useNext, bool different)
-        {
-            var mask = new bool[Tokenizer.VocabularySize];
-            for (int p = config.MinPitch; p <= config.MaxPitch; p++)
-            {
-                if (!constraints.PitchAllowed(p) || !constraints.WithinLeap(p, previous)) continue;
-                if (useNext && next is { } n && !constraints.WithinLeap(n, p)) continue;
-                if (different && p == old) continue;
-                mask[Grid.NoteOn(p)] = true;
-            }
-            return mask;
-        }
-        foreach (var (useNext, different) in new[] { (true, true), (false, true), (false, false) })
-        {
-            var mask = Mask(useNext, different);
-            if (mask.Contains(true)) return mask;
-        }
-        // Nothing passes even the loosest rules (the old pitch is outside the range or key): keep the old pitch.
-        var keep = new bool[Tokenizer.VocabularySize];
-        keep[Grid.NoteOn(old)] = true;
-        return keep;
-    }
-
-    private sealed record VariationPlan(IReadOnlyList<int> Tokens, Melos.Data.Tokenizers.ConditionStep[] Conditioning, TokenConstraints Constraints, Key Key);
-
-    private VariationPlan PlanVariation(VariationRequest request)
+    private (GenerationRequest Rules, Key Key) PlanVariation(VariationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
         var melody = request.Melody;
         foreach (var m in melody.Meters.IsEmpty ? [new MeterChange(Duration.Zero, TimeSignature.CommonTime)] : melody.Meters.AsEnumerable()) CheckMeter(m.Meter);
-        var tokens = EncodeWithoutEos(melody, "The tune");
         var key = request.Key ?? melody.Key ?? KeyEstimator.Estimate(melody.Notes).Key;
-        var constraintRequest = new GenerationRequest
-        {
-            Key = key,
-            Meter = melody.Meter,
-            Low = request.Low ?? melody.Notes.MinBy(n => n.Pitch.Number)!.Pitch,
-            High = request.High ?? melody.Notes.MaxBy(n => n.Pitch.Number)!.Pitch,
-            MaxLeap = request.MaxLeap,
-            Chromatic = request.Chromatic,
-        };
-        var constraints = new TokenConstraints(constraintRequest, Grid);
-        return new VariationPlan(tokens, ConditioningSteps(melody, tokens.Count - 1), constraints, key);
+        var rules = PitchRequest(key, melody.Meter, melody, request.Low, request.High, request.MaxLeap, request.Chromatic);
+        // The tune must fit the model: the grammar checks it (an empty choice of notes checks the encoding alone).
+        _ = Grammars.ForVariation(Tokenizer, rules, Vocabulary, new VariationPlan(melody, [], request.Rhythm));
+        return (rules, key);
     }
 }

@@ -59,7 +59,7 @@ public static class StudioApi
     private static Ok<ModelInfo> GetModel(StudioInference inference)
     {
         var g = inference.Generator;
-        var grid = g.Grid.GridConfig;
+        var grid = g.Tokenizer.Config;
         var limits = inference.Options.Limits;
         var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(inference.Options.ModelDirectory)));
         return TypedResults.Ok(new ModelInfo(name, g.Model.Architecture, grid.StepsPerQuarter, grid.MinPitch, grid.MaxPitch, [.. g.Vocabulary.Styles],
@@ -79,7 +79,7 @@ public static class StudioApi
                 throw new StudioRequestException("bars", $"the phrase's {phraseBars} bars and the answer's {request.Bars} make {phraseBars + request.Bars}; at most {limits.MaxBars} bars are allowed");
             var phrase = inference.Melodies.Read(request.Melody, chordBars: phraseBars + request.Bars);
             CheckSampling(request.Temperature, request.TopP);
-            var grid = inference.Generator.Grid.GridConfig;
+            var grid = inference.Generator.Tokenizer.Config;
             var low = ParsePitch(request.Low, "low") ?? Pitch.FromMidi(grid.MinPitch);
             var high = ParsePitch(request.High, "high") ?? Pitch.FromMidi(grid.MaxPitch);
             if (low.Number > high.Number) throw new StudioRequestException("low", $"{low} is above high {high}");

@@ -30,7 +30,7 @@ public sealed class StudioInference : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
         Generator = MelodyGenerator.Load(options.ModelDirectory);
-        Melodies = new StudioMelodies(Generator.Grid.GridConfig.StepsPerQuarter, Generator.Vocabulary, options.Limits);
+        Melodies = new StudioMelodies(Generator.Tokenizer.Config.StepsPerQuarter, Generator.Vocabulary, options.Limits);
         _queue = Channel.CreateBounded<Job>(new BoundedChannelOptions(options.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full: the caller answers 503

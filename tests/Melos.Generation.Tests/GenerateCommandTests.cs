@@ -154,11 +154,20 @@ public sealed class GenerateCommandTests : IDisposable
         Assert.True(generated.Notes[^1].End <= Duration.FromQuarters(8), NoteSequence.Format(generated.Notes));
         Assert.All(generated.Notes, n => Assert.True(Key.Parse("D").Scale.Contains(n.Pitch.Number), NoteSequence.Format(generated.Notes)));
 
-        // Operations not yet written against the note grammar refuse the model with one clear error.
+        // Infilling and variation run through the same decoder on the note grammar: the kept bar stays, the new one is in the key.
         var source = Path.Combine(_dir, "source.mid");
-        File.WriteAllBytes(source, MidiMelody.Write(Melody.Create(NoteSequence.Parse("C4 D4 E4 F4 G4 A4 B4 C5"))));
-        var (bad, _, badErr) = Run("infill", source, "--model", noteModel, "--bars", "2", "--out", Path.Combine(_dir, "i"));
-        Assert.Equal(1, bad);
-        Assert.Contains("needs a grid-tokenizer model; this one uses the note tokenizer", badErr);
+        var tune = Melody.Create(NoteSequence.Parse("C4 D4 E4 F4 G4 A4 B4 C5"), Key.CMajor);
+        File.WriteAllBytes(source, MidiMelody.Write(tune));
+        var (infilled, _, infillErr) = Run("infill", source, "--model", noteModel, "--bars", "2", "--seed", "5", "--out", Path.Combine(_dir, "i"));
+        Assert.True(infilled == 0, infillErr);
+        var filled = MidiMelody.Read(Directory.EnumerateFiles(Path.Combine(_dir, "i"), "*.mid").First());
+        Assert.Equal(tune.Notes.Take(4).Select(n => (n.Pitch.Number, n.Start, n.Length)), filled.Notes.Take(4).Select(n => (n.Pitch.Number, n.Start, n.Length)));
+        Assert.All(filled.Notes.Skip(4), n => Assert.True(n.Start >= Duration.FromQuarters(4) && n.End <= Duration.FromQuarters(8) && Key.CMajor.Scale.Contains(n.Pitch.Number),
+            NoteSequence.Format(filled.Notes)));
+        var (varied, _, varyErr) = Run("vary", source, "--model", noteModel, "--amount", "0.5", "--seed", "5", "--out", Path.Combine(_dir, "v"));
+        Assert.True(varied == 0, varyErr);
+        var variation = MidiMelody.Read(Directory.EnumerateFiles(Path.Combine(_dir, "v"), "*.mid").First());
+        Assert.Equal(tune.Notes.Select(n => (n.Start, n.Length)), variation.Notes.Select(n => (n.Start, n.Length)));
+        Assert.NotEqual(tune.Notes.Select(n => n.Pitch.Number), variation.Notes.Select(n => n.Pitch.Number));
     }
 }

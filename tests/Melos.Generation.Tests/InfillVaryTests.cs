@@ -119,7 +119,7 @@ public sealed class InfillVaryTests
     {
         var input = Read(Tune);
         var candidate = Generator.InfillCandidates(new InfillRequest(input, 2, 2) { Candidates = 1, Seed = 3 }).Single();
-        var conditioning = Melos.Models.Sampler.GridConditioning(candidate.Melody, Generator.Vocabulary, Generator.Grid.GridConfig.StepsPerQuarter);
+        var conditioning = (Func<IReadOnlyList<int>, Melos.Data.Tokenizers.ConditionStep>)(t => Generator.Vocabulary.At(candidate.Melody, Duration.FromQuarters(t.Count - 1, Generator.Grid.GridConfig.StepsPerQuarter)));
         using var state = Generator.Model.CreateState();
         double stepwise = 0;
         for (int i = 1; i < candidate.Tokens.Count; i++)

@@ -20,7 +20,7 @@ public sealed class SearchTests
     private static double Rescore(GenerationRequest request, IReadOnlyList<int> tokens)
     {
         var template = MelodyGenerator.Template(request);
-        var conditioning = Melos.Models.Sampler.GridConditioning(template, Generator.Vocabulary, Generator.Grid.GridConfig.StepsPerQuarter);
+        var conditioning = (Func<IReadOnlyList<int>, Melos.Data.Tokenizers.ConditionStep>)(t => Generator.Vocabulary.At(template, Duration.FromQuarters(t.Count - 1, Generator.Grid.GridConfig.StepsPerQuarter)));
         using var state = Generator.Model.CreateState();
         double total = 0;
         for (int i = 1; i < tokens.Count; i++)

@@ -24,7 +24,7 @@ public static class TuneCommand
     /// <summary>Creates the command.</summary>
     public static Command Create(CliContext context)
     {
-        var model = new Option<string>("--model") { Description = "The pretrained model folder (lstm or transformer, grid tokenizer); never modified.", Required = true };
+        var model = new Option<string>("--model") { Description = "The pretrained model folder (lstm or transformer, grid or note tokenizer); never modified.", Required = true };
         var corpus = new Option<string>("--corpus") { Description = "The model's corpus: requests come from its train split (key, meter, chords, style); the report measures against its test split.", Required = true };
         var reward = new Option<string>("--reward") { Description = "Rules and weights, e.g. \"in-key=1,resolve-leaps=0.5\". Rules: " + string.Join(", ", RewardRegistry.CreateDefault().Names) + ".", Required = true };
         var output = new Option<string>("--out", "-o") { Description = "The tuned model folder to write (a checkpoint).", Required = true };
@@ -81,7 +81,6 @@ public static class TuneCommand
 
             var info = Checkpoint.ReadInfo(modelDir);
             if (info.Architecture == "ngram") throw new CliError("the n-gram model has no gradients to tune; use an lstm or transformer model");
-            if (info.Tokenizer.Create() is not GridTokenizer) throw new CliError($"{modelDir} uses another tokenizer than the grid one; tuning samples grid melodies");
             var data = CorpusFile.Read(pr.GetValue(corpus)!);
             var train = data.Split(CorpusSplit.Train).Select(e => e.Melody).ToList();
             var test = data.Split(CorpusSplit.Test).Select(e => e.Melody).ToList();
@@ -96,7 +95,7 @@ public static class TuneCommand
             using var tuner = isResume ? RlTuner.Resume(outDir, modelDir, rewardSpec, pool, config.Steps) : RlTuner.Start(modelDir, rewardSpec, pool, config);
             if (!isResume) tuner.ConfigExtras = CorpusIdentity(modelDir);
 
-            var tokenizer = (GridTokenizer)info.Tokenizer.Create();
+            var tokenizer = info.Tokenizer.Create();
             var trainSet = MelodySet.Create("train", train);
             var testSet = MelodySet.Create("test", test);
             context.Err.WriteLine($"measuring the original model: {sampleCount} melodies of {barCount} bars, test-split NLL");
@@ -174,7 +173,7 @@ public static class TuneCommand
     public sealed record Measurement(string Name, IReadOnlyList<RuleSummary> Rules, double MeanReward, double MeanOverlapArea, double? FourBarCopied,
         double TestNllPerToken, double TestBitsPerNote, int TestMelodies, double? KlPerToken, IReadOnlyList<Melody> Melodies);
 
-    private static Measurement Measure(string name, ISequenceModel model, GridTokenizer tokenizer, CheckpointInfo info, IReadOnlyList<GenerationRequest> pool,
+    private static Measurement Measure(string name, ISequenceModel model, ITokenizer tokenizer, CheckpointInfo info, IReadOnlyList<GenerationRequest> pool,
         IReadOnlyList<(int Request, int Seed)> draws, Reward reward, MelodySet testSet, MelodySet trainSet, IReadOnlyList<Melody> test, int bars,
         Func<IReadOnlyList<GeneratedMelody>, double>? kl)
     {

@@ -17,16 +17,85 @@ public sealed record DecodingPolicy(bool Greedy, double Temperature = 1.0, int? 
 }
 
 /// <summary>
-/// The one token loop: feeds BOS and the forced tokens (a primer) in one prefill, then at every step asks the grammar
-/// what is allowed, takes the form's offer when allowed, else draws (or picks greedily) from the model's distribution
-/// under the mask, and feeds the token to the model and the grammar, until the grammar says the melody is complete.
-/// The log-likelihood sums the plain softmax log-probability of every token after BOS, forced ones included.
+/// A model state that has heard BOS and the forced tokens (a primer, an edit's kept context), with the grammar after
+/// them and the model's prediction of the first free token: the start that several decoders share (infill candidates,
+/// beams), each from its own fork (<see cref="Decoder(ISequenceModel, DecoderStart, DecodingPolicy, Random)"/>).
+/// </summary>
+public sealed class DecoderStart : IDisposable
+{
+    private readonly List<int> _fed;
+    private readonly List<ConditionStep> _conditions;
+
+    private DecoderStart(IGenerationState state, IGrammarState grammar, float[] logits, double[] forcedLogProbabilities, List<int> fed, List<ConditionStep> conditions)
+    {
+        State = state;
+        Grammar = grammar;
+        Logits = logits;
+        ForcedLogProbabilities = forcedLogProbabilities;
+        _fed = fed;
+        _conditions = conditions;
+    }
+
+    /// <summary>The model state after BOS and the forced tokens.</summary>
+    public IGenerationState State { get; }
+
+    /// <summary>The grammar after the forced tokens.</summary>
+    public IGrammarState Grammar { get; }
+
+    /// <summary>The model's logits for the first free token.</summary>
+    public float[] Logits { get; }
+
+    /// <summary>The log-probability of each forced token.</summary>
+    public IReadOnlyList<double> ForcedLogProbabilities { get; }
+
+    /// <summary>Feeds BOS and <paramref name="forced"/> to a new state of <paramref name="model"/> in one prefill and to <paramref name="grammar"/>.</summary>
+    public static DecoderStart Prefill(ISequenceModel model, IGrammarState grammar, IReadOnlyList<int> forced)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(grammar);
+        ArgumentNullException.ThrowIfNull(forced);
+        var state = model.CreateState();
+        var fed = new List<int>(forced.Count + 1) { grammar.Tokens[^1] };
+        var conditions = new List<ConditionStep>(forced.Count + 1);
+        foreach (int token in forced)
+        {
+            conditions.Add(grammar.Condition);
+            grammar.Feed(token);
+            fed.Add(token);
+        }
+        conditions.Add(grammar.Condition);
+        var prefilled = model.Prefill(state, fed, conditions);
+        var scores = new double[forced.Count];
+        for (int i = 0; i < forced.Count; i++) scores[i] = TokenSampling.LogProbability(prefilled.At(0, i), forced[i]);
+        return new DecoderStart(state, grammar, prefilled.At(0, forced.Count).ToArray(), scores, fed, conditions);
+    }
+
+    /// <summary>An independent copy of the model state: forked when the model supports it, else replayed from the fed tokens.</summary>
+    internal IGenerationState ForkState(ISequenceModel model)
+    {
+        if (State is IForkableGenerationState forkable) return forkable.Fork();
+        var copy = model.CreateState();
+        model.Prefill(copy, _fed, _conditions);
+        return copy;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => State.Dispose();
+}
+
+/// <summary>
+/// The one token loop: feeds BOS and the forced tokens (a primer, an edit's kept context) in one prefill, then at every
+/// step asks the grammar what is allowed, takes the form's offer when allowed, else draws (or picks greedily) from the
+/// model's distribution under the mask, and feeds the token to the model and the grammar, until the grammar says the
+/// melody is complete. The log-likelihood sums the plain softmax log-probability of every token after BOS, forced ones
+/// included. Every generation path runs through it: sampling, best-of-N, infilling, variation, tuning, the studio.
 /// </summary>
 public sealed class Decoder
 {
     private readonly ISequenceModel _model;
     private readonly IGrammarState _grammar;
     private readonly int[] _forced;
+    private readonly DecoderStart? _start;
     private readonly DecodingPolicy _policy;
     private readonly Random _rng;
 
@@ -36,6 +105,17 @@ public sealed class Decoder
         _model = model ?? throw new ArgumentNullException(nameof(model));
         _grammar = grammar ?? throw new ArgumentNullException(nameof(grammar));
         _forced = forced ?? throw new ArgumentNullException(nameof(forced));
+        _policy = policy ?? throw new ArgumentNullException(nameof(policy));
+        _rng = rng ?? throw new ArgumentNullException(nameof(rng));
+    }
+
+    /// <summary>A decoder that continues from a fork of <paramref name="start"/> (its forced tokens are scored as in the start).</summary>
+    public Decoder(ISequenceModel model, DecoderStart start, DecodingPolicy policy, Random rng)
+    {
+        _model = model ?? throw new ArgumentNullException(nameof(model));
+        _start = start ?? throw new ArgumentNullException(nameof(start));
+        _grammar = start.Grammar.Fork();
+        _forced = [];
         _policy = policy ?? throw new ArgumentNullException(nameof(policy));
         _rng = rng ?? throw new ArgumentNullException(nameof(rng));
     }
@@ -60,34 +140,33 @@ public sealed class Decoder
         LogLikelihood += logProbability;
     }
 
-    /// <summary>Runs to the end, yielding every note as it is complete.</summary>
+    /// <summary>Runs to the end, yielding every note as it is complete (the forced tokens' notes first).</summary>
     public IEnumerable<Note> Run(CancellationToken cancellation = default)
     {
-        using var state = _model.CreateState();
-        var mask = new bool[_model.VocabularySize];
-        LogitsBatch? prefilled = null;
-        if (_forced.Length > 0)
+        IGenerationState state;
+        float[]? next = null;
+        if (_start is not null)
         {
-            var fed = new List<int>(_forced.Length + 1) { _grammar.Tokens[^1] };
-            var conditions = new List<ConditionStep>(_forced.Length + 1);
-            foreach (int token in _forced)
-            {
-                conditions.Add(_grammar.Condition);
-                _grammar.Feed(token);
-                fed.Add(token);
-            }
-            conditions.Add(_grammar.Condition);
-            prefilled = _model.Prefill(state, fed, conditions);
-            for (int i = 0; i < _forced.Length; i++) Score(TokenSampling.LogProbability(prefilled.At(0, i), _forced[i]));
-            foreach (var note in _grammar.TakeClosedNotes()) yield return note;
+            state = _start.ForkState(_model);
+            foreach (double logp in _start.ForcedLogProbabilities) Score(logp);
+            next = _start.Logits;
         }
-        bool first = true;
+        else if (_forced.Length > 0)
+        {
+            var start = DecoderStart.Prefill(_model, _grammar, _forced);
+            state = start.State;
+            foreach (double logp in start.ForcedLogProbabilities) Score(logp);
+            next = start.Logits;
+        }
+        else state = _model.CreateState();
+        using var owned = state;
+        foreach (var note in _grammar.TakeClosedNotes()) yield return note;
+        var mask = new bool[_model.VocabularySize];
         while (!_grammar.Done)
         {
             cancellation.ThrowIfCancellationRequested();
-            var logits = first && prefilled is not null ? prefilled.At(0, _forced.Length).ToArray()
-                : _model.Step(state, _grammar.Tokens[^1], _grammar.Condition);
-            first = false;
+            var logits = next ?? _model.Step(state, _grammar.Tokens[^1], _grammar.Condition);
+            next = null;
             _grammar.Allow(mask, out bool fallback);
             if (fallback) FallbackSteps++;
             int token;

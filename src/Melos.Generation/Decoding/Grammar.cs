@@ -22,6 +22,9 @@ public interface IGrammarState
     /// <summary>The conditioning of the next token.</summary>
     ConditionStep Condition { get; }
 
+    /// <summary>The time the next token is chosen at (the tokens so far have written the melody up to it).</summary>
+    Duration Time { get; }
+
     /// <summary>
     /// Fills <paramref name="allowed"/> (one flag per token id, cleared first) with the tokens that may come next.
     /// Never leaves it empty while not <see cref="Done"/>; <paramref name="fallback"/> is true when the constraints had
@@ -68,6 +71,50 @@ public static class Grammars
             _ => throw new ArgumentException($"The {tokenizer.GetType().Name} has no generation grammar.", nameof(tokenizer)),
         };
     }
+
+    /// <summary>
+    /// The grammar of an edit of <paramref name="melody"/>: the tokens of its notes that start before bar
+    /// <paramref name="firstBar"/> (0-based) go to <paramref name="forced"/>, to be fed before anything is chosen, and the
+    /// grammar writes new notes from <paramref name="from"/> (the bar's start, or the end of a kept note that sounds
+    /// into it) up to the start of bar <paramref name="endBar"/> (exclusive), under <paramref name="request"/>'s pitch
+    /// rules (key, range, leap, chromatic); the conditioning is the melody's own (its chords, meter, key and style).
+    /// </summary>
+    /// <exception cref="ArgumentException">The melody does not fit the tokenizer, or the tokenizer has no grammar.</exception>
+    public static IGrammarState ForEdit(ITokenizer tokenizer, GenerationRequest request, ConditioningVocabulary vocabulary, Melody melody,
+        int firstBar, int endBar, Duration from, out int[] forced)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        ArgumentNullException.ThrowIfNull(melody);
+        return tokenizer switch
+        {
+            GridTokenizer grid => GridGrammar.CreateEdit(grid, request, vocabulary, melody, from, EndOf(melody, endBar), out forced),
+            NoteTokenizer note => NoteGrammar.CreateEdit(note, request, vocabulary, melody, firstBar, endBar, out forced),
+            _ => throw new ArgumentException($"The {tokenizer.GetType().Name} has no generation grammar.", nameof(tokenizer)),
+        };
+    }
+
+    /// <summary>
+    /// The grammar of a variation (see <see cref="VariationPlan"/>): the melody's own tokens, a chosen note's pitch drawn
+    /// under <paramref name="request"/>'s pitch rules, and with rhythm the time after it up to the next note.
+    /// </summary>
+    /// <exception cref="ArgumentException">The melody does not fit the tokenizer, or the tokenizer has no grammar.</exception>
+    public static IGrammarState ForVariation(ITokenizer tokenizer, GenerationRequest request, ConditioningVocabulary vocabulary, VariationPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        ArgumentNullException.ThrowIfNull(plan);
+        return tokenizer switch
+        {
+            GridTokenizer grid => GridVariationGrammar.Create(grid, request, vocabulary, plan),
+            NoteTokenizer note => NoteVariationGrammar.Create(note, request, vocabulary, plan),
+            _ => throw new ArgumentException($"The {tokenizer.GetType().Name} has no generation grammar.", nameof(tokenizer)),
+        };
+    }
+
+    private static Duration EndOf(Melody melody, int endBar) => endBar >= melody.BarCount ? melody.Length : melody.BarStart(endBar) < melody.Length ? melody.BarStart(endBar) : melody.Length;
 
     /// <summary>The notes in <paramref name="closed"/>, which is emptied (for <see cref="IGrammarState.TakeClosedNotes"/>).</summary>
     internal static IReadOnlyList<Note> Drain(List<Note> closed)

@@ -16,15 +16,17 @@ internal sealed class GridGrammar : IGrammarState
     private readonly ConditionStep[] _conditioning;
     private readonly FormCopy _copy;
     private readonly int _primerLength;
+    private readonly long _total;
     private readonly Key _key;
     private readonly List<int> _tokens;
     private readonly List<Note> _closed = [];
     private GenerationTrack _track;
     private int _copied = -1;
 
-    private GridGrammar(GridTokenizer tokenizer, TokenConstraints constraints, ConditionStep[] conditioning, FormCopy copy, int primerLength, Key key,
+    private GridGrammar(GridTokenizer tokenizer, TokenConstraints constraints, ConditionStep[] conditioning, FormCopy copy, int primerLength, long total, Key key,
         List<int> tokens, GenerationTrack track)
     {
+        _total = total;
         _tokenizer = tokenizer;
         _constraints = constraints;
         _conditioning = conditioning;
@@ -41,10 +43,31 @@ internal sealed class GridGrammar : IGrammarState
         forced = PrimerTokens(tokenizer, request);
         var conditioning = MelodyGenerator.GridConditioning(vocabulary, MelodyGenerator.Template(request), constraints.TotalSteps, tokenizer.GridConfig.StepsPerQuarter);
         var grammar = new GridGrammar(tokenizer, constraints, conditioning, new FormCopy(request.Form, constraints.BarSteps, conditioning), forced.Length,
-            request.Key, [tokenizer.Bos], new GenerationTrack(constraints.BarSteps));
+            constraints.TotalSteps, request.Key, [tokenizer.Bos], new GenerationTrack(constraints.BarSteps));
         grammar._copy.AtStep(0, grammar._tokens, null);
         return grammar;
     }
+
+    /// <summary>
+    /// The grammar of an edit of <paramref name="melody"/> (see <see cref="Grammars.ForEdit"/>): its grid steps before
+    /// <paramref name="from"/> are forced, the steps up to <paramref name="end"/> are chosen under the request's pitch rules.
+    /// </summary>
+    public static GridGrammar CreateEdit(GridTokenizer tokenizer, GenerationRequest request, ConditioningVocabulary vocabulary, Melody melody,
+        Duration from, Duration end, out int[] forced)
+    {
+        var constraints = new TokenConstraints(request, tokenizer);
+        int spq = tokenizer.GridConfig.StepsPerQuarter;
+        if (!tokenizer.TryEncode(melody, out var encoded, out var error))
+            throw new ArgumentException($"The tune does not fit the model: {error!.Message}", nameof(melody));
+        long s0 = Steps(from, spq), e0 = Steps(end, spq);
+        forced = [.. encoded!.Tokens.Skip(1).Take((int)s0)];
+        var conditioning = MelodyGenerator.GridConditioning(vocabulary, melody, Math.Max(e0, encoded.Tokens.Length), spq);
+        return new GridGrammar(tokenizer, constraints, conditioning, new FormCopy(null, constraints.BarSteps, conditioning), forced.Length, e0,
+            request.Key, [tokenizer.Bos], new GenerationTrack(constraints.BarSteps));
+    }
+
+    private static long Steps(Duration d, int spq) => (d.Quarters * spq) is { Denominator: 1 } r ? r.Numerator
+        : throw new ArgumentException($"The bar line at {d.Quarters} quarters is not on the model's grid of {spq} steps per quarter.", nameof(d));
 
     /// <summary>The primer's grid tokens (no BOS/EOS); the primer's last note is still open after them.</summary>
     private static int[] PrimerTokens(GridTokenizer tokenizer, GenerationRequest request)
@@ -58,9 +81,11 @@ internal sealed class GridGrammar : IGrammarState
 
     public IReadOnlyList<int> Tokens => _tokens;
 
-    public bool Done => _track.Step >= _constraints.TotalSteps;
+    public bool Done => _track.Step >= _total;
 
     public ConditionStep Condition => _conditioning[_track.Step];
+
+    public Duration Time => Duration.FromQuarters(_track.Step, _tokenizer.GridConfig.StepsPerQuarter);
 
     public int CopiedBars => _copied >= 0 ? _copied : 0;
 
@@ -86,7 +111,7 @@ internal sealed class GridGrammar : IGrammarState
         {
             _copied = _copy.Finish();
             if (_track.OpenPitch is { } last)
-                _closed.Add(Spell(new Note(Pitch.FromMidi(last), Duration.FromQuarters(_track.OpenStart, spq), Duration.FromQuarters(_constraints.TotalSteps - _track.OpenStart, spq))));
+                _closed.Add(Spell(new Note(Pitch.FromMidi(last), Duration.FromQuarters(_track.OpenStart, spq), Duration.FromQuarters(_total - _track.OpenStart, spq))));
         }
         else _copy.AtStep(_track.Step, _tokens, _track.OpenPitch);
     }
@@ -95,7 +120,7 @@ internal sealed class GridGrammar : IGrammarState
 
     public IGrammarState Fork()
     {
-        var copy = new GridGrammar(_tokenizer, _constraints, _conditioning, _copy.Clone(), _primerLength, _key, [.. _tokens], _track) { _copied = _copied };
+        var copy = new GridGrammar(_tokenizer, _constraints, _conditioning, _copy.Clone(), _primerLength, _total, _key, [.. _tokens], _track) { _copied = _copied };
         copy._closed.AddRange(_closed);
         return copy;
     }

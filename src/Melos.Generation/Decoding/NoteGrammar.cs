@@ -22,6 +22,7 @@ internal sealed class NoteGrammar : IGrammarState
     private readonly PitchRules _rules;
     private readonly int _spq, _meterIndex, _bars;
     private readonly long _barSteps, _totalSteps, _slot;
+    private readonly bool _endsTune;
     private readonly List<int> _tokens = [];
     private readonly List<int> _barTokenStart = []; // per bar: index in _tokens of its first token after BAR/METER
     private readonly List<Note> _closed = [];
@@ -37,18 +38,20 @@ internal sealed class NoteGrammar : IGrammarState
     private readonly bool _anyTonic;
     private bool _tonicUnreachable;
 
-    private NoteGrammar(NoteTokenizer tokenizer, GenerationRequest request, ConditioningVocabulary vocabulary, int meterIndex, long barSteps)
+    private NoteGrammar(NoteTokenizer tokenizer, GenerationRequest request, ConditioningVocabulary vocabulary, int meterIndex, long barSteps,
+        Melody template, int bars, bool endsTune)
     {
         _t = tokenizer;
         _request = request;
         _vocabulary = vocabulary;
-        _template = MelodyGenerator.Template(request);
+        _template = template;
+        _endsTune = endsTune;
         _rules = new PitchRules(request, tokenizer.NoteConfig.MinPitch, tokenizer.NoteConfig.MaxPitch);
         _spq = tokenizer.NoteConfig.StepsPerQuarter;
         _meterIndex = meterIndex;
-        _bars = request.Bars;
+        _bars = bars;
         _barSteps = barSteps;
-        _totalSteps = barSteps * request.Bars;
+        _totalSteps = barSteps * bars;
         _slot = _spq % 4 == 0 ? _spq / 4 : 1;
         _walker = new NoteTokenizer.Walker(tokenizer);
         for (int p = tokenizer.NoteConfig.MinPitch; p <= tokenizer.NoteConfig.MaxPitch; p++)
@@ -58,6 +61,47 @@ internal sealed class NoteGrammar : IGrammarState
 
     public static NoteGrammar Create(NoteTokenizer tokenizer, GenerationRequest request, ConditioningVocabulary vocabulary, out int[] forced)
     {
+        int meterIndex = MeterIndex(tokenizer, request);
+        var barSteps = request.Meter.BarLength.Quarters * tokenizer.NoteConfig.StepsPerQuarter;
+        if (tokenizer.NumbersBars && request.Bars > tokenizer.NoteConfig.MaxBars)
+            throw new ArgumentException($"The model writes tunes of at most {tokenizer.NoteConfig.MaxBars} bars; {request.Bars} were asked for.", nameof(request.Bars));
+        long slot = tokenizer.NoteConfig.StepsPerQuarter % 4 == 0 ? tokenizer.NoteConfig.StepsPerQuarter / 4 : 1;
+        if (request.MinNotesPerBar is { } least && least > barSteps.Numerator / slot)
+            throw new ArgumentException($"At least {least} notes per bar cannot fit: a bar of {request.Meter} has {barSteps.Numerator / slot} places for a note on the model's grid.", nameof(request.MinNotesPerBar));
+        var grammar = new NoteGrammar(tokenizer, request, vocabulary, meterIndex, barSteps.Numerator, MelodyGenerator.Template(request), request.Bars, endsTune: true);
+        forced = PrimerTokens(tokenizer, request);
+        return grammar;
+    }
+
+    /// <summary>
+    /// The grammar of an edit of <paramref name="melody"/> (see <see cref="Grammars.ForEdit"/>): the tokens before bar
+    /// <paramref name="firstBar"/>'s first note are forced (the notes that start before it, its bar line), and bars
+    /// <paramref name="firstBar"/>..<paramref name="endBar"/>-1 are written under the request's pitch rules; the grammar
+    /// is done at bar <paramref name="endBar"/>'s bar line (or EOS at the tune's end).
+    /// </summary>
+    public static NoteGrammar CreateEdit(NoteTokenizer tokenizer, GenerationRequest request, ConditioningVocabulary vocabulary, Melody melody,
+        int firstBar, int endBar, out int[] forced)
+    {
+        if (melody.Meters.Length > 1)
+            throw new ArgumentException($"The model's note grammar edits tunes in one meter; this one changes meter at {melody.Meters[1].At.Quarters} quarters.", nameof(melody));
+        int meterIndex = MeterIndex(tokenizer, request);
+        var barSteps = (request.Meter.BarLength.Quarters * tokenizer.NoteConfig.StepsPerQuarter).Numerator;
+        if (!tokenizer.TryEncode(melody, out var encoded, out var error))
+            throw new ArgumentException($"The tune does not fit the model: {error!.Message}", nameof(melody));
+        var tokens = encoded!.Tokens;
+        int i = 1, bar = -1;
+        for (; i < tokens.Length; i++)
+            if (tokenizer.KindOf(tokens[i]) == NoteTokenKind.Bar && ++bar == firstBar) break;
+        if (i == tokens.Length) throw new ArgumentException($"The tune has no bar {firstBar + 1}.", nameof(firstBar));
+        i++;
+        if (i < tokens.Length && tokenizer.KindOf(tokens[i]) == NoteTokenKind.Meter) i++;
+        forced = [.. tokens[1..i]];
+        int bars = Math.Max(melody.BarCount, 1);
+        return new NoteGrammar(tokenizer, request, vocabulary, meterIndex, barSteps, melody, endBar, endsTune: endBar >= bars);
+    }
+
+    private static int MeterIndex(NoteTokenizer tokenizer, GenerationRequest request)
+    {
         int meterIndex = -1;
         for (int i = 0; i < tokenizer.Meters.Count; i++)
             if (tokenizer.Meters[i] == request.Meter) meterIndex = i;
@@ -66,14 +110,7 @@ internal sealed class NoteGrammar : IGrammarState
         var barSteps = request.Meter.BarLength.Quarters * tokenizer.NoteConfig.StepsPerQuarter;
         if (barSteps.Denominator != 1 || barSteps.Numerator > tokenizer.NoteConfig.MaxBarSteps)
             throw new ArgumentException($"A bar of {request.Meter} is not a whole number of the model's grid steps ({tokenizer.NoteConfig.StepsPerQuarter} per quarter, at most {tokenizer.NoteConfig.MaxBarSteps} per bar).", nameof(request.Meter));
-        if (tokenizer.NumbersBars && request.Bars > tokenizer.NoteConfig.MaxBars)
-            throw new ArgumentException($"The model writes tunes of at most {tokenizer.NoteConfig.MaxBars} bars; {request.Bars} were asked for.", nameof(request.Bars));
-        long slot = tokenizer.NoteConfig.StepsPerQuarter % 4 == 0 ? tokenizer.NoteConfig.StepsPerQuarter / 4 : 1;
-        if (request.MinNotesPerBar is { } least && least > barSteps.Numerator / slot)
-            throw new ArgumentException($"At least {least} notes per bar cannot fit: a bar of {request.Meter} has {barSteps.Numerator / slot} places for a note on the model's grid.", nameof(request.MinNotesPerBar));
-        var grammar = new NoteGrammar(tokenizer, request, vocabulary, meterIndex, barSteps.Numerator);
-        forced = PrimerTokens(tokenizer, request);
-        return grammar;
+        return meterIndex;
     }
 
     /// <summary>The primer's tokens after BOS, through its last note (the bars after it are left to the decoder).</summary>
@@ -103,6 +140,8 @@ internal sealed class NoteGrammar : IGrammarState
 
     public ConditionStep Condition => _vocabulary.At(_template, _walker.Cursor);
 
+    public Duration Time => _walker.Cursor;
+
     private NoteTokenKind LastKind => _t.KindOf(_tokens[^1]);
 
     private long Steps(Duration d) => (d.Quarters * _spq).Floor();
@@ -116,7 +155,7 @@ internal sealed class NoteGrammar : IGrammarState
     /// <summary>True at a bar's first choice: after its bar line (and the first bar's meter).</summary>
     private bool AtBarStart => LastKind == NoteTokenKind.Meter || (LastKind == NoteTokenKind.Bar && _walker.Bar > 0);
 
-    private int EndToken => LastBar ? _t.Eos : _t.BarToken(_walker.Bar + 1);
+    private int EndToken => !LastBar ? _t.BarToken(_walker.Bar + 1) : _endsTune ? _t.Eos : _t.BarToken(_bars);
 
     /// <summary>Sixteenth positions (grid slots) at or after bar step <paramref name="position"/>.</summary>
     private long SlotsFrom(long position) => position >= _barSteps ? 0 : (_barSteps - position + _slot - 1) / _slot;
@@ -367,7 +406,14 @@ internal sealed class NoteGrammar : IGrammarState
         else
         {
             _walker.Feed(token);
-            if (kind == NoteTokenKind.Bar)
+            if (kind == NoteTokenKind.Bar && _walker.Bar >= _bars)
+            {
+                // An edit's last bar line: the bars after it are not this grammar's.
+                _walker.Finish();
+                _done = true;
+                if (replaying) _copied++;
+            }
+            else if (kind == NoteTokenKind.Bar)
             {
                 if (replaying) _copied++;
                 _replaySource = -1;
@@ -384,7 +430,7 @@ internal sealed class NoteGrammar : IGrammarState
 
     public IGrammarState Fork()
     {
-        var copy = new NoteGrammar(_t, _request, _vocabulary, _meterIndex, _barSteps);
+        var copy = new NoteGrammar(_t, _request, _vocabulary, _meterIndex, _barSteps, _template, _bars, _endsTune);
         for (int i = 1; i < _tokens.Count; i++) copy.Feed(_tokens[i]);
         return copy;
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Melos.Data.Tokenizers;
+using Melos.Generation.Decoding;
 using Melos.Models;
 using Melos.Models.Training;
 using Melos.Music;
@@ -11,14 +12,15 @@ using static TorchSharp.torch;
 namespace Melos.Generation.Tuning;
 
 /// <summary>
-/// RL Tuner (after Jaques et al. 2017): fine-tunes a grid-tokenizer model with REINFORCE on a <see cref="Reward"/> of
+/// RL Tuner (after Jaques et al. 2017): fine-tunes a model (any tokenizer with a generation grammar) with REINFORCE on a <see cref="Reward"/> of
 /// musical rules, held near a frozen copy of the pretrained model (the prior) by a KL penalty.
 /// </summary>
 /// <remarks>
 /// Each step samples <see cref="TuningConfig.BatchSize"/> melodies from the current policy with
 /// <see cref="MelodyGenerator"/> (requests drawn from a pool, seeds from the tuning seed and the step), scores them, and
 /// runs one teacher-forced pass of the policy (with gradients) and of the prior (without) over the batch. With the
-/// sampling mask of each step applied to both (the tokens the generator could draw), the loss per melody is
+/// sampling mask of each step applied to both (the tokens the generator could draw there, replayed through the request's
+/// grammar, <see cref="Grammars.For"/>: a token the form forced is the only one allowed), the loss per melody is
 /// <c>-Σₜ Aₜ log π(xₜ) + β Σₜ KL(π(·|x&lt;ₜ) ‖ prior(·|x&lt;ₜ))</c>, where the advantage Aₜ is the reward to go of token t
 /// (see <see cref="Advantages"/>) minus that of the other melodies of the batch, and the KL is exact over the
 /// vocabulary; the batch mean, divided by the mean melody length, is minimised with Adam. The LSTM generates from a managed copy of its weights that <see cref="ISequenceModel.CreateState"/> refreshes,
@@ -39,8 +41,6 @@ public sealed class RlTuner : IDisposable
     private readonly MelodyGenerator _generator;
     private readonly List<string> _log = [];
     private readonly bool _ownsModels;
-    private readonly TokenConstraints[] _constraints;
-    private readonly ConditionStep[][] _conditioning;
 
     /// <summary>Prepares a run.</summary>
     /// <param name="policy">The model to tune (changed in place).</param>
@@ -54,7 +54,7 @@ public sealed class RlTuner : IDisposable
     /// </param>
     /// <param name="config">The run's settings.</param>
     /// <param name="ownsModels">Dispose both models with the tuner.</param>
-    /// <exception cref="ArgumentException">A request the generator refuses or that does not sample plainly, or a non-grid tokenizer.</exception>
+    /// <exception cref="ArgumentException">A request the generator refuses or that does not sample plainly.</exception>
     public RlTuner(TorchSequenceModel policy, TorchSequenceModel prior, CheckpointInfo info, Reward reward, IReadOnlyList<GenerationRequest> requests,
         TuningConfig config, bool ownsModels = false)
     {
@@ -66,7 +66,7 @@ public sealed class RlTuner : IDisposable
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
         if (ReferenceEquals(policy, prior)) throw new ArgumentException("The prior must be a separate copy of the model.", nameof(prior));
-        if (info.Tokenizer.Create() is not GridTokenizer tokenizer) throw new ArgumentException("RL tuning needs a grid-tokenizer model.", nameof(info));
+        var tokenizer = info.Tokenizer.Create();
         if (policy.VocabularySize != prior.VocabularySize) throw new ArgumentException("The policy and the prior have different vocabularies.", nameof(prior));
         if (requests.Count == 0) throw new ArgumentException("At least one request is needed.", nameof(requests));
         Policy = policy;
@@ -78,16 +78,12 @@ public sealed class RlTuner : IDisposable
         Tokenizer = tokenizer;
         _ownsModels = ownsModels;
         _generator = new MelodyGenerator(policy, tokenizer, info.Conditioning, ownsModel: false, info.Training?.MaxSequenceLength);
-        _constraints = new TokenConstraints[Requests.Count];
-        _conditioning = new ConditionStep[Requests.Count][];
         for (int i = 0; i < Requests.Count; i++)
         {
             var r = Requests[i];
             if (r.Temperature != 1 || r.TopK is not null || r.TopP is not null || r.BestOf is not null || r.BeamWidth is not null || !r.Primer.IsEmpty)
                 throw new ArgumentException($"Request {i} does not sample plainly from the model: tuning needs temperature 1 and no top-k, top-p, best-of, beam or primer.", nameof(requests));
             _generator.Check(r);
-            _constraints[i] = new TokenConstraints(r, tokenizer);
-            _conditioning[i] = Conditioning(MelodyGenerator.Template(r), _constraints[i].TotalSteps);
         }
         prior.eval();
         foreach (var p in prior.parameters()) p.requires_grad = false;
@@ -112,8 +108,8 @@ public sealed class RlTuner : IDisposable
     /// <summary>The run's settings.</summary>
     public TuningConfig Config { get; private set; }
 
-    /// <summary>The grid tokenizer.</summary>
-    public GridTokenizer Tokenizer { get; }
+    /// <summary>The model's tokenizer.</summary>
+    public ITokenizer Tokenizer { get; }
 
     /// <summary>Where the run is.</summary>
     public TuningState State { get; private set; } = new();
@@ -254,8 +250,8 @@ public sealed class RlTuner : IDisposable
         Policy.eval();
         using var scope = NewDisposeScope();
         _optimizer.zero_grad();
-        var (batch, disallowed) = Batch([.. draws.Select(d => (_constraints[d.Request], _conditioning[d.Request]))], samples);
-        var advantages = Advantages(samples, rewards, batch.Length);
+        var (batch, disallowed, times) = Batch([.. draws.Select(d => Requests[d.Request])], samples);
+        var advantages = Advantages(samples, times, rewards, batch.Length);
         var (logp, priorLogp, valid) = LogProbabilities(batch, disallowed);
         var targets = tensor(batch.Targets.Select(t => t < 0 ? 0L : t).ToArray(), [batch.BatchSize, batch.Length, 1], int64, Policy.Device);
         var tokenLogp = logp.gather(-1, targets).squeeze(-1) * valid;
@@ -276,12 +272,11 @@ public sealed class RlTuner : IDisposable
     /// leaves each token the part of the reward it can still change), minus the mean reward to go of the other melodies
     /// of the batch at the same position.
     /// </summary>
-    internal float[] Advantages(IReadOnlyList<GeneratedMelody> samples, double[] rewards, int length)
+    internal float[] Advantages(IReadOnlyList<GeneratedMelody> samples, IReadOnlyList<Duration[]> times, double[] rewards, int length)
     {
         int n = samples.Count;
         var toGo = new double[n, length];
         var real = new bool[n, length];
-        int spq = Tokenizer.GridConfig.StepsPerQuarter;
         for (int b = 0; b < n; b++)
         {
             var melody = samples[b].Melody;
@@ -291,8 +286,8 @@ public sealed class RlTuner : IDisposable
             int positions = Math.Min(length, samples[b].Tokens.Count - 1);
             for (int t = 0; t < positions; t++)
             {
-                // Token t is grid step t: notes that ended before it were decided by earlier tokens.
-                var now = Duration.FromQuarters(t, spq);
+                // Target t is chosen at times[b][t]: notes that ended before it were decided by earlier tokens.
+                var now = times[b][t];
                 int done = complete;
                 while (done < notes.Length && notes[done].End < now) done++;
                 if (done != complete)
@@ -332,11 +327,6 @@ public sealed class RlTuner : IDisposable
         ArgumentNullException.ThrowIfNull(requests);
         ArgumentNullException.ThrowIfNull(samples);
         if (requests.Count != samples.Count) throw new ArgumentException($"{requests.Count} requests but {samples.Count} melodies.", nameof(samples));
-        var prepared = requests.Select(r =>
-        {
-            var c = new TokenConstraints(r, Tokenizer);
-            return (c, Conditioning(MelodyGenerator.Template(r), c.TotalSteps));
-        }).ToList();
         double sum = 0;
         long count = 0;
         const int Chunk = 16;
@@ -344,7 +334,7 @@ public sealed class RlTuner : IDisposable
         {
             using var scope = NewDisposeScope();
             using var _ = no_grad();
-            var (batch, disallowed) = Batch([.. prepared.Skip(start).Take(Chunk)], [.. samples.Skip(start).Take(Chunk)]);
+            var (batch, disallowed, _) = Batch([.. requests.Skip(start).Take(Chunk)], [.. samples.Skip(start).Take(Chunk)]);
             var (logp, priorLogp, valid) = LogProbabilities(batch, disallowed);
             sum += ((logp.exp() * (logp - priorLogp)).sum(-1) * valid).sum().to(float64).item<double>();
             count += batch.TargetCount;
@@ -365,44 +355,54 @@ public sealed class RlTuner : IDisposable
         return (logp, priorLogp, valid);
     }
 
-    /// <summary>The teacher-forcing batch of the samples and, per target, the tokens the generator could not draw there.</summary>
-    private (TokenBatch Batch, bool[] Disallowed) Batch(IReadOnlyList<(TokenConstraints Constraints, ConditionStep[] Conditioning)> requests, IReadOnlyList<GeneratedMelody> samples)
+    /// <summary>
+    /// The teacher-forcing batch of the samples, per target the tokens the generator could not draw there, and the time
+    /// each target was chosen at: each sample's tokens are replayed through its request's grammar, which gives the
+    /// conditioning and the mask of every step exactly as the decoder saw them.
+    /// </summary>
+    private (TokenBatch Batch, bool[] Disallowed, List<Duration[]> Times) Batch(IReadOnlyList<GenerationRequest> requests, IReadOnlyList<GeneratedMelody> samples)
     {
+        int v = Policy.VocabularySize;
         var sequences = new List<EncodedSequence>(samples.Count);
+        var masks = new List<bool[][]>(samples.Count);
+        var times = new List<Duration[]>(samples.Count);
+        var allowed = new bool[v];
         for (int i = 0; i < samples.Count; i++)
         {
-            var cond = requests[i].Conditioning;
             var tokens = samples[i].Tokens;
-            // Token k (k ≥ 1) is grid step k - 1, predicted under that step's conditioning; BOS's entry is never read.
-            var c = new ConditionStep[tokens.Count];
-            for (int k = 0; k < tokens.Count; k++) c[k] = cond[Math.Max(0, k - 1)];
-            sequences.Add(new EncodedSequence([.. tokens], [.. c], samples[i].Melody.Notes.Length, ""));
+            var grammar = Grammars.For(Tokenizer, requests[i], Info.Conditioning, out _);
+            var conditioning = new ConditionStep[tokens.Count];
+            var mask = new bool[tokens.Count - 1][];
+            var at = new Duration[tokens.Count - 1];
+            conditioning[0] = grammar.Condition;
+            for (int k = 1; k < tokens.Count; k++)
+            {
+                conditioning[k] = grammar.Condition;
+                at[k - 1] = grammar.Time;
+                grammar.Allow(allowed, out _);
+                if (grammar.FormCandidate is { } offered && allowed[offered])
+                {
+                    // The decoder takes the form's offer whenever it is allowed: nothing else could be drawn.
+                    Array.Clear(allowed);
+                    allowed[offered] = true;
+                }
+                else grammar.RefuseFormCandidate();
+                mask[k - 1] = (bool[])allowed.Clone();
+                grammar.Feed(tokens[k]);
+            }
+            sequences.Add(new EncodedSequence([.. tokens], [.. conditioning], samples[i].Melody.Notes.Length, ""));
+            masks.Add(mask);
+            times.Add(at);
         }
         var batch = TokenBatch.Create(sequences, Policy.Pad);
-        int v = Policy.VocabularySize;
         var disallowed = new bool[batch.BatchSize * batch.Length * v];
         for (int i = 0; i < samples.Count; i++)
-        {
-            var constraints = requests[i].Constraints;
-            var tokens = samples[i].Tokens;
-            var track = new GenerationTrack(constraints.BarSteps);
-            for (int step = 0; step + 1 < tokens.Count; step++)
+            for (int step = 0; step < masks[i].Length; step++)
             {
-                var allowed = constraints.Allowed(track.Context, mustEndNote: false, out _);
                 int offset = (i * batch.Length + step) * v;
-                for (int id = 0; id < v; id++) disallowed[offset + id] = !allowed[id];
-                track = track.Advance(tokens[step + 1], Tokenizer, out _);
+                for (int id = 0; id < v; id++) disallowed[offset + id] = !masks[i][step][id];
             }
-        }
-        return (batch, disallowed);
-    }
-
-    private ConditionStep[] Conditioning(Melody template, long steps)
-    {
-        int spq = Tokenizer.GridConfig.StepsPerQuarter;
-        var result = new ConditionStep[steps + 1];
-        for (long s = 0; s <= steps; s++) result[s] = Info.Conditioning.At(template, Duration.FromQuarters(s, spq));
-        return result;
+        return (batch, disallowed, times);
     }
 
     /// <summary>
