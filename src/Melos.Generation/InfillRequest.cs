@@ -115,10 +115,11 @@ public sealed record InfillRequest
     public int Seed { get; init; }
 
     /// <summary>Checks the bars against the melody and the range.</summary>
-    /// <exception cref="ArgumentException">The bars are inverted or outside the melody, or the range is inverted.</exception>
+    /// <exception cref="ArgumentException">The bars are inverted or outside the melody, the range is inverted, or the melody has no notes and no key and range are given.</exception>
     public void Validate()
     {
-        if (Melody.Notes.IsEmpty) throw new ArgumentException("The melody has no notes.", nameof(Melody));
+        if (Melody.Notes.IsEmpty && (Low is null || High is null || (Key ?? Melody.Key) is null))
+            throw new ArgumentException("The melody has no notes.", nameof(Melody)); // (an empty tune is filled only with its key and range given)
         if (FirstBar > LastBar) throw new ArgumentException($"The bars {FirstBar}-{LastBar} are inverted.", nameof(FirstBar));
         int bars = Melody.BarCount;
         if (LastBar > bars) throw new ArgumentException($"Bars {FirstBar}-{LastBar} are outside the tune: it has {bars} bars.", nameof(LastBar));

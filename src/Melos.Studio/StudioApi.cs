@@ -42,7 +42,9 @@ public static class StudioApi
     {
         ArgumentNullException.ThrowIfNull(app);
         var api = app.MapGroup("/api").WithTags("studio");
-        api.MapGet("/model", GetModel).WithName("GetModel").WithSummary("The model the studio serves, what it knows and the request limits.");
+        api.MapGet("/model", GetModel).WithName("GetModel").WithSummary("The model the studio serves: what it knows (keys, meters, styles, grid, operations) and the request limits.");
+        api.MapPost("/chords", Chords).WithName("Chords").WithSummary("Lays out chord progression text over the bars of a meter, as melos generate --chords does.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         api.MapPost("/continue", Continue).WithName("Continue").WithSummary("The model answers a phrase with new bars after it.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapPost("/infill", Infill).WithName("Infill").WithSummary("Regenerates the chosen bars so they join both neighbours; the other bars are kept note for note.")
@@ -59,13 +61,18 @@ public static class StudioApi
     private static Ok<ModelInfo> GetModel(StudioInference inference)
     {
         var g = inference.Generator;
-        var grid = g.Tokenizer.Config;
+        var tokenizer = g.Tokenizer.Config;
         var limits = inference.Options.Limits;
         var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(inference.Options.ModelDirectory)));
-        return TypedResults.Ok(new ModelInfo(name, g.Model.Architecture, grid.StepsPerQuarter, grid.MinPitch, grid.MaxPitch, [.. g.Vocabulary.Styles],
-            [.. g.Vocabulary.Meters], g.ContextTokens,
-            new ModelLimits(limits.MaxNotes, limits.MaxBars, limits.MaxAnswerBars, limits.MaxBodyBytes, limits.MaxAudioSeconds)));
+        return TypedResults.Ok(new ModelInfo(name, g.Model.Architecture, MelodyGenerator.TokenizerName(tokenizer), tokenizer.StepsPerQuarter,
+            tokenizer.MinPitch, tokenizer.MaxPitch, [.. g.Vocabulary.Styles], StudioGrammar.Meters(g.Vocabulary), StudioGrammar.Keys(),
+            StudioGrammar.NoteLengths(tokenizer.StepsPerQuarter), StudioGrammar.Operations(g), g.ContextTokens,
+            new ModelLimits(limits.MaxNotes, limits.MaxBars, limits.MaxAnswerBars, limits.MaxBodyBytes, limits.MaxAudioSeconds,
+                StudioMelodies.MinTempo, StudioMelodies.MaxTempo, MinTemperature, MaxTemperature, MaxCandidates, ProgressionChord.MaxBeats)));
     }
+
+    private static Task<Results<Ok<ChordsResponse>, ProblemHttpResult>> Chords(ChordsRequest request, StudioInference inference, HttpContext http) =>
+        Guard(http, () => Task.FromResult(StudioGrammar.LayoutChords(request, inference.Options.Limits)));
 
     private static Task<Results<Ok<ContinueResponse>, ProblemHttpResult>> Continue(ContinueRequest request, StudioInference inference, HttpContext http) =>
         Guard(http, async () =>

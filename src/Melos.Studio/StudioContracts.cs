@@ -28,20 +28,81 @@ public sealed record StudioMelody(string Key, string Meter, double Tempo, int Ba
 /// <param name="MaxAnswerBars">Bars per answer of <c>/api/continue</c>.</param>
 /// <param name="MaxBodyBytes">Bytes per request body.</param>
 /// <param name="MaxAudioSeconds">Seconds of audio per WAV export.</param>
-public sealed record ModelLimits(int MaxNotes, int MaxBars, int MaxAnswerBars, long MaxBodyBytes, int MaxAudioSeconds);
+/// <param name="MinTempo">The slowest tempo, in quarter notes per minute.</param>
+/// <param name="MaxTempo">The fastest tempo.</param>
+/// <param name="MinTemperature">The lowest sampling temperature.</param>
+/// <param name="MaxTemperature">The highest sampling temperature.</param>
+/// <param name="MaxCandidates">Candidates per <c>/api/infill</c> request.</param>
+/// <param name="MaxChordBeats">The most beats one chord of a progression may last (<c>G:N</c>).</param>
+public sealed record ModelLimits(int MaxNotes, int MaxBars, int MaxAnswerBars, long MaxBodyBytes, int MaxAudioSeconds,
+    double MinTempo, double MaxTempo, double MinTemperature, double MaxTemperature, int MaxCandidates, int MaxChordBeats);
 
-/// <summary>What <c>GET /api/model</c> answers: the model the studio serves and the limits of every request.</summary>
+/// <summary>A meter the model knows, with the lengths the page draws and plays it by.</summary>
+/// <param name="Name">The time signature (<c>6/8</c>).</param>
+/// <param name="BarQuarters">A bar's length in quarter notes (3 in 6/8).</param>
+/// <param name="BeatQuarters">A beat's length in quarter notes: what <c>G:1</c> lasts (1.5 in 6/8, a dotted quarter).</param>
+/// <param name="BeatsPerBar">Beats in a bar (2 in 6/8).</param>
+public sealed record StudioMeter(string Name, double BarQuarters, double BeatQuarters, int BeatsPerBar);
+
+/// <summary>A key the studio offers.</summary>
+/// <param name="Name">The key as requests take it and responses write it (<c>G</c>, <c>Em</c>, <c>Ddor</c>).</param>
+/// <param name="Mode">Its mode in lower case (<c>major</c>, <c>minor</c>, <c>dorian</c>...).</param>
+public sealed record StudioKey(string Name, string Mode);
+
+/// <summary>A note length that lies on the model's grid, for the page's grid and note-length controls.</summary>
+/// <param name="Quarters">The length in quarter notes.</param>
+/// <param name="Steps">The length in grid steps (a whole number).</param>
+/// <param name="Label">Its name (<c>1/8</c>, <c>1/8 triplet</c>).</param>
+public sealed record StudioNoteLength(double Quarters, int Steps, string Label);
+
+/// <summary>What <c>GET /api/model</c> answers: the model the studio serves, what the page builds its controls from, and the limits of every request.</summary>
 /// <param name="Name">The model folder's name.</param>
 /// <param name="Architecture">The model's architecture (<c>lstm</c>, <c>transformer</c>, <c>ngram</c>).</param>
+/// <param name="Tokenizer">The model's tokenizer (<c>grid</c> or <c>note</c>).</param>
 /// <param name="StepsPerQuarter">The time grid: times are snapped to multiples of 1/StepsPerQuarter quarter.</param>
 /// <param name="MinPitch">The lowest MIDI pitch the model writes.</param>
 /// <param name="MaxPitch">The highest MIDI pitch the model writes.</param>
 /// <param name="Styles">The style labels it knows.</param>
-/// <param name="Meters">The meters it knows.</param>
+/// <param name="Meters">The meters it knows, in its vocabulary's order.</param>
+/// <param name="Keys">
+/// The keys the studio offers: every tonic in every mode, spelled with at most six sharps or five flats (the model's
+/// conditioning tells keys by tonic and by major or minor colour; the mode also sets the scale an answer keeps to).
+/// </param>
+/// <param name="NoteLengths">The common note lengths that lie on the grid, longest first.</param>
+/// <param name="Operations">The endpoints this model serves (<c>continue</c>, <c>infill</c>, <c>vary</c>, <c>explain</c>, <c>export</c>, <c>chords</c>).</param>
 /// <param name="ContextTokens">The longest token window it was trained on, or null when unknown.</param>
 /// <param name="Limits">The request limits.</param>
-public sealed record ModelInfo(string Name, string Architecture, int StepsPerQuarter, int MinPitch, int MaxPitch, IReadOnlyList<string> Styles,
-    IReadOnlyList<string> Meters, int? ContextTokens, ModelLimits Limits);
+public sealed record ModelInfo(string Name, string Architecture, string Tokenizer, int StepsPerQuarter, int MinPitch, int MaxPitch, IReadOnlyList<string> Styles,
+    IReadOnlyList<StudioMeter> Meters, IReadOnlyList<StudioKey> Keys, IReadOnlyList<StudioNoteLength> NoteLengths, IReadOnlyList<string> Operations,
+    int? ContextTokens, ModelLimits Limits);
+
+/// <summary><c>POST /api/chords</c>: chord progression text laid out as the command line's <c>--chords</c> lays it out.</summary>
+/// <param name="Text">
+/// The progression: chord symbols separated by spaces, each lasting a bar, or <c>SYMBOL:N</c> for N beats of the meter
+/// (<c>G:2 D Em C</c>); empty or null for no chords.
+/// </param>
+/// <param name="Meter">The time signature (<c>4/4</c>, <c>6/8</c>); a beat is a dotted quarter in compound meters.</param>
+/// <param name="Bars">How many bars to fill (the progression repeats until they are full), 1..MaxBars.</param>
+public sealed record ChordsRequest(string? Text, string? Meter, int Bars = 4);
+
+/// <summary>One chord of a progression as written.</summary>
+/// <param name="Symbol">The chord symbol as the server spells it.</param>
+/// <param name="Beats">Its length in beats, or null for one bar.</param>
+public sealed record ProgressionItem(string Symbol, int? Beats);
+
+/// <summary>A chord change laid out in time.</summary>
+/// <param name="Start">Where it starts, in quarter notes from the downbeat of bar 1.</param>
+/// <param name="Length">How long it sounds, in quarter notes: until the next change or the end of the bars.</param>
+/// <param name="Symbol">The chord symbol.</param>
+public sealed record LaidOutChord(double Start, double Length, string Symbol);
+
+/// <summary>What <c>POST /api/chords</c> answers.</summary>
+/// <param name="Text">The progression as the server writes it (<c>G:2 D Em C</c>), empty for no chords.</param>
+/// <param name="Meter">The meter.</param>
+/// <param name="Bars">The bars filled.</param>
+/// <param name="Progression">The chords as written, in order.</param>
+/// <param name="Chords">The chord changes within the bars, in time order; their starts and symbols are what a melody's <c>chords</c> take.</param>
+public sealed record ChordsResponse(string Text, string Meter, int Bars, IReadOnlyList<ProgressionItem> Progression, IReadOnlyList<LaidOutChord> Chords);
 
 /// <summary><c>POST /api/continue</c>: the model answers a phrase.</summary>
 /// <param name="Melody">The phrase.</param>

@@ -4,6 +4,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Melos.Data.Tokenizers;
+using Melos.Generation;
 using Melos.Music;
 
 namespace Melos.Studio.Tests.Api;
@@ -17,13 +18,66 @@ public sealed class ContractTests(StudioServer server)
         var info = JsonSerializer.Deserialize<ModelInfo>(await server.Http.GetStringAsync("/api/model"), StudioServer.Json)!;
         var generator = server.Inference.Generator;
         Assert.Equal("default", info.Name);
+        Assert.Equal("grid", info.Tokenizer);
+        Assert.Equal(MelodyGenerator.TokenizerName(generator.Tokenizer.Config), info.Tokenizer);
         Assert.Equal(generator.Grid.GridConfig.StepsPerQuarter, info.StepsPerQuarter);
         Assert.Equal((generator.Grid.GridConfig.MinPitch, generator.Grid.GridConfig.MaxPitch), (info.MinPitch, info.MaxPitch));
         Assert.Equal(generator.Vocabulary.Styles, info.Styles);
-        Assert.Contains("4/4", info.Meters);
         Assert.Contains("jig", info.Styles);
         Assert.Equal(generator.ContextTokens, info.ContextTokens);
-        Assert.Equal(new ModelLimits(2000, 64, 16, 256 * 1024, 300), info.Limits);
+        Assert.Equal(new ModelLimits(2000, 64, 16, 256 * 1024, 300, StudioMelodies.MinTempo, StudioMelodies.MaxTempo, StudioApi.MinTemperature,
+            StudioApi.MaxTemperature, StudioApi.MaxCandidates, ProgressionChord.MaxBeats), info.Limits);
+        Assert.Equal(["continue", "infill", "vary", "explain", "export", "chords"], info.Operations);
+    }
+
+    [Fact]
+    public async Task The_model_endpoint_lists_the_models_meters_with_the_grammars_bar_and_beat_lengths()
+    {
+        var info = JsonSerializer.Deserialize<ModelInfo>(await server.Http.GetStringAsync("/api/model"), StudioServer.Json)!;
+        var vocabulary = server.Inference.Generator.Vocabulary;
+        Assert.Equal(vocabulary.Meters, info.Meters.Select(m => m.Name));
+        foreach (var m in info.Meters)
+        {
+            var meter = TimeSignature.Parse(m.Name);
+            Assert.Equal((meter.BarLength.ToQuarterDouble(), meter.BeatLength.ToQuarterDouble(), meter.BeatsPerBar), (m.BarQuarters, m.BeatQuarters, m.BeatsPerBar));
+        }
+        var sixEight = Assert.Single(info.Meters, m => m.Name == "6/8");
+        Assert.Equal((3.0, 1.5, 2), (sixEight.BarQuarters, sixEight.BeatQuarters, sixEight.BeatsPerBar));
+    }
+
+    [Fact]
+    public async Task The_model_endpoint_lists_keys_the_server_reads_back_and_note_lengths_on_the_grid()
+    {
+        var info = JsonSerializer.Deserialize<ModelInfo>(await server.Http.GetStringAsync("/api/model"), StudioServer.Json)!;
+        // Every tonic in every mode, once each; each name parses back to a key of that mode, written as responses write it.
+        Assert.Equal(12 * Enum.GetValues<Mode>().Length, info.Keys.Count);
+        Assert.Equal(info.Keys.Count, info.Keys.Select(k => k.Name).Distinct().Count());
+        foreach (var k in info.Keys)
+        {
+            Assert.True(Key.TryParse(k.Name, out var key), k.Name);
+            Assert.Equal(k.Mode, key!.Mode.ToString().ToLowerInvariant());
+            Assert.Equal(k.Name, Melos.Formats.Abc.AbcWriter.KeyText(key));
+        }
+        foreach (var mode in Enum.GetValues<Mode>())
+            Assert.Equal(12, info.Keys.Where(k => k.Mode == mode.ToString().ToLowerInvariant()).Select(k => Key.Parse(k.Name).Tonic.PitchClass).Distinct().Count());
+        Assert.Contains(info.Keys, k => k.Name == "G");
+        Assert.Contains(info.Keys, k => k.Name == "Em");
+        Assert.Contains(info.Keys, k => k.Name == "Ddor");
+        // Note lengths: whole numbers of grid steps, longest first; 12 steps per quarter hold sixteenths and triplets.
+        Assert.All(info.NoteLengths, l => Assert.Equal(l.Quarters * info.StepsPerQuarter, l.Steps, 9));
+        Assert.Equal(info.NoteLengths.OrderByDescending(l => l.Quarters), info.NoteLengths);
+        Assert.Equal(["1/1", "1/2", "1/4", "1/4 triplet", "1/8", "1/8 triplet", "1/16", "1/16 triplet", "1/32 triplet"], info.NoteLengths.Select(l => l.Label));
+        Assert.Equal(["1/1", "1/2", "1/4", "1/8", "1/16"], StudioGrammar.NoteLengths(4).Select(l => l.Label));
+    }
+
+    [Fact]
+    public void A_model_that_knows_other_meters_lists_those()
+    {
+        // The vocabulary, not a fixed list, fills the page's meter and style controls.
+        var vocabulary = new ConditioningVocabulary { Meters = ["9/8", "2/2"] };
+        Assert.Equal(["9/8", "2/2"], StudioGrammar.Meters(vocabulary).Select(m => m.Name));
+        var nine = StudioGrammar.Meters(vocabulary)[0];
+        Assert.Equal((4.5, 1.5, 3), (nine.BarQuarters, nine.BeatQuarters, nine.BeatsPerBar));
     }
 
     [Fact]
@@ -37,13 +91,14 @@ public sealed class ContractTests(StudioServer server)
             ("/api/infill", "InfillApiRequest", "InfillResponse"),
             ("/api/vary", "VaryApiRequest", "VaryResponse"),
             ("/api/explain", "MelodyRequest", "ExplainResponse"),
+            ("/api/chords", "ChordsRequest", "ChordsResponse"),
         })
         {
             var post = paths.GetProperty(path).GetProperty("post");
             Assert.EndsWith(request, post.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString());
             Assert.EndsWith(response, post.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString());
             Assert.True(post.GetProperty("responses").TryGetProperty("400", out _), $"{path} documents no 400");
-            Assert.True(post.GetProperty("responses").TryGetProperty("503", out _), $"{path} documents no 503");
+            if (path != "/api/chords") Assert.True(post.GetProperty("responses").TryGetProperty("503", out _), $"{path} documents no 503");
         }
         var export = paths.GetProperty("/api/export").GetProperty("post");
         var types = export.GetProperty("responses").GetProperty("200").GetProperty("content").EnumerateObject().Select(p => p.Name).ToList();

@@ -183,23 +183,70 @@ public sealed class StudioPageTests(StudioBrowserFixture studio) : IClassFixture
     {
         await using var s = await StudioPage.OpenAsync(studio.Browser, studio.Address);
         var page = s.Page;
-        // A chord the server does not know: 400 with a one-line detail naming the field, shown in the status line.
         await page.ClickAsync("#key-67");
+        // The server reads the chord text (POST /api/chords): a chord it does not know is refused with a one-line detail
+        // naming the field, shown in the status line, and the text is not kept.
         await page.FillAsync("#chords", "G Hm");
         await page.PressAsync("#chords", "Tab");
-        await page.ClickAsync("#answer");
         await page.WaitForSelectorAsync("#status.error");
         var message = await page.InnerTextAsync("#status");
-        Assert.Contains("melody.chords[1].symbol", message, StringComparison.Ordinal);
+        Assert.StartsWith("text: ", message, StringComparison.Ordinal);
         Assert.Contains("Hm", message, StringComparison.Ordinal);
-        await s.IdleAsync();
-        Assert.Empty(await page.Locator("#roll .note[data-origin='model']").AllAsync());
-        // A text the page itself cannot read is reported before any request.
+        Assert.Equal("G D Em C", await page.EvaluateAsync<string>("window.melosStudio.doc.chordsText"));
+        // A length that is not a whole number of beats: the command line's message.
         await page.FillAsync("#chords", "G:x");
         await page.PressAsync("#chords", "Tab");
         await page.WaitForFunctionAsync("document.querySelector('#status').textContent.includes('G:x')");
-        Assert.Equal("G Hm", await page.EvaluateAsync<string>("window.melosStudio.doc.chordsText"));
+        Assert.Equal("G D Em C", await page.EvaluateAsync<string>("window.melosStudio.doc.chordsText"));
+        await s.IdleAsync();
+        Assert.Empty(await page.Locator("#roll .note[data-origin='model']").AllAsync());
+        Assert.Contains(s.Requests, u => u.EndsWith("/api/chords", StringComparison.Ordinal));
         Assert.Empty(s.ForeignRequests(studio.Address));
+    }
+
+    [ProgramFact("chromium")]
+    public async Task The_page_builds_its_controls_from_the_model_and_lays_chords_out_as_the_command_line_does()
+    {
+        await using var s = await StudioPage.OpenAsync(studio.Browser, studio.Address);
+        var page = s.Page;
+        var info = System.Text.Json.JsonSerializer.Deserialize<ModelInfo>(await page.EvaluateAsync<string>("fetch('/api/model').then(r => r.text())"),
+            new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!;
+        Assert.Contains(s.Requests, u => u.EndsWith("/api/model", StringComparison.Ordinal));
+
+        // Keys, meters, styles, grid and note lengths: the model's, in its order.
+        async Task<string[]> Options(string select) => await page.EvaluateAsync<string[]>($"Array.from(document.querySelectorAll('{select} option')).map(o => o.value)");
+        Assert.Equal(info.Keys.Select(k => k.Name), await Options("#key"));
+        Assert.Equal(info.Meters.Select(m => m.Name), await Options("#meter"));
+        string[] styles = ["", .. info.Styles];
+        Assert.Equal(styles, await Options("#style"));
+        Assert.Equal(info.NoteLengths.Where(l => l.Quarters <= 1).Select(l => l.Quarters), (await Options("#grid")).Select(double.Parse));
+        Assert.Equal(info.NoteLengths.Where(l => l.Quarters <= 2).Select(l => l.Quarters), (await Options("#length")).Select(double.Parse));
+        Assert.Equal(("0.25", "0.5"), (await page.InputValueAsync("#grid"), await page.InputValueAsync("#length")));
+
+        // G:2 lasts two beats of the meter in the page as on the command line: the melody the page sends and the chord
+        // row it draws hold ChordProgression's layout, in every meter.
+        await page.FillAsync("#chords", "G:2 D Em C");
+        await page.PressAsync("#chords", "Tab");
+        await page.WaitForFunctionAsync("window.melosStudio.doc.chordsText === 'G:2 D Em C'");
+        foreach (var meter in new[] { "4/4", "3/4", "6/8", "2/4" })
+        {
+            await page.SelectOptionAsync("#meter", meter);
+            await s.IdleAsync();
+            int bars = int.Parse(await page.InputValueAsync("#bars"), System.Globalization.CultureInfo.InvariantCulture);
+            var signature = Melos.Music.TimeSignature.Parse(meter);
+            var end = signature.BarLength * new Melos.Music.Rational(bars, 1);
+            var cli = Melos.Generation.ChordProgression.Layout(Melos.Generation.ChordProgression.Parse("G:2 D Em C"), signature, end)
+                .Select(c => $"{c.Chord}@{c.At.ToQuarterDouble()}").ToList();
+            var sent = await page.EvaluateAsync<string[]>("window.melosStudio.melody.then(m => m.chords.map(c => `${c.symbol}@${c.start}`))");
+            Assert.Equal(cli, sent);
+            await page.WaitForFunctionAsync($"document.querySelectorAll('#roll .chord').length === {cli.Count}");
+            var drawn = await page.EvaluateAsync<string[]>("Array.from(document.querySelectorAll('#roll .chord')).map(c => `${c.dataset.symbol}@${Number(c.dataset.start)}`)");
+            Assert.Equal(cli, drawn);
+            var g = await page.EvaluateAsync<double>("Number(document.querySelector('#roll .chord').dataset.length)");
+            Assert.Equal(2 * signature.BeatLength.ToQuarterDouble(), g);
+        }
+        Assert.Contains(s.Requests, u => u.EndsWith("/api/chords", StringComparison.Ordinal));
+        Assert.Empty(s.Errors);
     }
 
     [ProgramFact("chromium", "npm")]
@@ -310,17 +357,14 @@ public sealed class StudioPageTests(StudioBrowserFixture studio) : IClassFixture
     }
 
     [ProgramFact("chromium")]
-    public async Task The_chord_text_grid_and_monophony_helpers_compute_hand_checked_cases()
+    public async Task The_bar_beat_grid_and_monophony_helpers_compute_hand_checked_cases()
     {
         await using var s = await StudioPage.OpenAsync(studio.Browser, studio.Address);
         var result = await s.Page.EvaluateAsync<string>("""
             async () => {
               const m = await import('/js/music.js');
               return JSON.stringify({
-                chords44: m.parseChords('G D:2 Em:2 | C', '4/4', 4),
-                chords68: m.parseChords('G D', '6/8', 2),
-                cut: m.parseChords('G D Em C', '3/4', 2),
-                bar: [m.barQuarters('6/8'), m.barQuarters('3/4'), m.beatQuarters('2/2')],
+                bar: [m.barQuarters('6/8'), m.barQuarters('3/4'), m.beatQuarters('2/2'), m.beatQuarters('6/8')],
                 snap: [m.snap(1.13, 0.25), m.snap(0.34, 1 / 3), m.snapDown(0.99, 0.5)],
                 needed: m.barsNeeded([{ start: 7.5, duration: 0.5 }, { start: 8, duration: 0.25 }], '4/4'),
                 mono: m.monophonic([{ id: 1, pitch: 60, start: 0, duration: 2 }, { id: 2, pitch: 62, start: 1, duration: 1 }, { id: 3, pitch: 64, start: 1.5, duration: 1 }], 2),
@@ -330,11 +374,7 @@ public sealed class StudioPageTests(StudioBrowserFixture studio) : IClassFixture
             """);
         using var doc = System.Text.Json.JsonDocument.Parse(result);
         var r = doc.RootElement;
-        string Chords(string name) => string.Join(" ", r.GetProperty(name).EnumerateArray().Select(c => $"{c.GetProperty("symbol").GetString()}@{c.GetProperty("start").GetDouble()}"));
-        Assert.Equal("G@0 D@4 Em@6 C@8", Chords("chords44"));
-        Assert.Equal("G@0 D@3", Chords("chords68"));
-        Assert.Equal("G@0 D@3", Chords("cut"));
-        Assert.Equal([3.0, 3.0, 2.0], r.GetProperty("bar").EnumerateArray().Select(x => x.GetDouble()));
+        Assert.Equal([3.0, 3.0, 2.0, 1.5], r.GetProperty("bar").EnumerateArray().Select(x => x.GetDouble()));
         Assert.Equal([1.25, 0.333333, 0.5], r.GetProperty("snap").EnumerateArray().Select(x => Math.Round(x.GetDouble(), 6)));
         Assert.Equal(3, r.GetProperty("needed").GetInt32());
         // Note 2 wins: note 1 is cut where it starts, note 3 (starting inside it) is dropped.

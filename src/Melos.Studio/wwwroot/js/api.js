@@ -38,7 +38,7 @@ async function send(path, body) {
   return response;
 }
 
-/** GET /api/model: the model's name, grid, pitch range, styles, meters and limits. */
+/** GET /api/model: the model's name, tokenizer, grid and note lengths, pitch range, keys, meters, styles, operations and limits. */
 export async function getModel() {
   let response;
   try {
@@ -48,6 +48,14 @@ export async function getModel() {
   }
   if (!response.ok) throw await failure(response);
   return response.json();
+}
+
+/**
+ * POST /api/chords: the server parses chord text with the command line's grammar (ChordProgression) and lays it out
+ * over `bars` bars of `meter`: { text, meter, bars, progression, chords: [{ start, length, symbol }] }.
+ */
+export async function layoutChords(text, meter, bars) {
+  return (await send('/api/chords', { text, meter, bars })).json();
 }
 
 /** POST /api/continue. */

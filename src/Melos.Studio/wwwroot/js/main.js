@@ -3,7 +3,7 @@
 import * as api from './api.js';
 import { AudioEngine } from './audio.js';
 import { Keyboard } from './keyboard.js';
-import { GRID, KEYS, barQuarters, barsNeeded, clean, monophonic, parseChords, pitchName, snap } from './music.js';
+import { barQuarters, barsNeeded, clean, monophonic, pitchName, setMeters, snap } from './music.js';
 import { ORIGIN_COLOURS, PianoRoll } from './pianoroll.js';
 
 const $ = id => document.getElementById(id);
@@ -21,7 +21,8 @@ const state = {
     chordsText: 'G D Em C',
     answer: null,
   },
-  model: { name: null, minPitch: 48, maxPitch: 84, styles: [], meters: ['4/4', '3/4', '2/4', '6/8'], limits: {} },
+  // Filled from GET /api/model at load: the keys, meters, note lengths and styles the selects offer come from there.
+  model: { name: null, minPitch: 48, maxPitch: 84, styles: [], meters: [], keys: [], noteLengths: [], limits: {} },
   selection: null,
   selectedIds: new Set(),
   colourMode: 'origin',
@@ -129,18 +130,52 @@ function showError(e) {
 
 const sortNotes = notes => [...notes].sort((a, b) => a.start - b.start || a.pitch - b.pitch);
 
-/** The melody as the API takes it; `chordBars` lets chords run on past the melody (an answer's bars). */
-function requestMelody(doc = state.doc, chordBars = null) {
+// Chords: the page does not read chord text itself. The server parses it with the command line's grammar
+// (ChordProgression: "G:2" lasts two beats of the meter, a dotted quarter each in 6/8) and lays it out over the bars
+// (POST /api/chords); each layout is asked for once per text, meter and bars.
+const chordLayouts = new Map();
+const layoutKey = (text, meter, bars) => JSON.stringify([text ?? '', meter, bars]);
+
+/** The chords [{ start, length, symbol }] of `text` over `bars` bars of `meter`, as the server lays them out. */
+function chordsFor(text, meter, bars) {
+  const key = layoutKey(text, meter, bars);
+  let entry = chordLayouts.get(key);
+  if (!entry) {
+    entry = { result: null };
+    entry.promise = busy(() => api.layoutChords(text ?? '', meter, bars)).then(r => (entry.result = r.chords));
+    entry.promise.catch(() => { if (chordLayouts.get(key) === entry) chordLayouts.delete(key); });
+    chordLayouts.set(key, entry);
+    if (chordLayouts.size > 200) chordLayouts.delete(chordLayouts.keys().next().value);
+  }
+  return entry.promise;
+}
+
+/** The chords already laid out, or null: then they are asked for and the roll is drawn again when they come. */
+function chordsNow(text, meter, bars) {
+  const entry = chordLayouts.get(layoutKey(text, meter, bars));
+  if (entry?.result) return entry.result;
+  if (!entry) chordsFor(text, meter, bars).then(() => render(), () => { /* shown when a request needs them */ });
+  return null;
+}
+
+/**
+ * The melody as the API takes it; `chordBars` lets chords run on past the melody (an answer's bars). The fields are
+ * read at once; only the chords' layout may wait for the server.
+ */
+async function requestMelody(doc = state.doc, chordBars = null) {
   const m = doc.melody;
-  return {
+  const melody = {
     key: m.key,
     meter: m.meter,
     tempo: m.tempo,
     bars: m.bars,
     style: m.style || null,
-    chords: parseChords(doc.chordsText, m.meter, chordBars ?? m.bars),
+    chords: [],
     notes: sortNotes(m.notes).map(n => ({ pitch: n.pitch, start: n.start, duration: n.duration })),
   };
+  const chords = await chordsFor(doc.chordsText, m.meter, chordBars ?? m.bars);
+  melody.chords = chords.map(c => ({ start: c.start, symbol: c.symbol }));
+  return melody;
 }
 
 const same = (a, b) => a.pitch === b.pitch && Math.abs(a.start - b.start) < 1e-6 && Math.abs(a.duration - b.duration) < 1e-6;
@@ -189,6 +224,7 @@ function advanceSeed() {
 async function answer({ play = true } = {}) {
   if (state.modelBusy) return;
   stopAll();
+  const version = state.version;
   let request;
   try {
     const bars = Math.max(1, Math.min(Number($('answer-bars').value) || 4, state.model.limits.maxAnswerBars ?? 16));
@@ -196,11 +232,10 @@ async function answer({ play = true } = {}) {
     const m = state.doc.melody;
     const phrase = barsNeeded(m.notes, m.meter);
     const doc = { ...state.doc, melody: { ...m, bars: phrase } };
-    request = { melody: requestMelody(doc, phrase + bars), bars, temperature: temperature(), topP: null, seed: seed(), explain: true };
+    request = { melody: await requestMelody(doc, phrase + bars), bars, temperature: temperature(), topP: null, seed: seed(), explain: true };
   } catch (e) { return showError(e); }
   const phraseBars = request.melody.bars;
   try {
-    const version = state.version;
     const response = await busy(() => api.continueMelody(request), { model: true });
     if (stale(version)) return;
     const bar = barQuarters(response.melody.meter ?? request.melody.meter);
@@ -224,12 +259,12 @@ async function regenerate() {
   if (!state.selection) return status('select bars on the ruler first (click or drag the bar numbers)', 'error');
   stopAll();
   const { first, last } = state.selection;
+  const version = state.version;
   let request;
   try {
-    request = { melody: requestMelody(), firstBar: first, lastBar: last, temperature: temperature(), topP: null, seed: seed(), candidates: 16, explain: true };
+    request = { melody: await requestMelody(), firstBar: first, lastBar: last, temperature: temperature(), topP: null, seed: seed(), candidates: 16, explain: true };
   } catch (e) { return showError(e); }
   try {
-    const version = state.version;
     const response = await busy(() => api.infill(request), { model: true });
     if (stale(version)) return;
     const bar = barQuarters(request.melody.meter);
@@ -245,13 +280,13 @@ async function regenerate() {
 async function variation() {
   if (state.modelBusy) return;
   stopAll();
+  const version = state.version;
   let request;
   try {
-    request = { melody: requestMelody(), amount: Number($('vary-amount').value), rhythm: false, temperature: temperature(), seed: seed(), explain: true };
+    request = { melody: await requestMelody(), amount: Number($('vary-amount').value), rhythm: false, temperature: temperature(), seed: seed(), explain: true };
   } catch (e) { return showError(e); }
   if (request.melody.notes.length === 0) return status('nothing to vary: enter a phrase first', 'error');
   try {
-    const version = state.version;
     const response = await busy(() => api.vary(request), { model: true });
     if (stale(version)) return;
     // A note the variation left exactly as it was keeps its origin; a changed one is the model's.
@@ -267,7 +302,7 @@ const fmtMs = ms => (typeof ms === 'number' ? `${Math.round(ms)} ms` : 'done');
 
 /** The explanation of the current melody (cached per melody). */
 async function explainNow() {
-  const melody = requestMelody();
+  const melody = await requestMelody();
   if (melody.notes.length === 0) return null;
   const key = JSON.stringify(melody);
   if (!state.explainCache.has(key)) {
@@ -278,7 +313,7 @@ async function explainNow() {
   }
   const result = await state.explainCache.get(key);
   // Annotate the notes (not an edit: probabilities describe the melody, they do not change it).
-  if (JSON.stringify(requestMelody()) === key) {
+  if (JSON.stringify(await requestMelody()) === key) {
     const sorted = sortNotes(state.doc.melody.notes);
     for (const e of result.notes ?? []) {
       const n = sorted[e.index];
@@ -343,14 +378,17 @@ function pitchRange() {
   return { min, max };
 }
 
+/** The grid and the note length chosen (from the model's note lengths); a quarter until the model has loaded. */
+const gridStep = () => Number($('grid').value) || 1;
+const noteLength = () => Number($('length').value) || gridStep();
+
 function render() {
   const m = state.doc.melody;
-  let chords = [];
-  try { chords = parseChords(state.doc.chordsText, m.meter, m.bars); } catch { /* shown on request */ }
+  const chords = chordsNow(state.doc.chordsText, m.meter, m.bars) ?? [];
   const { min, max } = pitchRange();
   roll.render({
     meter: m.meter, bars: m.bars, notes: m.notes, chords, minPitch: min, maxPitch: max,
-    grid: Number($('grid').value), length: Number($('length').value), colourMode: state.colourMode,
+    grid: gridStep(), length: noteLength(), colourMode: state.colourMode,
     selection: state.selection, answer: state.doc.answer, selectedIds: state.selectedIds,
   });
   const sel = state.selection;
@@ -401,7 +439,7 @@ async function renderNotation() {
   const version = ++notationVersion;
   const box = $('notation');
   let melody;
-  try { melody = requestMelody(); } catch (e) { box.innerHTML = `<p class="unavailable">${escapeHtml(e.message)}</p>`; return; }
+  try { melody = await requestMelody(); } catch (e) { box.innerHTML = `<p class="unavailable">${escapeHtml(e.message)}</p>`; return; }
   try {
     const { blob } = await api.exportMelody(melody, 'abc');
     const abc = await blob.text();
@@ -421,7 +459,8 @@ async function renderNotation() {
 
 async function download(format) {
   try {
-    const { blob, filename } = await busy(() => api.exportMelody(requestMelody(), format));
+    const melody = await requestMelody();
+    const { blob, filename } = await busy(() => api.exportMelody(melody, format));
     const url = URL.createObjectURL(blob);
     const a = document.createElement('a');
     a.href = url;
@@ -518,7 +557,7 @@ function stopRecording() {
 
 function addRecorded(r, pitch, startQ, endQ) {
   const m = state.doc.melody;
-  const grid = Number($('grid').value);
+  const grid = gridStep();
   const start = Math.max(r.from, snap(startQ, grid));
   let end = snap(endQ, grid);
   if (end <= start) end = clean(start + grid);
@@ -566,7 +605,7 @@ function notePressed(pitch) {
   }
   const m = state.doc.melody;
   const end = m.notes.reduce((e, n) => Math.max(e, n.start + n.duration), 0);
-  const length = Number($('length').value);
+  const length = noteLength();
   const maxBars = state.model.limits.maxBars ?? 64;
   if (end + length > maxBars * barQuarters(m.meter) + 1e-9) return status(`the melody is at most ${maxBars} bars`, 'error');
   const note = withId({ pitch, start: clean(end), duration: clean(length), origin: 'user' });
@@ -632,22 +671,6 @@ function deleteSelected() {
 }
 
 function setupControls() {
-  for (const k of KEYS) ensureOption($('key'), k);
-  for (const g of GRID) {
-    for (const id of ['grid', 'length']) {
-      const o = document.createElement('option');
-      o.value = String(g.value);
-      o.textContent = g.label;
-      $(id).appendChild(o);
-    }
-  }
-  $('grid').value = String(0.25);
-  $('length').value = String(0.5);
-  const half = document.createElement('option');
-  half.value = '2';
-  half.textContent = '1/2';
-  $('length').prepend(half);
-
   const melodyField = (id, apply) => $(id).addEventListener('change', () => {
     try {
       commit(id, doc => apply(doc.melody, $(id).value));
@@ -662,10 +685,12 @@ function setupControls() {
     if (m.bars > want) status(`the notes need ${m.bars} bars`, 'error');
   });
   melodyField('style', (m, v) => { m.style = v || null; });
-  $('chords').addEventListener('change', () => {
+  $('chords').addEventListener('change', async () => {
+    // The server reads the text (POST /api/chords); a text it refuses is reported and not kept.
     const text = $('chords').value;
+    const { meter, bars } = state.doc.melody;
     try {
-      parseChords(text, state.doc.melody.meter, state.doc.melody.bars);
+      await chordsFor(text, meter, bars);
       commit('chords', doc => { doc.chordsText = text; });
     } catch (e) { showError(e); }
   });
@@ -717,16 +742,58 @@ function setupControls() {
   document.addEventListener('keyup', e => { keyboard.keyUp(e); });
 }
 
+/** Fills the key, meter, style, grid and note-length controls from GET /api/model. */
+function fillControls(model) {
+  setMeters(model.meters);
+  $('key').innerHTML = '';
+  const groups = new Map();
+  for (const k of model.keys ?? []) {
+    if (!groups.has(k.mode)) {
+      const group = document.createElement('optgroup');
+      group.label = k.mode;
+      $('key').appendChild(group);
+      groups.set(k.mode, group);
+    }
+    const o = document.createElement('option');
+    o.value = k.name;
+    o.textContent = k.name;
+    groups.get(k.mode).appendChild(o);
+  }
+  const meters = (model.meters ?? []).map(m => m.name);
+  $('meter').innerHTML = '';
+  for (const m of meters) ensureOption($('meter'), m);
+  const melody = state.doc.melody;
+  if (meters.length > 0 && !meters.includes(melody.meter)) melody.meter = meters.includes('4/4') ? '4/4' : meters[0];
+  $('style').innerHTML = '<option value="">(none)</option>';
+  for (const s of model.styles ?? []) ensureOption($('style'), s);
+  // The grid offers the model's note lengths up to a quarter, the note length up to a half note.
+  const lengths = model.noteLengths ?? [];
+  for (const [id, longest, preferred] of [['grid', 1, 0.25], ['length', 2, 0.5]]) {
+    const select = $(id);
+    select.innerHTML = '';
+    const offered = lengths.filter(l => l.quarters <= longest + 1e-9);
+    for (const l of offered) {
+      const o = document.createElement('option');
+      o.value = String(l.quarters);
+      o.textContent = l.label;
+      select.appendChild(o);
+    }
+    const best = offered.reduce((b, l) => (b === null || Math.abs(l.quarters - preferred) < Math.abs(b.quarters - preferred) ? l : b), null);
+    if (best) select.value = String(best.quarters);
+  }
+  const limits = model.limits ?? {};
+  if (limits.minTempo) $('tempo').min = String(limits.minTempo);
+  if (limits.maxTempo) $('tempo').max = String(limits.maxTempo);
+  $('chords').title = 'Chord symbols separated by spaces, one bar each; G:2 lasts two beats of the meter '
+    + '(a beat is a dotted quarter in 6/8), as melos generate --chords reads them';
+}
+
 async function loadModel() {
   try {
     const info = await busy(() => api.getModel());
     state.model = { ...state.model, ...info, limits: info.limits ?? {} };
-    $('model-name').textContent = `model: ${info.name ?? 'unnamed'}`;
-    const meters = info.meters && info.meters.length > 0 ? info.meters : state.model.meters;
-    $('meter').innerHTML = '';
-    for (const m of meters) ensureOption($('meter'), m);
-    $('style').innerHTML = '<option value="">(none)</option>';
-    for (const s of info.styles ?? []) ensureOption($('style'), s);
+    $('model-name').textContent = `model: ${info.name ?? 'unnamed'} (${info.architecture ?? '?'}, ${info.tokenizer ?? '?'} tokens)`;
+    fillControls(state.model);
     if (info.limits?.maxAnswerBars) $('answer-bars').max = String(info.limits.maxAnswerBars);
     if (info.limits?.maxBars) $('bars').max = String(info.limits.maxBars);
     status('ready: play or click a phrase, then ask for an answer');
@@ -766,6 +833,7 @@ function init() {
   loadModel();
   window.addEventListener('resize', () => render());
   // For tests and the curious: the current document, read-only.
+  // `melody` is a promise (the chords' layout is the server's).
   window.melosStudio = { get melody() { return requestMelody(); }, get doc() { return snapshot(); } };
 }
 

@@ -1,4 +1,5 @@
-// Music helpers shared by the page: pitch names, bar lengths, the grid, chord progression text.
+// Music helpers shared by the page: pitch names, bar and beat lengths, the grid, monophony. The keys, meters, note
+// lengths and the chord grammar are the server's (GET /api/model, POST /api/chords).
 
 const NAMES = ['C', 'C#', 'D', 'Eb', 'E', 'F', 'F#', 'G', 'Ab', 'A', 'Bb', 'B'];
 
@@ -12,22 +13,33 @@ export function isBlack(pitch) {
   return [1, 3, 6, 8, 10].includes(((pitch % 12) + 12) % 12);
 }
 
-/** Parses "4/4" into { num, den }; throws on anything else. */
-export function parseMeter(text) {
-  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text ?? '');
-  if (!m) throw new Error(`meter "${text}" is not N/D`);
-  return { num: Number(m[1]), den: Number(m[2]) };
+/** The meters the server reported (GET /api/model: name, barQuarters, beatQuarters), by name. */
+const METERS = new Map();
+
+/** Takes the server's meters: their bar and beat lengths are the ones the chord grammar and the model use. */
+export function setMeters(meters) {
+  METERS.clear();
+  for (const m of meters ?? []) METERS.set(m.name, m);
+}
+
+function meterInfo(meter) {
+  const known = METERS.get(meter);
+  if (known) return known;
+  // Before the model has loaded: a bar is numerator × 1/denominator whole notes, a beat one bar until the server says.
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(meter ?? '');
+  if (!m) throw new Error(`meter "${meter}" is not N/D`);
+  const bar = (Number(m[1]) * 4) / Number(m[2]);
+  return { name: meter, barQuarters: bar, beatQuarters: bar };
 }
 
 /** Length of one bar in quarter notes. */
 export function barQuarters(meter) {
-  const { num, den } = parseMeter(meter);
-  return (num * 4) / den;
+  return meterInfo(meter).barQuarters;
 }
 
-/** Length of one beat (the meter's denominator) in quarter notes. */
+/** Length of one beat in quarter notes, as the server counts beats (a dotted quarter in 6/8): what "G:1" lasts. */
 export function beatQuarters(meter) {
-  return 4 / parseMeter(meter).den;
+  return meterInfo(meter).beatQuarters;
 }
 
 /** Rounds a time in quarters to the nearest multiple of step (and cleans float noise). */
@@ -45,49 +57,12 @@ export function clean(t) {
   return Math.round(t * 2880) / 2880;
 }
 
-/**
- * Parses a chord progression: symbols separated by spaces (bar lines "|" are ignored); each symbol lasts one bar
- * unless written "G:2" (two beats). Returns [{ start, symbol }] within `bars` bars; throws on a bad length.
- */
-export function parseChords(text, meter, bars) {
-  const bar = barQuarters(meter);
-  const beat = beatQuarters(meter);
-  const end = bar * bars;
-  const chords = [];
-  let t = 0;
-  for (const token of (text ?? '').split(/[\s|]+/).filter(s => s.length > 0)) {
-    const m = /^([^:]+)(?::(\d+(?:\.\d+)?))?$/.exec(token);
-    if (!m) throw new Error(`chord "${token}" is not SYMBOL or SYMBOL:BEATS`);
-    const length = m[2] === undefined ? bar : Number(m[2]) * beat;
-    if (!(length > 0)) throw new Error(`chord "${token}" has no length`);
-    if (t < end - 1e-9) chords.push({ start: clean(t), symbol: m[1] });
-    t += length;
-  }
-  return chords;
-}
-
 /** Bars needed to hold every note (at least 1). */
 export function barsNeeded(notes, meter) {
   const bar = barQuarters(meter);
   const end = notes.reduce((e, n) => Math.max(e, n.start + n.duration), 0);
   return Math.max(1, Math.ceil(end / bar - 1e-9));
 }
-
-/** Keys offered in the key list (Key.Parse reads them all). */
-export const KEYS = [
-  'C', 'G', 'D', 'A', 'E', 'B', 'F#', 'F', 'Bb', 'Eb', 'Ab', 'Db',
-  'Am', 'Em', 'Bm', 'F#m', 'C#m', 'Dm', 'Gm', 'Cm', 'Fm',
-  'D dorian', 'A dorian', 'E dorian', 'G mixolydian', 'D mixolydian', 'A mixolydian',
-];
-
-/** Note lengths for the grid and step entry, in quarters, with labels. */
-export const GRID = [
-  { value: 1, label: '1/4' },
-  { value: 0.5, label: '1/8' },
-  { value: 0.25, label: '1/16' },
-  { value: 1 / 3, label: '1/8 triplet' },
-  { value: 1 / 6, label: '1/16 triplet' },
-];
 
 /**
  * Keeps the line monophonic (the model's melodies are one line): the note with id `keepId` wins over notes it overlaps

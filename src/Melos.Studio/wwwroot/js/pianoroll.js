@@ -95,7 +95,7 @@ export class PianoRoll {
     }
     parts.push(`<rect class="chord-row" x="0" y="${RULER}" width="${L.width}" height="${CHORDS}"/>`);
     for (const c of view.chords) {
-      parts.push(`<text class="chord" data-start="${c.start}" x="${x(c.start) + 3}" y="${RULER + 13}">${esc(c.symbol)}</text>`);
+      parts.push(`<text class="chord" data-start="${c.start}" data-length="${c.length}" data-symbol="${esc(c.symbol)}" x="${x(c.start) + 3}" y="${RULER + 13}">${esc(c.symbol)}</text>`);
     }
     // Notes.
     view.notes.forEach(n => {
