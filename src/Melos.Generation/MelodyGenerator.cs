@@ -54,7 +54,8 @@ public sealed partial class MelodyGenerator : IDisposable
     public ITokenizer Tokenizer { get; }
 
     /// <summary>
-    /// The grid tokenizer, for the operations written for it alone so far (infilling, variation).
+    /// The grid tokenizer, when the model has one (for tools that read grid tokens; every generation path takes any
+    /// tokenizer with a grammar).
     /// </summary>
     /// <exception cref="ArgumentException">The model uses another tokenizer.</exception>
     public GridTokenizer Grid => Tokenizer as GridTokenizer
@@ -179,10 +180,6 @@ public sealed partial class MelodyGenerator : IDisposable
     }
 
     private static Note Spell(Note n, Key key) => n with { Pitch = n.Pitch.SpelledIn(key) };
-
-    /// <summary>The conditioning of every grid step 0..<paramref name="steps"/> of <paramref name="template"/> (its chords, position, meter, key and style).</summary>
-    public ConditionStep[] ConditioningSteps(Melody template, long steps) =>
-        GridConditioning(Vocabulary, template, steps, Grid.GridConfig.StepsPerQuarter);
 
     /// <summary>The conditioning of every grid step 0..<paramref name="steps"/> of <paramref name="template"/> on a grid of <paramref name="stepsPerQuarter"/>.</summary>
     internal static ConditionStep[] GridConditioning(ConditioningVocabulary vocabulary, Melody template, long steps, int stepsPerQuarter)

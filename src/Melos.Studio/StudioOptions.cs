@@ -1,7 +1,7 @@
 namespace Melos.Studio;
 
 /// <summary>How the studio is served.</summary>
-/// <param name="ModelDirectory">The model folder (grid tokenizer) every request uses; loaded once when the app is built.</param>
+/// <param name="ModelDirectory">The model folder (grid or note tokenizer) every request uses; loaded once when the app is built.</param>
 public sealed record StudioOptions(string ModelDirectory)
 {
     /// <summary>The default capacity of the inference queue.</summary>
