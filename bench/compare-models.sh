@@ -26,17 +26,17 @@ run() { # NAME MODEL [compare options...]
   bench eval-generate "$model" "$work/nottingham.corpus:test" "$work/gen/$name" --count 100 --bars 16 --seed 1 ${GEN_ARGS:-}
   melos compare "$work/gen/$name" "$work/nottingham.corpus:test" --bars 15 --json --report "$work/report-$name" "$@" > "$work/$name.json"
 }
-run default models/default --train "$work/folk.corpus"
-GEN_ARGS="--top-p 0.9" run default-p09 models/default --train "$work/folk.corpus"
+run default models/grid --train "$work/folk.corpus"
+GEN_ARGS="--top-p 0.9" run default-p09 models/grid --train "$work/folk.corpus"
 [ -n "${NGRAM:-}" ] && run ngram "$NGRAM"
 [ -n "${LSTM:-}" ] && run lstm "$LSTM"
 [ -n "${TRANSFORMER:-}" ] && run transformer "$TRANSFORMER"
 # The lead-sheet protocol (docs/evaluation.md): each melody also gets its test melody's chords and form; the shipped
 # model its style label. Then the steps between: style only, and a form drawn from the folk training split.
 lead="--forms reference --chords reference"
-GEN_ARGS="$lead --style nottingham" run default-leadsheet models/default --train "$work/folk.corpus"
-GEN_ARGS="--style nottingham" run default-style models/default --train "$work/folk.corpus"
-GEN_ARGS="--style nottingham --forms $work/folk.corpus:train" run default-style-trainforms models/default --train "$work/folk.corpus"
+GEN_ARGS="$lead --style nottingham" run default-leadsheet models/grid --train "$work/folk.corpus"
+GEN_ARGS="--style nottingham" run default-style models/grid --train "$work/folk.corpus"
+GEN_ARGS="--style nottingham --forms $work/folk.corpus:train" run default-style-trainforms models/grid --train "$work/folk.corpus"
 [ -n "${NGRAM:-}" ] && GEN_ARGS="$lead" run ngram-leadsheet "$NGRAM"
 [ -n "${LSTM:-}" ] && GEN_ARGS="$lead" run lstm-leadsheet "$LSTM"
 [ -n "${TRANSFORMER:-}" ] && GEN_ARGS="$lead" run transformer-leadsheet "$TRANSFORMER"

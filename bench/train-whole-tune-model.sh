@@ -4,12 +4,12 @@
 # with style labels, half of the tunes with chords trained without them (--chord-dropout 0.5) so it writes well with
 # and without chords. 75 minutes of training on 2 cores (about 1,500 steps of 32 whole tunes). Needs ../shared/datasets
 # beside the repository. Only config.json and weights.bin are needed to generate; the optimizer state is left out.
-# Usage: bench/train-whole-tune-model.sh [DEST]   (default models/folk-tune)
+# Usage: bench/train-whole-tune-model.sh [DEST]   (default models/default)
 # ARCH=transformer CONFIG=bench/configs/whole-tune-transformer.json MINUTES=150 trains the relative-attention
 # Transformer on the same tokens instead; RESUME=1 continues an interrupted run from its checkpoint in the work folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dest=${1:-models/folk-tune}
+dest=${1:-models/default}
 d=../shared/datasets
 arch=${ARCH:-lstm}
 config=${CONFIG:-bench/configs/whole-tune-lstm.json}

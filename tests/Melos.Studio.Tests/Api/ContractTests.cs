@@ -18,10 +18,10 @@ public sealed class ContractTests(StudioServer server)
         var info = JsonSerializer.Deserialize<ModelInfo>(await server.Http.GetStringAsync("/api/model"), StudioServer.Json)!;
         var generator = server.Inference.Generator;
         Assert.Equal("default", info.Name);
-        Assert.Equal("grid", info.Tokenizer);
+        Assert.Equal("note", info.Tokenizer);
         Assert.Equal(MelodyGenerator.TokenizerName(generator.Tokenizer.Config), info.Tokenizer);
-        Assert.Equal(generator.Grid.GridConfig.StepsPerQuarter, info.StepsPerQuarter);
-        Assert.Equal((generator.Grid.GridConfig.MinPitch, generator.Grid.GridConfig.MaxPitch), (info.MinPitch, info.MaxPitch));
+        Assert.Equal(generator.Tokenizer.Config.StepsPerQuarter, info.StepsPerQuarter);
+        Assert.Equal((generator.Tokenizer.Config.MinPitch, generator.Tokenizer.Config.MaxPitch), (info.MinPitch, info.MaxPitch));
         Assert.Equal(generator.Vocabulary.Styles, info.Styles);
         Assert.Contains("jig", info.Styles);
         Assert.Equal(generator.ContextTokens, info.ContextTokens);

@@ -81,9 +81,11 @@ public sealed class EditTests(StudioServer server)
         }
         Assert.True(r.BitsPerNote > 0);
 
-        // The probabilities continue returns for the phrase's notes are the same model's, given only what came before.
+        // With grid tokens, the probabilities continue returns for the phrase's notes are the same model's, given only
+        // what came before. (Whole-tune note tokens open with the tune's LENGTH, so a longer tune conditions every note.)
         var c = await server.Ok<ContinueResponse>("/api/continue", StudioServer.Body(phrase, new { bars = 1, seed = 5 }));
-        for (int i = 0; i < notes.Count; i++) Assert.Equal(r.Notes[i].Probability, c.Melody.Notes[i].Probability!.Value, 1e-5); // float32: prefill vs one forward pass
+        if (server.Inference.Generator.Tokenizer is Melos.Data.Tokenizers.GridTokenizer)
+            for (int i = 0; i < notes.Count; i++) Assert.Equal(r.Notes[i].Probability, c.Melody.Notes[i].Probability!.Value, 1e-5); // float32: prefill vs one forward pass
 
         // And those of the answer's notes are what explain gives the whole answered melody.
         var whole = System.Text.Json.JsonSerializer.SerializeToNode(c.Melody with { Notes = [.. c.Melody.Notes.Select(Plain)] }, StudioServer.Json)!.AsObject();

@@ -5,12 +5,12 @@ using Melos.Tests;
 namespace Melos.Studio.Tests.Api;
 
 /// <summary>
-/// The studio serving the shipped whole-tune model (models/folk-tune, note tokens): every endpoint runs through the one
-/// decoder on the note grammar, exactly as with the grid default.
+/// The studio serving the shipped grid-token model (models/grid): every endpoint runs through the one decoder on the
+/// grid grammar, exactly as with the default whole-tune model (note tokens) that the other API tests serve.
 /// </summary>
-public sealed class NoteModelTests : IAsyncLifetime
+public sealed class GridModelTests : IAsyncLifetime
 {
-    private readonly StudioServer _server = new(new StudioOptions(Path.Combine(Datasets.RepoRoot, "models", "folk-tune")));
+    private readonly StudioServer _server = new(new StudioOptions(Path.Combine(Datasets.RepoRoot, "models", "grid")));
 
     public Task InitializeAsync() => _server.InitializeAsync();
 
@@ -20,10 +20,10 @@ public sealed class NoteModelTests : IAsyncLifetime
         [.. melody["notes"]!.AsArray().Select(n => new StudioNote(n!["pitch"]!.GetValue<int>(), n["start"]!.GetValue<double>(), n["duration"]!.GetValue<double>()))];
 
     [Fact]
-    public async Task Model_info_names_the_note_tokenizer_and_every_operation()
+    public async Task Model_info_names_the_grid_tokenizer_and_every_operation()
     {
         var info = await _server.Http.GetFromJsonAsync<ModelInfo>("/api/model", StudioServer.Json);
-        Assert.Equal("note", info!.Tokenizer);
+        Assert.Equal("grid", info!.Tokenizer);
         Assert.Equal(["continue", "infill", "vary", "explain", "export", "chords"], info.Operations);
     }
 
@@ -42,7 +42,7 @@ public sealed class NoteModelTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Infill_vary_and_explain_serve_a_note_model()
+    public async Task Infill_vary_and_explain_serve_a_grid_model()
     {
         var phrase = StudioServer.Phrase();
         var original = NotesOf(phrase);
@@ -59,5 +59,15 @@ public sealed class NoteModelTests : IAsyncLifetime
         Assert.Equal(original.Count, explain.Notes.Count);
         Assert.All(explain.Notes, n => Assert.InRange(n.Probability, 1e-12, 1.0));
         Assert.True(explain.BitsPerNote > 0);
+    }
+
+    [Fact]
+    public async Task With_grid_tokens_continue_gives_the_phrase_the_probabilities_explain_gives_it()
+    {
+        var phrase = StudioServer.Phrase();
+        var explained = await _server.Ok<ExplainResponse>("/api/explain", StudioServer.Body(phrase));
+        var c = await _server.Ok<ContinueResponse>("/api/continue", StudioServer.Body(phrase, new { bars = 1, seed = 5, explain = true }));
+        for (int i = 0; i < explained.Notes.Count; i++)
+            Assert.Equal(explained.Notes[i].Probability, c.Melody.Notes[i].Probability!.Value, 1e-5); // float32: one forward pass each
     }
 }
