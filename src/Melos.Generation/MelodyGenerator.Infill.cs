@@ -17,7 +17,7 @@ public sealed partial class MelodyGenerator
     /// <see cref="InfillRequest.Scoring"/> is kept (candidates that join the right side within the maximum leap first;
     /// ties go to the earlier candidate).
     /// </summary>
-    /// <exception cref="ArgumentException">The request does not fit the melody or the model.</exception>
+    /// <exception cref="InvalidRequestException">The request does not fit the melody or the model.</exception>
     public IReadOnlyList<InfillCandidate> Infill(InfillRequest request, CancellationToken cancellation = default) =>
         [.. InfillCandidates(request, cancellation).GroupBy(c => c.Group).Select(g => Best(g, request.Scoring))];
 
@@ -39,7 +39,7 @@ public sealed partial class MelodyGenerator
     /// notes that start after the gap are kept verbatim; the new notes end at the gap's end at the latest, so a note
     /// that started in the gap and was tied over its end is replaced and the bar after the gap starts with a rest.
     /// </summary>
-    /// <exception cref="ArgumentException">The request does not fit the melody or the model.</exception>
+    /// <exception cref="InvalidRequestException">The request does not fit the melody or the model.</exception>
     public IReadOnlyList<InfillCandidate> InfillCandidates(InfillRequest request, CancellationToken cancellation = default)
     {
         var plan = PlanInfill(request);
@@ -76,7 +76,7 @@ public sealed partial class MelodyGenerator
                     cancellation.ThrowIfCancellationRequested();
                     if (s > s0) stepLogits = Model.Step(state, tokens[^1], plan.Conditioning[s]);
                     var allowed = plan.Constraints.Allowed(tr.Context, mustEndNote: s == s0 && tr.Sounding, out _);
-                    int token = TokenSampling.Draw(stepLogits, allowed, request.Temperature, request.TopK, request.TopP, rng);
+                    int token = TokenSampling.Draw(stepLogits, allowed, request.Sampling.Temperature, request.Sampling.TopK, request.Sampling.TopP, rng);
                     tokens.Add(token);
                     tr = tr.Advance(token, tokenizer, out var closed);
                     if (closed is { } n && n.Start >= s0) gapNotes.Add(MakeNote(n.Pitch, n.Start, n.End, spq, plan.Key));
@@ -112,7 +112,7 @@ public sealed partial class MelodyGenerator
     /// The model's log-probability (natural log, plain softmax, teacher-forced) of each grid step of a melody, conditioned
     /// on its own key, meters, chords and style: element s scores the token at grid step s (EOS is not scored).
     /// </summary>
-    /// <exception cref="ArgumentException">The melody does not fit the model's tokenizer.</exception>
+    /// <exception cref="InvalidRequestException">The melody does not fit the model's tokenizer.</exception>
     public double[] Score(Melody melody)
     {
         ArgumentNullException.ThrowIfNull(melody);
@@ -121,7 +121,7 @@ public sealed partial class MelodyGenerator
     }
 
     /// <summary>Checks an infilling request against this model (bars, meter, key, grid and range) without generating.</summary>
-    /// <exception cref="ArgumentException">The request does not fit the melody or the model; the message says why.</exception>
+    /// <exception cref="InvalidRequestException">The request does not fit the melody or the model; the message says why.</exception>
     public void Check(InfillRequest request) => _ = PlanInfill(request);
 
     private static Note MakeNote(int pitch, long start, long end, int spq, Key key) =>
@@ -144,19 +144,20 @@ public sealed partial class MelodyGenerator
         var right = melody.Notes.Where(n => n.Start >= gapEnd).ToList();
         var from = left.Count > 0 && left[^1].End > gapStart ? left[^1].End : gapStart;
         if (from >= gapEnd)
-            throw new ArgumentException($"Bars {request.FirstBar}-{request.LastBar} lie inside a note that starts before them ({left[^1]}); there is nothing to regenerate.", nameof(request));
+            throw new InvalidRequestException(RequestField.FirstBar, $"bars {request.FirstBar}-{request.LastBar} lie inside a note that starts before them ({left[^1]}); there is nothing to regenerate");
         var tokens = EncodeWithoutEos(melody, "The tune");
         int spq = Grid.GridConfig.StepsPerQuarter;
         long Steps(Duration d) => (d.Quarters * spq) is { Denominator: 1 } r ? r.Numerator
-            : throw new ArgumentException($"The bar line at {d.Quarters} quarters is not on the model's grid of {spq} steps per quarter.", nameof(request));
+            : throw new InvalidRequestException(RequestField.Meter, $"the bar line at {d.Quarters} quarters is not on the model's grid of {spq} steps per quarter");
         var constraintRequest = new GenerationRequest
         {
             Key = key,
             Meter = melody.MeterAt(gapStart),
-            Low = request.Low ?? melody.Notes.MinBy(n => n.Pitch.Number)!.Pitch,
-            High = request.High ?? melody.Notes.MaxBy(n => n.Pitch.Number)!.Pitch,
-            MaxLeap = request.MaxLeap,
-            Chromatic = request.Chromatic,
+            Pitches = request.Pitches with
+            {
+                Low = request.Pitches.Low ?? melody.Notes.MinBy(n => n.Pitch.Number)!.Pitch,
+                High = request.Pitches.High ?? melody.Notes.MaxBy(n => n.Pitch.Number)!.Pitch,
+            },
         };
         constraintRequest.Validate();
         var constraints = new TokenConstraints(constraintRequest, Grid);
@@ -171,7 +172,7 @@ public sealed partial class MelodyGenerator
     private List<int> EncodeWithoutEos(Melody melody, string what = "The melody")
     {
         if (!Tokenizer.TryEncode(melody, out var tokens, out var error))
-            throw new ArgumentException($"{what} does not fit the model: {error!.Message}", nameof(melody));
+            throw new InvalidRequestException(RequestField.Melody, $"{what} does not fit the model: {error!.Message}");
         return [.. tokens!.Tokens.SkipLast(1)];
     }
 

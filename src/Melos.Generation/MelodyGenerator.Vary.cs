@@ -14,7 +14,7 @@ public sealed partial class MelodyGenerator
     /// when they leave no pitch. With <see cref="VariationRequest.Rhythm"/>, the steps after a chosen onset up to the
     /// next note are drawn freely under the same constraints. Notes that are not redrawn are kept verbatim.
     /// </summary>
-    /// <exception cref="ArgumentException">The request does not fit the melody or the model.</exception>
+    /// <exception cref="InvalidRequestException">The request does not fit the melody or the model.</exception>
     public IReadOnlyList<VariedMelody> Vary(VariationRequest request, CancellationToken cancellation = default)
     {
         var plan = PlanVariation(request);
@@ -51,12 +51,12 @@ public sealed partial class MelodyGenerator
                 {
                     int? next = i + 1 < notes.Length && !chosenAt.ContainsKey(onsets[i + 1]) ? notes[i + 1].Pitch.Number : null;
                     var allowed = PitchMask(plan.Constraints, track.Previous, next, notes[i].Pitch.Number);
-                    token = TokenSampling.Draw(logits, allowed, request.Temperature, request.TopK, request.TopP, rng);
+                    token = TokenSampling.Draw(logits, allowed, request.Sampling.Temperature, request.Sampling.TopK, request.Sampling.TopP, rng);
                 }
                 else if (free[s])
                 {
                     var allowed = plan.Constraints.Allowed(track.Context, mustEndNote: false, out _);
-                    token = TokenSampling.Draw(logits, allowed, request.Temperature, request.TopK, request.TopP, rng);
+                    token = TokenSampling.Draw(logits, allowed, request.Sampling.Temperature, request.Sampling.TopK, request.Sampling.TopP, rng);
                 }
                 else token = original[(int)s + 1];
                 logLikelihood += TokenSampling.LogProbability(logits, token);
@@ -77,7 +77,7 @@ public sealed partial class MelodyGenerator
     }
 
     /// <summary>Checks a variation request against this model (meter, key, grid and range) without generating.</summary>
-    /// <exception cref="ArgumentException">The request does not fit the melody or the model; the message says why.</exception>
+    /// <exception cref="InvalidRequestException">The request does not fit the melody or the model; the message says why.</exception>
     public void Check(VariationRequest request) => _ = PlanVariation(request);
 
     /// <summary><paramref name="k"/> distinct indices below <paramref name="n"/>, ascending, drawn with a partial Fisher-Yates shuffle.</summary>
@@ -133,10 +133,11 @@ public sealed partial class MelodyGenerator
         {
             Key = key,
             Meter = melody.Meter,
-            Low = request.Low ?? melody.Notes.MinBy(n => n.Pitch.Number)!.Pitch,
-            High = request.High ?? melody.Notes.MaxBy(n => n.Pitch.Number)!.Pitch,
-            MaxLeap = request.MaxLeap,
-            Chromatic = request.Chromatic,
+            Pitches = request.Pitches with
+            {
+                Low = request.Pitches.Low ?? melody.Notes.MinBy(n => n.Pitch.Number)!.Pitch,
+                High = request.Pitches.High ?? melody.Notes.MaxBy(n => n.Pitch.Number)!.Pitch,
+            },
         };
         var constraints = new TokenConstraints(constraintRequest, Grid);
         return new VariationPlan(tokens, ConditioningSteps(melody, tokens.Count - 1), constraints, key);

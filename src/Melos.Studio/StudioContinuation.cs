@@ -23,7 +23,7 @@ public static class StudioContinuation
     /// Continues <paramref name="melody"/> (the phrase's notes, with its chords, key, meter, tempo and style, already
     /// <paramref name="answerBars"/> bars longer than the phrase) after <paramref name="phraseBars"/> bars.
     /// </summary>
-    /// <exception cref="ArgumentException">The phrase does not fit the model's tokenizer, or the constraints do not fit the model.</exception>
+    /// <exception cref="InvalidRequestException">The phrase does not fit the model's tokenizer, or the constraints do not fit the model.</exception>
     public static Continuation Continue(MelodyGenerator generator, Melody melody, int phraseBars, int answerBars, double temperature, double? topP,
         int seed, Pitch? low, Pitch? high, bool chromatic, CancellationToken cancellation = default)
     {
@@ -38,11 +38,8 @@ public static class StudioContinuation
             Bars = phraseBars + answerBars,
             Key = key,
             Meter = melody.Meter,
-            Low = low,
-            High = high,
-            Chromatic = chromatic,
-            Temperature = temperature,
-            TopP = topP,
+            Pitches = new PitchConstraints { Low = low, High = high, Chromatic = chromatic },
+            Sampling = new SamplingSettings { Temperature = temperature, TopP = topP },
             Seed = seed,
         };
         request.Validate();
@@ -51,7 +48,7 @@ public static class StudioContinuation
 
         var phrase = Melody.Create(melody.Notes, key, melody.Meters, melody.Tempos, melody.Chords, melody.Info, melody.Meter.BarLength * new Rational(phraseBars, 1));
         if (!tokenizer.TryEncode(phrase, out var encoded, out var error))
-            throw new ArgumentException($"The phrase does not fit the model: {error!.Message}", nameof(melody));
+            throw new InvalidRequestException(RequestField.Melody, $"the phrase does not fit the model: {error!.Message}");
         var tokens = new List<int>((int)total + 1) { tokenizer.Bos };
         tokens.AddRange(encoded!.Tokens.Skip(1).Take((int)phraseSteps));
         var conditioning = generator.ConditioningSteps(melody, total);
@@ -76,7 +73,7 @@ public static class StudioContinuation
             var logits = s == phraseSteps ? prefilled.At(0, (int)s) : model.Step(state, tokens[^1], conditioning[s]);
             bool mustEnd = s == phraseSteps && track.Sounding && phraseSteps > 0; // a note that lasts to the bar line ends there
             var allowed = constraints.Allowed(track.Context, mustEnd, out _);
-            int token = TokenSampling.Draw(logits, allowed, request.Temperature, request.TopK, request.TopP, rng);
+            int token = TokenSampling.Draw(logits, allowed, request.Sampling.Temperature, request.Sampling.TopK, request.Sampling.TopP, rng);
             double logp = TokenSampling.LogProbability(logits, token);
             logLikelihood += logp;
             if (tokenizer.PitchOf(token) is not null) onsetProbability[s] = Math.Exp(logp);

@@ -47,7 +47,7 @@ public sealed class InfillVaryTests
     public void Infilled_bars_change_and_every_other_bar_stays_byte_identical_in_midi_and_abc()
     {
         var input = Read(Tune);
-        var request = new InfillRequest(input, 3, 5) { Candidates = 6, Count = 2, Seed = 4, Temperature = 1.2 };
+        var request = new InfillRequest(input, 3, 5) { Candidates = 6, Count = 2, Seed = 4, Sampling = new() { Temperature = 1.2 } };
         var results = Generator.Infill(request);
         Assert.Equal(2, results.Count);
         var gapStart = Duration.FromQuarters(8);
@@ -89,7 +89,7 @@ public sealed class InfillVaryTests
     public void Infilling_keeps_the_best_candidate_of_each_group_by_the_chosen_scoring_and_the_seed_decides()
     {
         var input = Read(Tune);
-        var request = new InfillRequest(input, 4, 5) { Candidates = 5, Count = 2, Seed = 11, Temperature = 1.5 };
+        var request = new InfillRequest(input, 4, 5) { Candidates = 5, Count = 2, Seed = 11, Sampling = new() { Temperature = 1.5 } };
         var all = Generator.InfillCandidates(request);
         Assert.Equal(10, all.Count);
         foreach (var scoring in new[] { InfillScoring.BothSides, InfillScoring.LeftOnly })
@@ -137,7 +137,11 @@ public sealed class InfillVaryTests
         {
             var request = new InfillRequest(input, 2, 4)
             {
-                Candidates = 4, Seed = seed, Temperature = 2, Key = Key.Parse("G"), Low = Pitch.Parse("D4"), High = Pitch.Parse("D5"), MaxLeap = 5,
+                Candidates = 4,
+                Seed = seed,
+                Key = Key.Parse("G"),
+                Sampling = new() { Temperature = 2 },
+                Pitches = new() { Low = Pitch.Parse("D4"), High = Pitch.Parse("D5"), MaxLeap = 5 },
             };
             foreach (var c in Generator.InfillCandidates(request))
             {
@@ -205,7 +209,7 @@ public sealed class InfillVaryTests
     {
         var input = Read(Tune);
         Assert.Equal(42, input.Notes.Length);
-        var request = new VariationRequest(input, 0.25) { Count = 3, Seed = 6, Temperature = 1.3 };
+        var request = new VariationRequest(input, 0.25) { Count = 3, Seed = 6, Sampling = new() { Temperature = 1.3 } };
         var results = Generator.Vary(request);
         Assert.Equal(3, results.Count);
         int lowest = input.Notes.Min(n => n.Pitch.Number), highest = input.Notes.Max(n => n.Pitch.Number);
@@ -239,7 +243,7 @@ public sealed class InfillVaryTests
     public void Rhythmic_variation_only_touches_the_chosen_notes_spans()
     {
         var input = Read(Tune);
-        var request = new VariationRequest(input, 0.2) { Rhythm = true, Count = 4, Seed = 9, Temperature = 1.5, MaxLeap = 7 };
+        var request = new VariationRequest(input, 0.2) { Rhythm = true, Count = 4, Seed = 9, Sampling = new() { Temperature = 1.5 }, Pitches = new() { MaxLeap = 7 } };
         foreach (var r in Generator.Vary(request))
         {
             // A span runs from a chosen note's onset to the next note's onset.

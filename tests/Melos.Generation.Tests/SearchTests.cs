@@ -10,7 +10,7 @@ public sealed class SearchTests
     private static readonly GenerationRequest[] Requests =
     [
         new() { Bars = 2, Seed = 1 },
-        new() { Bars = 3, Key = Key.Parse("G"), MaxLeap = 4, Seed = 2 },
+        new() { Bars = 3, Key = Key.Parse("G"), Pitches = new() { MaxLeap = 4 }, Seed = 2 },
         new() { Bars = 2, Key = Key.Parse("Am"), Meter = new TimeSignature(3, 4), EndOnTonic = true, Seed = 3 },
         new() { Bars = 2, Primer = [.. NoteSequence.Parse("E4 D4 C4/2")], Chords = [ChordSymbol.Parse("C"), ChordSymbol.Parse("G7")], Seed = 4 },
         new() { Bars = 2, MinNotesPerBar = 3, MaxNotesPerBar = 5, Style = "reel", Seed = 5 },
@@ -37,7 +37,7 @@ public sealed class SearchTests
         bool strictlyBetter = false;
         foreach (var request in Requests)
         {
-            var greedy = Generator.Generate(request with { TopK = 1 }).Single();
+            var greedy = Generator.Generate(request with { Sampling = request.Sampling with { TopK = 1 } }).Single();
             var one = Generator.Generate(request with { BeamWidth = 1 }).Single();
             Assert.Equal(greedy.Tokens, one.Tokens);
             Assert.Equal(greedy.LogLikelihood, one.LogLikelihood);

@@ -55,7 +55,8 @@ public static class Grammars
     /// The grammar of <paramref name="tokenizer"/> for <paramref name="request"/>, positioned after BOS; <paramref name="forced"/>
     /// receives the primer's tokens, to be fed before anything is chosen.
     /// </summary>
-    /// <exception cref="ArgumentException">The tokenizer cannot express the request (the message names the option), or it has no grammar.</exception>
+    /// <exception cref="InvalidRequestException">The tokenizer cannot express the request (the exception names the field).</exception>
+    /// <exception cref="UnsupportedModelException">The tokenizer has no grammar.</exception>
     public static IGrammarState For(ITokenizer tokenizer, GenerationRequest request, ConditioningVocabulary vocabulary, out int[] forced)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
@@ -65,7 +66,7 @@ public static class Grammars
         {
             GridTokenizer grid => GridGrammar.Create(grid, request, vocabulary, out forced),
             NoteTokenizer note => NoteGrammar.Create(note, request, vocabulary, out forced),
-            _ => throw new ArgumentException($"The {tokenizer.GetType().Name} has no generation grammar.", nameof(tokenizer)),
+            _ => throw new UnsupportedModelException($"The {tokenizer.GetType().Name} has no generation grammar."),
         };
     }
 

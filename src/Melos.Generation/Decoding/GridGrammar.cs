@@ -52,7 +52,7 @@ internal sealed class GridGrammar : IGrammarState
         if (request.Primer.IsEmpty) return [];
         var primer = Melody.Create(request.Primer);
         if (!tokenizer.TryEncode(primer, out var tokens, out var error))
-            throw new ArgumentException($"The primer does not fit the model: {error!.Message}", nameof(request));
+            throw new InvalidRequestException(RequestField.Primer, $"does not fit the model: {error!.Message}");
         return [.. tokens!.Tokens.Skip(1).SkipLast(1)];
     }
 

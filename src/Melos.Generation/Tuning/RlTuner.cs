@@ -49,7 +49,7 @@ public sealed class RlTuner : IDisposable
     /// <param name="reward">The reward.</param>
     /// <param name="requests">
     /// The requests melodies are sampled for (key, meter, chords, style, bars); each must sample plainly: temperature 1,
-    /// no top-k/top-p, best-of or beam, no primer. Set <see cref="GenerationRequest.Chromatic"/> so the policy may leave
+    /// no top-k/top-p, best-of or beam, no primer. Set <see cref="PitchConstraints.Chromatic"/> so the policy may leave
     /// the key (else the in-key rule has nothing to learn).
     /// </param>
     /// <param name="config">The run's settings.</param>
@@ -83,7 +83,7 @@ public sealed class RlTuner : IDisposable
         for (int i = 0; i < Requests.Count; i++)
         {
             var r = Requests[i];
-            if (r.Temperature != 1 || r.TopK is not null || r.TopP is not null || r.BestOf is not null || r.BeamWidth is not null || !r.Primer.IsEmpty)
+            if (r.Sampling.Temperature != 1 || r.Sampling.TopK is not null || r.Sampling.TopP is not null || r.BestOf is not null || r.BeamWidth is not null || !r.Primer.IsEmpty)
                 throw new ArgumentException($"Request {i} does not sample plainly from the model: tuning needs temperature 1 and no top-k, top-p, best-of, beam or primer.", nameof(requests));
             _generator.Check(r);
             _constraints[i] = new TokenConstraints(r, tokenizer);
