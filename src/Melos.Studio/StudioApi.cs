@@ -257,6 +257,8 @@ public static class StudioApi
                 return BadRequest(JsonPath(invalid.Field), OneLine(invalid.Reason));
             case TokenizationException tokens:
                 return BadRequest("melody", "the model cannot encode it: " + OneLine(tokens.Message));
+            case MusicXmlNotationException notation:
+                return BadRequest("melody", OneLine(notation.Message));
             default:
                 return InternalError(http, e);
         }

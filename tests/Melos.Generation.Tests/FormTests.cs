@@ -68,7 +68,8 @@ public sealed class FormTests
     [Fact]
     public void Beam_search_refuses_a_form()
     {
-        var error = Assert.Throws<ArgumentException>(() => Generator.Generate(Request("A.A.") with { BeamWidth = 2 }));
-        Assert.Contains("form", error.Message, StringComparison.OrdinalIgnoreCase);
+        var error = Assert.Throws<InvalidRequestException>(() => Generator.Generate(Request("A.A.") with { BeamWidth = 2 }));
+        Assert.Equal(RequestField.Form, error.Field);
+        Assert.Contains("form", error.Reason, StringComparison.OrdinalIgnoreCase);
     }
 }

@@ -190,18 +190,21 @@ public sealed class InfillVaryTests
     public void Impossible_infills_are_refused_before_any_model_step()
     {
         var input = Read(Tune);
-        Assert.Contains("outside the tune: it has 8 bars", Assert.Throws<ArgumentException>(() => Generator.Infill(new InfillRequest(input, 7, 9))).Message);
-        Assert.Contains("inverted", Assert.Throws<ArgumentException>(() => Generator.Infill(new InfillRequest(input, 5, 4))).Message);
-        Assert.Equal("FirstBar", Assert.Throws<ArgumentOutOfRangeException>(() => new InfillRequest(input, 0, 2)).ParamName);
-        Assert.Equal("Candidates", Assert.Throws<ArgumentOutOfRangeException>(() => new InfillRequest(input, 1, 2) { Candidates = 0 }).ParamName);
+        (RequestField, string) Refusal(Action act) => Assert.Throws<InvalidRequestException>(act) is var e ? (e.Field, e.Reason) : default;
+        bool Says((RequestField Field, string Reason) refusal, RequestField field, string text) =>
+            refusal.Field == field && refusal.Reason.Contains(text, StringComparison.Ordinal);
+        Assert.True(Says(Refusal(() => Generator.Infill(new InfillRequest(input, 7, 9))), RequestField.LastBar, "outside the tune: it has 8 bars"));
+        Assert.True(Says(Refusal(() => Generator.Infill(new InfillRequest(input, 5, 4))), RequestField.FirstBar, "inverted"));
+        Assert.Equal(RequestField.FirstBar, Refusal(() => _ = new InfillRequest(input, 0, 2)).Item1);
+        Assert.Equal(RequestField.Candidates, Refusal(() => _ = new InfillRequest(input, 1, 2) { Candidates = 0 }).Item1);
         var held = Melody.Create(NoteSequence.Parse("C4:2 D4:8 E4:6"), Key.CMajor);
-        Assert.Contains("nothing to regenerate", Assert.Throws<ArgumentException>(() => Generator.Infill(new InfillRequest(held, 2, 2))).Message);
+        Assert.True(Says(Refusal(() => Generator.Infill(new InfillRequest(held, 2, 2))), RequestField.FirstBar, "nothing to regenerate"));
         var offGrid = Melody.Create(NoteSequence.Parse("C4:1/3 D4 E4 F4:4 G4:4"), Key.CMajor);
-        Assert.Contains("The tune does not fit the model", Assert.Throws<ArgumentException>(() => Generator.Infill(new InfillRequest(offGrid, 2, 2))).Message);
+        Assert.True(Says(Refusal(() => Generator.Infill(new InfillRequest(offGrid, 2, 2))), RequestField.Melody, "The tune does not fit the model"));
         var high = Melody.Create(NoteSequence.Parse("C7 D4:3 E4:4"), Key.CMajor);
-        Assert.Contains("outside the tokenizer's range", Assert.Throws<ArgumentException>(() => Generator.Infill(new InfillRequest(high, 2, 2))).Message);
+        Assert.True(Says(Refusal(() => Generator.Infill(new InfillRequest(high, 2, 2))), RequestField.Melody, "outside the tokenizer's range"));
         var odd = Read(Tune).WithMeters([new MeterChange(Duration.Zero, new TimeSignature(11, 8))]);
-        Assert.Contains("does not know the meter 11/8", Assert.Throws<ArgumentException>(() => Generator.Infill(new InfillRequest(odd, 1, 1))).Message);
+        Assert.True(Says(Refusal(() => Generator.Infill(new InfillRequest(odd, 1, 1))), RequestField.Meter, "does not know the meter 11/8"));
     }
 
     [Fact]
@@ -255,8 +258,9 @@ public sealed class InfillVaryTests
         }
         Assert.Equal(1, new VariationRequest(input, 0.01).NotesToRedraw(36));
         Assert.Equal(36, new VariationRequest(input, 1).NotesToRedraw(36));
-        Assert.Equal("Amount", Assert.Throws<ArgumentOutOfRangeException>(() => new VariationRequest(input, 0)).ParamName);
-        Assert.Equal("Amount", Assert.Throws<ArgumentOutOfRangeException>(() => new VariationRequest(input, 1.5)).ParamName);
-        Assert.Contains("no notes", Assert.Throws<ArgumentException>(() => Generator.Vary(new VariationRequest(Melody.Empty, 0.5))).Message);
+        Assert.Equal(RequestField.Amount, Assert.Throws<InvalidRequestException>(() => new VariationRequest(input, 0)).Field);
+        Assert.Equal(RequestField.Amount, Assert.Throws<InvalidRequestException>(() => new VariationRequest(input, 1.5)).Field);
+        var empty = Assert.Throws<InvalidRequestException>(() => Generator.Vary(new VariationRequest(Melody.Empty, 0.5)));
+        Assert.Equal((RequestField.Melody, true), (empty.Field, empty.Reason.Contains("no notes", StringComparison.Ordinal)));
     }
 }

@@ -207,7 +207,7 @@ public sealed class MelodyGeneratorTests
         var primer = Assert.Throws<InvalidRequestException>(() => Generator.Generate(offGrid));
         Assert.Equal(RequestField.Primer, primer.Field);
         Assert.Contains("does not fit the model", primer.Reason);
-        var meter = Assert.Throws<InvalidRequestException>(() => Generator.Check(new GenerationRequest { Meter = new TimeSignature(7, 8) }));
+        var meter = Assert.Throws<InvalidRequestException>(() => Generator.Check(new GenerationRequest { Meter = new TimeSignature(11, 8) }));
         Assert.Equal(RequestField.Meter, meter.Field);
     }
 

@@ -160,7 +160,7 @@ public sealed class RlTuner : IDisposable
     /// <param name="requests">The request pool; must be the one the run started with.</param>
     /// <param name="steps">A new step budget, or null to keep the recorded one.</param>
     /// <exception cref="IncompatibleFormatException">Not a tuning checkpoint, or another format version.</exception>
-    /// <exception cref="ArgumentException">Another reward than the recorded one.</exception>
+    /// <exception cref="RewardSpecException">Another reward than the recorded one.</exception>
     public static RlTuner Resume(string directory, string? priorDirectory, Reward reward, IReadOnlyList<GenerationRequest> requests, int? steps = null)
     {
         ArgumentNullException.ThrowIfNull(reward);
@@ -172,7 +172,7 @@ public sealed class RlTuner : IDisposable
         if (config.FormatVersion != 1) throw new IncompatibleFormatException("tuning.formatVersion", "1", config.FormatVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var state = root["state"]!.Deserialize<TuningState>(ModelConfig.JsonOptions)!;
         string recordedReward = root["reward"]!.GetValue<string>();
-        if (recordedReward != reward.Spec) throw new ArgumentException($"The run in '{directory}' was tuned for the reward '{recordedReward}', not '{reward.Spec}'.", nameof(reward));
+        if (recordedReward != reward.Spec) throw new RewardSpecException(reward.Spec, reward.Spec, $"the run in '{directory}' was tuned for the reward '{recordedReward}'; resume it with that reward");
         priorDirectory ??= root["prior"]?.GetValue<string>() ?? throw new ArgumentException($"'{directory}' does not record its prior; give it.", nameof(priorDirectory));
         if (steps is { } s) config = config with { Steps = s };
         var info = Checkpoint.ReadInfo(priorDirectory);

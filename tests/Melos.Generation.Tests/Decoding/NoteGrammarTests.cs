@@ -154,11 +154,12 @@ public sealed class NoteGrammarTests
     [Fact]
     public void A_request_the_tokenizer_cannot_write_is_refused_naming_the_option()
     {
-        var e = Assert.Throws<ArgumentException>(() => Tiny.Generator.Check(new GenerationRequest { Bars = 40 }));
-        Assert.Equal("Bars", e.ParamName);
-        Assert.Contains("at most 32 bars", e.Message);
-        e = Assert.Throws<ArgumentException>(() => Tiny.Generator.Check(new GenerationRequest { Bars = 2, MinNotesPerBar = 17 }));
-        Assert.Contains("17", e.Message);
+        var e = Assert.Throws<InvalidRequestException>(() => Tiny.Generator.Check(new GenerationRequest { Bars = 40 }));
+        Assert.Equal(RequestField.Bars, e.Field);
+        Assert.Contains("at most 32 bars", e.Reason);
+        e = Assert.Throws<InvalidRequestException>(() => Tiny.Generator.Check(new GenerationRequest { Bars = 2, MinNotesPerBar = 17 }));
+        Assert.Equal(RequestField.MinNotesPerBar, e.Field);
+        Assert.Contains("17", e.Reason);
     }
 
     [Fact]

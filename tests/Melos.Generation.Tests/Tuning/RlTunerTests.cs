@@ -113,7 +113,7 @@ public sealed class RlTunerTests : IDisposable
         // The tuned folder is an ordinary model folder: generation loads it.
         using var generator = MelodyGenerator.Load(split);
         Assert.Equal(4, generator.Generate(Requests[0])[0].Melody.BarCount);
-        Assert.Throws<ArgumentException>(() => RlTuner.Resume(split, null, RewardRegistry.CreateDefault().Parse("in-key=1"), Requests));
+        Assert.Throws<RewardSpecException>(() => RlTuner.Resume(split, null, RewardRegistry.CreateDefault().Parse("in-key=1"), Requests));
     }
 
     [Fact]
