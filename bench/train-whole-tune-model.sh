@@ -5,7 +5,7 @@
 # and without chords. 75 minutes of training on 2 cores (about 1,500 steps of 32 whole tunes). Needs ../shared/datasets
 # beside the repository. Only config.json and weights.bin are needed to generate; the optimizer state is left out.
 # Usage: bench/train-whole-tune-model.sh [DEST]   (default models/default)
-# ARCH=transformer CONFIG=bench/configs/whole-tune-transformer.json MINUTES=150 trains the relative-attention
+# ARCH=transformer CONFIG=bench/configs/whole-tune-transformer.json MINUTES=150 (EPOCHS=20) trains the relative-attention
 # Transformer on the same tokens instead; RESUME=1 continues an interrupted run from its checkpoint in the work folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +23,7 @@ melos() { dotnet "$work/bin/melos.dll" "$@"; }
 [ -f "$work/folk.corpus" ] || melos corpus build "$d/nottingham" "$d/folk-abc/oneills1850" "$d/folk-abc/ryans-mammoth" "$d/folk-abc/airds-airs" \
   --out "$work/folk.corpus" --force
 if [ "${RESUME:-0}" = 1 ]; then again=(--resume); else again=(--force); fi
-melos train --corpus "$work/folk.corpus" --arch "$arch" --config "$config" --epochs 20 --max-minutes "$minutes" \
+melos train --corpus "$work/folk.corpus" --arch "$arch" --config "$config" --epochs "${EPOCHS:-20}" --max-minutes "$minutes" \
   --chord-dropout 0.5 --seed 1234 --out "$work/model" "${again[@]}"
 melos evaluate --model "$work/model" --corpus "$work/folk.corpus" --split test
 rm -rf "$dest" && mkdir -p "$dest"

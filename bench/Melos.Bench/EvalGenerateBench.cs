@@ -89,7 +89,7 @@ public sealed class EvalGenerateBench : IBenchmark
             {
                 var chunk = indices.Skip(start).Take(GenerationRequest.MaxCount).ToList();
                 int groupSeed = seed + 1000 * groupIndex++;
-                var request = new GenerationRequest { Bars = bars, Count = chunk.Count, Key = g.Key.Key, Meter = g.Key.Meter, Seed = groupSeed, Temperature = temperature, TopP = topP, Style = style };
+                var request = new GenerationRequest { Bars = bars, Count = chunk.Count, Key = g.Key.Key, Meter = g.Key.Meter, Seed = groupSeed, Style = style, Sampling = new() { Temperature = temperature, TopP = topP } };
                 IReadOnlyList<GeneratedMelody> melodies;
                 if (forms is null && !referenceChords && !referenceForms) melodies = generator.Generate(request);
                 else
@@ -165,7 +165,7 @@ public sealed class EvalGenerateBench : IBenchmark
             if (style is null) unknownStyle++;
             int n = Math.Clamp(m.BarCount, 1, maxBars);
             if (n < m.BarCount) shortened++;
-            var request = new GenerationRequest { Bars = n, Key = m.Key ?? Key.CMajor, Meter = m.Meter, Style = style, Seed = seed + i, Temperature = temperature, TopP = topP };
+            var request = new GenerationRequest { Bars = n, Key = m.Key ?? Key.CMajor, Meter = m.Meter, Style = style, Seed = seed + i, Sampling = new() { Temperature = temperature, TopP = topP } };
             var g = generator.Generate(request)[0];
             File.WriteAllBytes(Path.Combine(output, string.Create(ci, $"melody-{i + 1:000}.mid")), MidiMelody.Write(g.Melody));
             notes += g.Melody.Notes.Length;

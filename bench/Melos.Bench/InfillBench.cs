@@ -61,7 +61,7 @@ public sealed class InfillBench : IBenchmark
             {
                 pool = generator.InfillCandidates(request);
             }
-            catch (ArgumentException)
+            catch (InvalidRequestException)
             {
                 skipped++; // outside the tokenizer's range or grid, an unknown meter, or a gap inside one long note
                 continue;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Reflection;
 using Melos.Cli.Commands;
+using Melos.Generation;
 
 namespace Melos.Cli;
 
@@ -54,11 +55,14 @@ public sealed class CliContext(TextWriter output, TextWriter error)
     public bool Verbose { get; set; }
 
     /// <summary>
-    /// Runs a command body: user errors become one line on stderr and exit code 1 (or the error's own);
-    /// anything unexpected becomes one line and exit code 70, with the stack trace under <c>--verbose</c>.
+    /// Runs a command body: user errors become one line on stderr and exit code 1 (or the error's own); an
+    /// <see cref="InvalidRequestException"/> names the flag of its field (<paramref name="flagOf"/>, by default
+    /// <see cref="RequestFlags.Generate"/>). Anything else is a bug in Melos: one line and exit code
+    /// <see cref="MelosApp.InternalErrorExitCode"/>, with the stack trace under <c>--verbose</c>.
     /// </summary>
-    public int Guard(Func<int> body)
+    public int Guard(Func<int> body, Func<RequestField, string>? flagOf = null)
     {
+        ArgumentNullException.ThrowIfNull(body);
         try
         {
             return body();
@@ -68,34 +72,37 @@ public sealed class CliContext(TextWriter output, TextWriter error)
             Err.WriteLine($"error: {e.Message}");
             return e.ExitCode;
         }
+        catch (InvalidRequestException e)
+        {
+            Err.WriteLine($"error: {(flagOf ?? RequestFlags.Generate)(e.Field)}: {OneLine(e.Reason)}");
+            if (Verbose) Err.WriteLine(e.ToString());
+            return 1;
+        }
         catch (Exception e) when (IsUserError(e))
         {
-            Err.WriteLine($"error: {UserMessage(e)}");
+            Err.WriteLine($"error: {OneLine(e.Message)}");
             if (Verbose) Err.WriteLine(e.ToString());
             return 1;
         }
         catch (Exception e)
         {
-            Err.WriteLine($"internal error: {e.GetType().Name}: {e.Message} (run with --verbose for details)");
+            Err.WriteLine($"internal error: {e.GetType().Name}: {OneLine(e.Message)} (a bug in Melos; run with --verbose for the stack trace)");
             if (Verbose) Err.WriteLine(e.ToString());
             return MelosApp.InternalErrorExitCode;
         }
     }
 
-    /// <summary>The message without the " (Parameter 'x')" that <see cref="ArgumentException"/> appends.</summary>
-    private static string UserMessage(Exception e)
-    {
-        var message = e.Message;
-        if (e is ArgumentException { ParamName: { } name })
-        {
-            var suffix = $" (Parameter '{name}')";
-            if (message.EndsWith(suffix, StringComparison.Ordinal)) message = message[..^suffix.Length];
-        }
-        return message;
-    }
+    /// <summary>The text on one line: line breaks become spaces.</summary>
+    private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
+    /// <summary>
+    /// The failures caused by the user's input or environment, by type: unreadable or malformed files and text, a
+    /// model that cannot do the operation, a bad tokenizer configuration or reward. An <see cref="ArgumentException"/>
+    /// is not among them: it is a bug in how Melos called itself.
+    /// </summary>
     private static bool IsUserError(Exception e) =>
-        e is FormatException or IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException
+        e is FormatException or IOException or UnauthorizedAccessException or InvalidDataException
+            or UnsupportedModelException or Melos.Generation.Tuning.RewardSpecException or Melos.Formats.MusicXml.MusicXmlNotationException
             or Melos.Data.Tokenizers.InvalidConfigurationException or Melos.Data.Tokenizers.TokenizationException
             or Melos.Data.Tokenizers.IncompatibleFormatException or Melos.Data.Corpus.CorpusFormatException;
 }

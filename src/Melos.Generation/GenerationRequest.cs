@@ -4,9 +4,10 @@ using Melos.Music;
 namespace Melos.Generation;
 
 /// <summary>
-/// What a musician asks for: length, sampling settings, musical constraints and conditioning. Every field is checked
-/// when it is set (an <see cref="ArgumentOutOfRangeException"/> names it); <see cref="Validate"/> checks the fields
-/// against each other.
+/// What a musician asks for: length, <see cref="Sampling"/> settings, musical constraints (the key, the
+/// <see cref="Pitches"/> allowed, density, chords, form) and conditioning. Every field is checked when it is set and
+/// <see cref="Validate"/> checks the fields against each other; either throws an <see cref="InvalidRequestException"/>
+/// that names the field (null where a value is required is an <see cref="ArgumentNullException"/>: a programming error).
 /// </summary>
 public sealed record GenerationRequest
 {
@@ -20,36 +21,22 @@ public sealed record GenerationRequest
     public int Bars
     {
         get;
-        init => field = value is >= 1 and <= MaxBars ? value : throw new ArgumentOutOfRangeException(nameof(Bars), value, $"Bars must be 1..{MaxBars}.");
+        init => field = value is >= 1 and <= MaxBars ? value : throw new InvalidRequestException(RequestField.Bars, $"must be 1..{MaxBars}, not {value}");
     } = 8;
 
     /// <summary>The number of melodies (1..64).</summary>
     public int Count
     {
         get;
-        init => field = value is >= 1 and <= MaxCount ? value : throw new ArgumentOutOfRangeException(nameof(Count), value, $"Count must be 1..{MaxCount}.");
+        init => field = value is >= 1 and <= MaxCount ? value : throw new InvalidRequestException(RequestField.Count, $"must be 1..{MaxCount}, not {value}");
     } = 1;
 
-    /// <summary>Softmax temperature (greater than 0): lower is safer, higher is more adventurous.</summary>
-    public double Temperature
+    /// <summary>How tokens are drawn (temperature, top-k, top-p); not used by beam search.</summary>
+    public SamplingSettings Sampling
     {
         get;
-        init => field = SamplingChecks.Temperature(value);
-    } = 1.0;
-
-    /// <summary>Keep only the K most likely allowed tokens (at least 1), or null for all.</summary>
-    public int? TopK
-    {
-        get;
-        init => field = SamplingChecks.TopK(value);
-    }
-
-    /// <summary>Nucleus sampling: keep the most likely allowed tokens whose probabilities add up to P (0 &lt; P ≤ 1), or null.</summary>
-    public double? TopP
-    {
-        get;
-        init => field = SamplingChecks.TopP(value);
-    }
+        init => field = value ?? throw new ArgumentNullException(nameof(Sampling));
+    } = SamplingSettings.Default;
 
     /// <summary>Notes the melody starts with, verbatim (time 0 = downbeat of bar 1), or empty.</summary>
     public ImmutableArray<Note> Primer
@@ -58,7 +45,7 @@ public sealed record GenerationRequest
         init => field = value.IsDefault ? [] : value;
     } = [];
 
-    /// <summary>The key: conditions the model and, unless <see cref="Chromatic"/>, restricts pitches to its scale.</summary>
+    /// <summary>The key: conditions the model and, unless <see cref="PitchConstraints.Chromatic"/>, restricts pitches to its scale.</summary>
     public Key Key
     {
         get;
@@ -72,24 +59,15 @@ public sealed record GenerationRequest
         init => field = value ?? throw new ArgumentNullException(nameof(Meter));
     } = TimeSignature.CommonTime;
 
-    /// <summary>The lowest pitch allowed, or null for the model's lowest.</summary>
-    public Pitch? Low { get; init; }
-
-    /// <summary>The highest pitch allowed, or null for the model's highest.</summary>
-    public Pitch? High { get; init; }
-
-    /// <summary>The largest interval in semitones between consecutive notes (0..127), or null for no limit.</summary>
-    public int? MaxLeap
+    /// <summary>The pitches allowed: range (null ends: the model's lowest and highest), largest leap, chromatic or in the key's scale.</summary>
+    public PitchConstraints Pitches
     {
         get;
-        init => field = SamplingChecks.MaxLeap(value);
-    }
+        init => field = value ?? throw new ArgumentNullException(nameof(Pitches));
+    } = PitchConstraints.None;
 
     /// <summary>End on the tonic: the last note's pitch class is the key's tonic whenever the other constraints allow one.</summary>
     public bool EndOnTonic { get; init; }
-
-    /// <summary>Allow pitches outside the key's scale.</summary>
-    public bool Chromatic { get; init; }
 
     /// <summary>
     /// The chord progression: each chord lasts one bar or its <see cref="ProgressionChord.Beats"/>, and the progression
@@ -99,21 +77,21 @@ public sealed record GenerationRequest
     public ImmutableArray<ProgressionChord> Chords
     {
         get;
-        init => field = value.IsDefault ? [] : value.All(c => c.Chord is not null) ? value : throw new ArgumentException("Every chord of the progression needs a chord symbol.", nameof(Chords));
+        init => field = value.IsDefault ? [] : value.All(c => c.Chord is not null) ? value : throw new InvalidRequestException(RequestField.Chords, "every chord of the progression needs a chord symbol");
     } = [];
 
     /// <summary>The fewest notes that start in each generated bar (0..<see cref="MaxDensity"/>), or null for no minimum.</summary>
     public int? MinNotesPerBar
     {
         get;
-        init => field = value is null or (>= 0 and <= MaxDensity) ? value : throw new ArgumentOutOfRangeException(nameof(MinNotesPerBar), value, $"MinNotesPerBar must be 0..{MaxDensity}.");
+        init => field = value is null or (>= 0 and <= MaxDensity) ? value : throw new InvalidRequestException(RequestField.MinNotesPerBar, $"must be 0..{MaxDensity} notes per bar, not {value}");
     }
 
     /// <summary>The most notes that start in each generated bar (1..<see cref="MaxDensity"/>), or null for no maximum.</summary>
     public int? MaxNotesPerBar
     {
         get;
-        init => field = value is null or (>= 1 and <= MaxDensity) ? value : throw new ArgumentOutOfRangeException(nameof(MaxNotesPerBar), value, $"MaxNotesPerBar must be 1..{MaxDensity}.");
+        init => field = value is null or (>= 1 and <= MaxDensity) ? value : throw new InvalidRequestException(RequestField.MaxNotesPerBar, $"must be 1..{MaxDensity} notes per bar, not {value}");
     }
 
     /// <summary>The largest density bound, in notes per bar.</summary>
@@ -127,7 +105,7 @@ public sealed record GenerationRequest
     public int? BeamWidth
     {
         get;
-        init => field = value is null or (>= 1 and <= MaxBeamWidth) ? value : throw new ArgumentOutOfRangeException(nameof(BeamWidth), value, $"BeamWidth must be 1..{MaxBeamWidth}.");
+        init => field = value is null or (>= 1 and <= MaxBeamWidth) ? value : throw new InvalidRequestException(RequestField.BeamWidth, $"must be 1..{MaxBeamWidth}, not {value}");
     }
 
     /// <summary>The widest beam.</summary>
@@ -140,7 +118,7 @@ public sealed record GenerationRequest
     public int? BestOf
     {
         get;
-        init => field = value is null or (>= 1 and <= MaxBestOf) ? value : throw new ArgumentOutOfRangeException(nameof(BestOf), value, $"BestOf must be 1..{MaxBestOf}.");
+        init => field = value is null or (>= 1 and <= MaxBestOf) ? value : throw new InvalidRequestException(RequestField.BestOf, $"must be 1..{MaxBestOf}, not {value}");
     }
 
     /// <summary>The most candidates per melody for <see cref="BestOf"/>.</summary>
@@ -161,7 +139,8 @@ public sealed record GenerationRequest
     public double TempoBpm
     {
         get;
-        init => field = value is >= 1 and <= 1000 ? value : throw new ArgumentOutOfRangeException(nameof(TempoBpm), value, "TempoBpm must be 1..1000.");
+        init => field = value is >= 1 and <= 1000 ? value
+            : throw new InvalidRequestException(RequestField.TempoBpm, $"must be 1..1000 quarter notes per minute, not {InvalidRequestException.Show(value)}");
     } = 120;
 
     /// <summary>Seeds every random choice: the same request and model give the same melodies.</summary>
@@ -171,33 +150,33 @@ public sealed record GenerationRequest
     public Duration Length => Duration.FromQuarters(Meter.BarLength.Quarters * Bars);
 
     /// <summary>Checks the fields against each other.</summary>
-    /// <exception cref="ArgumentException">
+    /// <exception cref="InvalidRequestException">
     /// The range is inverted, the primer is longer than the requested bars, the density bounds are inverted or more
     /// notes are asked for than a bar holds on a sixteenth grid, beam search is combined with best-of-N or a form, or more
     /// melodies are asked of a beam than it is wide.
     /// </exception>
     public void Validate()
     {
-        if (Low is { } lo && High is { } hi && lo.Number > hi.Number)
-            throw new ArgumentException($"The range {lo}-{hi} is inverted: the low pitch is above the high one.", nameof(Low));
+        Pitches.Validate();
         if (MinNotesPerBar is { } min && MaxNotesPerBar is { } max && min > max)
-            throw new ArgumentException($"The density {min}-{max} is inverted: at least {min} but at most {max} notes per bar.", nameof(MinNotesPerBar));
+            throw new InvalidRequestException(RequestField.MinNotesPerBar, $"the density {min}-{max} is inverted: at least {min} but at most {max} notes per bar");
         var sixteenths = (Meter.BarLength.Quarters * 4).Floor();
         if (MinNotesPerBar is { } least && least > sixteenths)
-            throw new ArgumentException($"At least {least} notes per bar cannot fit: a bar of {Meter} holds {sixteenths} sixteenths.", nameof(MinNotesPerBar));
+            throw new InvalidRequestException(RequestField.MinNotesPerBar, $"at least {least} notes per bar cannot fit: a bar of {Meter} holds {sixteenths} sixteenths");
         if (BeamWidth is not null && BestOf is not null)
-            throw new ArgumentException("Beam search and best-of-N cannot be combined: choose one.", nameof(BeamWidth));
+            throw new InvalidRequestException(RequestField.BeamWidth, "beam search and best-of-N cannot be combined: choose one");
         if (BeamWidth is not null && Form is not null)
-            throw new ArgumentException("Beam search cannot follow a form: sample instead (drop the beam width or the form).", nameof(Form));
+            throw new InvalidRequestException(RequestField.Form, "beam search cannot follow a form: sample instead (drop the beam width or the form)");
         if (BeamWidth is { } width && Count > width)
-            throw new ArgumentException($"A beam of width {width} cannot return {Count} melodies; widen the beam to at least {Count}.", nameof(Count));
+            throw new InvalidRequestException(RequestField.Count, $"a beam of width {width} cannot return {Count} melodies; widen the beam to at least {Count}");
         if (!Primer.IsEmpty)
         {
             for (int i = 1; i < Primer.Length; i++)
-                if (Primer[i].Start < Primer[i - 1].End) throw new ArgumentException($"Primer notes {i - 1} and {i} overlap or are out of order.", nameof(Primer));
-            if (Primer[0].Start.IsNegative) throw new ArgumentException("The primer cannot start before bar 1.", nameof(Primer));
+                if (Primer[i].Start < Primer[i - 1].End) throw new InvalidRequestException(RequestField.Primer, $"notes {i - 1} and {i} overlap or are out of order");
+            if (Primer[0].Start.IsNegative) throw new InvalidRequestException(RequestField.Primer, "cannot start before bar 1");
             if (Primer[^1].End > Length)
-                throw new ArgumentException($"The primer lasts {Primer[^1].End.Quarters} quarters, longer than the {Bars} bars of {Meter} requested ({Length.Quarters} quarters).", nameof(Primer));
+                throw new InvalidRequestException(RequestField.Primer,
+                    $"lasts {InvalidRequestException.Show(Primer[^1].End.Quarters)} quarters, longer than the {Bars} bars of {Meter} requested ({InvalidRequestException.Show(Length.Quarters)} quarters)");
         }
     }
 }

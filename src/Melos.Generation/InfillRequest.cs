@@ -17,8 +17,8 @@ public enum InfillScoring
 
 /// <summary>
 /// Regenerate bars <see cref="FirstBar"/>..<see cref="LastBar"/> (1-based, inclusive; bar 1 starts at time 0, so a
-/// pickup is bar 1) of a melody so that they join both neighbours. Every field is checked when it is set;
-/// <see cref="Validate"/> checks the bars against the melody.
+/// pickup is bar 1) of a melody so that they join both neighbours. Every field is checked when it is set and
+/// <see cref="Validate"/> checks the bars against the melody; either throws an <see cref="InvalidRequestException"/> that names the field.
 /// </summary>
 public sealed record InfillRequest
 {
@@ -44,87 +44,71 @@ public sealed record InfillRequest
     public int FirstBar
     {
         get;
-        init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(FirstBar), value, "Bars are numbered from 1.");
+        init => field = value >= 1 ? value : throw new InvalidRequestException(RequestField.FirstBar, $"must be a bar number from 1, not {value}");
     }
 
     /// <summary>The last bar to regenerate (1-based, inclusive).</summary>
     public int LastBar
     {
         get;
-        init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(LastBar), value, "Bars are numbered from 1.");
+        init => field = value >= 1 ? value : throw new InvalidRequestException(RequestField.LastBar, $"must be a bar number from 1, not {value}");
     }
 
     /// <summary>The number of results (1..64): each is the best of its own <see cref="Candidates"/>.</summary>
     public int Count
     {
         get;
-        init => field = value is >= 1 and <= GenerationRequest.MaxCount ? value : throw new ArgumentOutOfRangeException(nameof(Count), value, $"Count must be 1..{GenerationRequest.MaxCount}.");
+        init => field = value is >= 1 and <= GenerationRequest.MaxCount ? value : throw new InvalidRequestException(RequestField.Count, $"must be 1..{GenerationRequest.MaxCount}, not {value}");
     } = 1;
 
     /// <summary>Candidates sampled per result (1..256); the best by <see cref="Scoring"/> is kept.</summary>
     public int Candidates
     {
         get;
-        init => field = value is >= 1 and <= MaxCandidates ? value : throw new ArgumentOutOfRangeException(nameof(Candidates), value, $"Candidates must be 1..{MaxCandidates}.");
+        init => field = value is >= 1 and <= MaxCandidates ? value : throw new InvalidRequestException(RequestField.Candidates, $"must be 1..{MaxCandidates}, not {value}");
     } = 16;
 
     /// <summary>How candidates are ranked (default: both sides).</summary>
-    public InfillScoring Scoring { get; init; } = InfillScoring.BothSides;
-
-    /// <summary>Softmax temperature for the candidates (greater than 0).</summary>
-    public double Temperature
+    public InfillScoring Scoring
     {
         get;
-        init => field = SamplingChecks.Temperature(value);
-    } = 1.0;
+        init => field = Enum.IsDefined(value) ? value : throw new InvalidRequestException(RequestField.Scoring, $"must be {string.Join(" or ", Enum.GetNames<InfillScoring>())}, not {(int)value}");
+    } = InfillScoring.BothSides;
 
-    /// <summary>Keep only the K most likely allowed tokens (at least 1), or null.</summary>
-    public int? TopK
+    /// <summary>How tokens are drawn (temperature, top-k, top-p).</summary>
+    public SamplingSettings Sampling
     {
         get;
-        init => field = SamplingChecks.TopK(value);
-    }
+        init => field = value ?? throw new ArgumentNullException(nameof(Sampling));
+    } = SamplingSettings.Default;
 
-    /// <summary>Nucleus sampling threshold in (0, 1], or null.</summary>
-    public double? TopP
-    {
-        get;
-        init => field = SamplingChecks.TopP(value);
-    }
-
-    /// <summary>The key whose scale the new notes use (unless <see cref="Chromatic"/>); null: the melody's, else estimated from its notes.</summary>
+    /// <summary>The key whose scale the new notes use (unless <see cref="PitchConstraints.Chromatic"/>); null: the melody's, else estimated from its notes.</summary>
     public Key? Key { get; init; }
 
-    /// <summary>The lowest new pitch, or null for the melody's lowest note.</summary>
-    public Pitch? Low { get; init; }
-
-    /// <summary>The highest new pitch, or null for the melody's highest note.</summary>
-    public Pitch? High { get; init; }
-
-    /// <summary>The largest interval between consecutive notes in semitones (into, inside and, as a preference, out of the gap), or null.</summary>
-    public int? MaxLeap
+    /// <summary>
+    /// The pitches new notes may take: range (null ends: the melody's lowest and highest notes), largest leap
+    /// (between consecutive notes, into and, as a preference, out of the new notes), chromatic or in the key's scale.
+    /// </summary>
+    public PitchConstraints Pitches
     {
         get;
-        init => field = SamplingChecks.MaxLeap(value);
-    }
-
-    /// <summary>Allow pitches outside the key's scale.</summary>
-    public bool Chromatic { get; init; }
+        init => field = value ?? throw new ArgumentNullException(nameof(Pitches));
+    } = PitchConstraints.None;
 
     /// <summary>Seeds every random choice.</summary>
     public int Seed { get; init; }
 
     /// <summary>Checks the bars against the melody and the range.</summary>
-    /// <exception cref="ArgumentException">The bars are inverted or outside the melody, the range is inverted, or the melody has no notes and no key and range are given.</exception>
+    /// <exception cref="InvalidRequestException">The bars are inverted or outside the melody, the range is inverted, or the melody has no notes and no key and range are given.</exception>
     public void Validate()
     {
-        if (Melody.Notes.IsEmpty && (Low is null || High is null || (Key ?? Melody.Key) is null))
-            throw new ArgumentException("The melody has no notes.", nameof(Melody)); // (an empty tune is filled only with its key and range given)
-        if (FirstBar > LastBar) throw new ArgumentException($"The bars {FirstBar}-{LastBar} are inverted.", nameof(FirstBar));
+        // An empty tune is filled only with its key and range given.
+        if (Melody.Notes.IsEmpty && (Pitches.Low is null || Pitches.High is null || (Key ?? Melody.Key) is null))
+            throw new InvalidRequestException(RequestField.Melody, "has no notes");
+        if (FirstBar > LastBar) throw new InvalidRequestException(RequestField.FirstBar, $"the bars {FirstBar}-{LastBar} are inverted: bar {FirstBar} comes after bar {LastBar}");
         int bars = Melody.BarCount;
-        if (LastBar > bars) throw new ArgumentException($"Bars {FirstBar}-{LastBar} are outside the tune: it has {bars} bars.", nameof(LastBar));
-        if (Low is { } lo && High is { } hi && lo.Number > hi.Number)
-            throw new ArgumentException($"The range {lo}-{hi} is inverted: the low pitch is above the high one.", nameof(Low));
+        if (LastBar > bars) throw new InvalidRequestException(RequestField.LastBar, $"bars {FirstBar}-{LastBar} are outside the tune: it has {bars} bars");
+        Pitches.Validate();
     }
 }
 

@@ -18,7 +18,7 @@ public sealed partial class MelodyGenerator
     /// <see cref="InfillRequest.Scoring"/> is kept (candidates that join the right side within the maximum leap first;
     /// ties go to the earlier candidate).
     /// </summary>
-    /// <exception cref="ArgumentException">The request does not fit the melody or the model.</exception>
+    /// <exception cref="InvalidRequestException">The request does not fit the melody or the model.</exception>
     public IReadOnlyList<InfillCandidate> Infill(InfillRequest request, CancellationToken cancellation = default) =>
         [.. InfillCandidates(request, cancellation).GroupBy(c => c.Group).Select(g => Best(g, request.Scoring))];
 
@@ -40,12 +40,12 @@ public sealed partial class MelodyGenerator
     /// notes that start after the gap are kept verbatim; the new notes end at the gap's end at the latest, so a note
     /// that started in the gap and was tied over its end is replaced and the bar after the gap starts with a rest.
     /// </summary>
-    /// <exception cref="ArgumentException">The request does not fit the melody or the model.</exception>
+    /// <exception cref="InvalidRequestException">The request does not fit the melody or the model.</exception>
     public IReadOnlyList<InfillCandidate> InfillCandidates(InfillRequest request, CancellationToken cancellation = default)
     {
         var plan = PlanInfill(request);
         var rng = new Random(request.Seed);
-        var policy = new DecodingPolicy(false, request.Temperature, request.TopK, request.TopP);
+        var policy = new DecodingPolicy(false, request.Sampling.Temperature, request.Sampling.TopK, request.Sampling.TopP);
 
         // The left context, heard once; every candidate continues from a fork of it.
         using var start = DecoderStart.Prefill(Model, plan.Grammar, plan.Forced);
@@ -90,7 +90,7 @@ public sealed partial class MelodyGenerator
     /// The model's log-probability (natural log, plain softmax, teacher-forced) of each grid step of a melody, conditioned
     /// on its own key, meters, chords and style: element s scores the token at grid step s (EOS is not scored).
     /// </summary>
-    /// <exception cref="ArgumentException">The melody does not fit the model's tokenizer.</exception>
+    /// <exception cref="InvalidRequestException">The melody does not fit the model's tokenizer.</exception>
     public double[] Score(Melody melody)
     {
         ArgumentNullException.ThrowIfNull(melody);
@@ -98,7 +98,7 @@ public sealed partial class MelodyGenerator
     }
 
     /// <summary>Checks an infilling request against this model (bars, meter, key, grid and range) without generating.</summary>
-    /// <exception cref="ArgumentException">The request does not fit the melody or the model; the message says why.</exception>
+    /// <exception cref="InvalidRequestException">The request does not fit the melody or the model; the message says why.</exception>
     public void Check(InfillRequest request) => _ = PlanInfill(request);
 
     /// <summary>What infilling needs, worked out and checked before any model step.</summary>
@@ -118,23 +118,24 @@ public sealed partial class MelodyGenerator
         var right = melody.Notes.Where(n => n.Start >= gapEnd).ToList();
         var from = left.Count > 0 && left[^1].End > gapStart ? left[^1].End : gapStart;
         if (from >= gapEnd)
-            throw new ArgumentException($"Bars {request.FirstBar}-{request.LastBar} lie inside a note that starts before them ({left[^1]}); there is nothing to regenerate.", nameof(request));
-        var rules = PitchRequest(key, melody.MeterAt(gapStart), melody, request.Low, request.High, request.MaxLeap, request.Chromatic);
+            throw new InvalidRequestException(RequestField.FirstBar, $"bars {request.FirstBar}-{request.LastBar} lie inside a note that starts before them ({left[^1]}); there is nothing to regenerate");
+        var rules = PitchRequest(key, melody.MeterAt(gapStart), melody, request.Pitches);
         var grammar = Grammars.ForEdit(Tokenizer, rules, Vocabulary, melody, request.FirstBar - 1, request.LastBar, from, out var forced);
         return new InfillPlan(grammar, forced, PitchRulesOf(rules), left, right, from, gapEnd);
     }
 
     /// <summary>The generation request that carries an edit's pitch rules (key, range: the melody's own unless given, leap, chromatic).</summary>
-    private static GenerationRequest PitchRequest(Key key, TimeSignature meter, Melody melody, Pitch? low, Pitch? high, int? maxLeap, bool chromatic)
+    private static GenerationRequest PitchRequest(Key key, TimeSignature meter, Melody melody, PitchConstraints pitches)
     {
         var request = new GenerationRequest
         {
             Key = key,
             Meter = meter,
-            Low = low ?? melody.Notes.MinBy(n => n.Pitch.Number)!.Pitch,
-            High = high ?? melody.Notes.MaxBy(n => n.Pitch.Number)!.Pitch,
-            MaxLeap = maxLeap,
-            Chromatic = chromatic,
+            Pitches = pitches with
+            {
+                Low = pitches.Low ?? melody.Notes.MinBy(n => n.Pitch.Number)!.Pitch,
+                High = pitches.High ?? melody.Notes.MaxBy(n => n.Pitch.Number)!.Pitch,
+            },
         };
         request.Validate();
         return request;
@@ -151,7 +152,7 @@ public sealed partial class MelodyGenerator
     internal EncodedTokens Encode(Melody melody, string what = "The melody")
     {
         if (!Tokenizer.TryEncode(melody, out var tokens, out var error))
-            throw new ArgumentException($"{what} does not fit the model: {error!.Message}", nameof(melody));
+            throw new InvalidRequestException(RequestField.Melody, $"{what} does not fit the model: {error!.Message}");
         var kept = new TokenizedMelody(tokens!.Tokens[..^1], tokens.Times[..^1]);
         return new EncodedTokens(kept.Tokens, kept.Times, Vocabulary.Encode(melody, kept));
     }

@@ -15,7 +15,7 @@ public sealed partial class MelodyGenerator
     /// when they leave no pitch. With <see cref="VariationRequest.Rhythm"/>, the steps after a chosen onset up to the
     /// next note are drawn freely under the same constraints. Notes that are not redrawn are kept verbatim.
     /// </summary>
-    /// <exception cref="ArgumentException">The request does not fit the melody or the model.</exception>
+    /// <exception cref="InvalidRequestException">The request does not fit the melody or the model.</exception>
     public IReadOnlyList<VariedMelody> Vary(VariationRequest request, CancellationToken cancellation = default)
     {
         var (rules, key) = PlanVariation(request);
@@ -23,7 +23,7 @@ public sealed partial class MelodyGenerator
         var notes = melody.Notes;
         var kept = notes.ToDictionary(n => (n.Start, n.Length, n.Pitch.Number));
         var rng = new Random(request.Seed);
-        var policy = new DecodingPolicy(false, request.Temperature, request.TopK, request.TopP);
+        var policy = new DecodingPolicy(false, request.Sampling.Temperature, request.Sampling.TopK, request.Sampling.TopP);
         var result = new List<VariedMelody>();
         for (int v = 0; v < request.Count; v++)
         {
@@ -46,7 +46,7 @@ public sealed partial class MelodyGenerator
     }
 
     /// <summary>Checks a variation request against this model (meter, key, grid and range) without generating.</summary>
-    /// <exception cref="ArgumentException">The request does not fit the melody or the model; the message says why.</exception>
+    /// <exception cref="InvalidRequestException">The request does not fit the melody or the model; the message says why.</exception>
     public void Check(VariationRequest request) => _ = PlanVariation(request);
 
     /// <summary><paramref name="k"/> distinct indices below <paramref name="n"/>, ascending, drawn with a partial Fisher-Yates shuffle.</summary>
@@ -68,7 +68,7 @@ public sealed partial class MelodyGenerator
         var melody = request.Melody;
         foreach (var m in melody.Meters.IsEmpty ? [new MeterChange(Duration.Zero, TimeSignature.CommonTime)] : melody.Meters.AsEnumerable()) CheckMeter(m.Meter);
         var key = request.Key ?? melody.Key ?? KeyEstimator.Estimate(melody.Notes).Key;
-        var rules = PitchRequest(key, melody.Meter, melody, request.Low, request.High, request.MaxLeap, request.Chromatic);
+        var rules = PitchRequest(key, melody.Meter, melody, request.Pitches);
         // The tune must fit the model: the grammar checks it (an empty choice of notes checks the encoding alone).
         _ = Grammars.ForVariation(Tokenizer, rules, Vocabulary, new VariationPlan(melody, [], request.Rhythm));
         return (rules, key);

@@ -57,9 +57,9 @@ public sealed partial class MelodyGenerator : IDisposable
     /// The grid tokenizer, when the model has one (for tools that read grid tokens; every generation path takes any
     /// tokenizer with a grammar).
     /// </summary>
-    /// <exception cref="ArgumentException">The model uses another tokenizer.</exception>
+    /// <exception cref="UnsupportedModelException">The model uses another tokenizer.</exception>
     public GridTokenizer Grid => Tokenizer as GridTokenizer
-        ?? throw new ArgumentException($"This operation needs a grid-tokenizer model; this one uses the {TokenizerName(Tokenizer.Config)} tokenizer.", "model");
+        ?? throw new UnsupportedModelException($"This operation needs a grid-tokenizer model; this one uses the {TokenizerName(Tokenizer.Config)} tokenizer.");
 
     /// <summary>The conditioning vocabulary.</summary>
     public ConditioningVocabulary Vocabulary { get; }
@@ -83,7 +83,7 @@ public sealed partial class MelodyGenerator : IDisposable
     }
 
     /// <summary>Checks a request against this model (style label, meter, grid, primer, density) without generating.</summary>
-    /// <exception cref="ArgumentException">The request cannot be served; the message says why.</exception>
+    /// <exception cref="InvalidRequestException">The request cannot be served; the exception names the field and says why.</exception>
     public void Check(GenerationRequest request) => _ = Prepare(request);
 
     /// <summary>A checked request laid out once for all its melodies: the grammar after BOS, and the primer's tokens.</summary>
@@ -95,11 +95,11 @@ public sealed partial class MelodyGenerator : IDisposable
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
         if (request.Style is { } style && !Vocabulary.Styles.Contains(style))
-            throw new ArgumentException($"Unknown style '{style}'; this model knows: {(Vocabulary.Styles.IsEmpty ? "(none)" : string.Join(", ", Vocabulary.Styles))}.", nameof(request));
+            throw new InvalidRequestException(RequestField.Style, $"unknown style '{style}'; this model knows: {(Vocabulary.Styles.IsEmpty ? "(none)" : string.Join(", ", Vocabulary.Styles))}");
         CheckMeter(request.Meter);
         var grammar = Grammars.For(Tokenizer, request, Vocabulary, out var primer);
         if (ContextTokens is { } context && primer.Length > context)
-            throw new ArgumentException($"The primer is {primer.Length} tokens long, more than the model's context of {context} tokens (the longest sequence it was trained on); shorten the primer.", nameof(request));
+            throw new InvalidRequestException(RequestField.Primer, $"is {primer.Length} tokens long, more than the model's context of {context} tokens (the longest sequence it was trained on); shorten the primer");
         return new Plan(grammar, primer);
     }
 
@@ -107,7 +107,7 @@ public sealed partial class MelodyGenerator : IDisposable
     private void CheckMeter(TimeSignature meter)
     {
         if (Vocabulary.MeterId(meter) == 0)
-            throw new ArgumentException($"The model does not know the meter {meter}; it knows: {string.Join(", ", Vocabulary.Meters)}.", nameof(meter));
+            throw new InvalidRequestException(RequestField.Meter, $"the model does not know the meter {meter}; it knows: {string.Join(", ", Vocabulary.Meters)}");
     }
 
     /// <summary>

@@ -29,7 +29,7 @@ public sealed class TokenConstraints
     private readonly int? _maxPerBar;
 
     /// <summary>Builds the mask of a request for a tokenizer.</summary>
-    /// <exception cref="ArgumentException">A bar of the request's meter is not a whole number of grid steps, or the minimum density does not fit a bar.</exception>
+    /// <exception cref="InvalidRequestException">A bar of the request's meter is not a whole number of grid steps, or the minimum density does not fit a bar.</exception>
     public TokenConstraints(GenerationRequest request, GridTokenizer tokenizer)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -38,13 +38,13 @@ public sealed class TokenConstraints
         int spq = tokenizer.GridConfig.StepsPerQuarter;
         var barSteps = request.Meter.BarLength.Quarters * spq;
         if (barSteps.Denominator != 1)
-            throw new ArgumentException($"A bar of {request.Meter} is not a whole number of the model's grid steps ({spq} per quarter).", nameof(request));
+            throw new InvalidRequestException(RequestField.Meter, $"a bar of {request.Meter} is not a whole number of the model's grid steps ({spq} per quarter)");
         BarSteps = barSteps.Numerator;
         TotalSteps = BarSteps * request.Bars;
         // Forced notes for the minimum density land on sixteenths when the grid has them, else on every step.
         SlotSteps = spq % 4 == 0 ? spq / 4 : 1;
         if (request.MinNotesPerBar is { } least && least > BarSteps / SlotSteps)
-            throw new ArgumentException($"At least {least} notes per bar cannot fit: a bar of {request.Meter} has {BarSteps / SlotSteps} places for a forced note on the model's grid.", nameof(request));
+            throw new InvalidRequestException(RequestField.MinNotesPerBar, $"at least {least} notes per bar cannot fit: a bar of {request.Meter} has {BarSteps / SlotSteps} places for a forced note on the model's grid");
         _rules = new PitchRules(request, tokenizer.GridConfig.MinPitch, tokenizer.GridConfig.MaxPitch);
         _endOnTonic = request.EndOnTonic;
         _minPerBar = request.MinNotesPerBar is > 0 ? request.MinNotesPerBar : null;
@@ -151,12 +151,12 @@ public sealed class PitchRules
     public PitchRules(GenerationRequest request, int minPitch, int maxPitch)
     {
         ArgumentNullException.ThrowIfNull(request);
-        int low = Math.Max(request.Low?.Number ?? 0, minPitch);
-        int high = Math.Min(request.High?.Number ?? 127, maxPitch);
+        int low = Math.Max(request.Pitches.Low?.Number ?? 0, minPitch);
+        int high = Math.Min(request.Pitches.High?.Number ?? 127, maxPitch);
         for (int p = Math.Max(low, 0); p <= Math.Min(high, 127); p++)
-            _pitchAllowed[p] = request.Chromatic || request.Key.Scale.Contains(p);
+            _pitchAllowed[p] = request.Pitches.Chromatic || request.Key.Scale.Contains(p);
         _tonicClass = request.Key.Tonic.PitchClass;
-        _maxLeap = request.MaxLeap;
+        _maxLeap = request.Pitches.MaxLeap;
     }
 
     /// <summary>True when <paramref name="midi"/> passes the static constraints (range, tokenizer range, scale).</summary>

@@ -5,7 +5,7 @@ namespace Melos.Generation;
 /// <summary>
 /// Vary a melody: about <see cref="Amount"/> of its notes, chosen at random, get a new pitch drawn from the model given
 /// everything before them (and, with <see cref="Rhythm"/>, a new rhythm up to the next note); the other notes are kept
-/// verbatim. Every field is checked when it is set.
+/// verbatim. Every field is checked when it is set (an <see cref="InvalidRequestException"/> names it).
 /// </summary>
 public sealed record VariationRequest
 {
@@ -27,7 +27,7 @@ public sealed record VariationRequest
     public double Amount
     {
         get;
-        init => field = value > 0 && value <= 1 ? value : throw new ArgumentOutOfRangeException(nameof(Amount), value, "Amount must be in (0, 1].");
+        init => field = value > 0 && value <= 1 ? value : throw new InvalidRequestException(RequestField.Amount, $"must be in (0, 1], not {InvalidRequestException.Show(value)}");
     }
 
     /// <summary>
@@ -40,48 +40,28 @@ public sealed record VariationRequest
     public int Count
     {
         get;
-        init => field = value is >= 1 and <= GenerationRequest.MaxCount ? value : throw new ArgumentOutOfRangeException(nameof(Count), value, $"Count must be 1..{GenerationRequest.MaxCount}.");
+        init => field = value is >= 1 and <= GenerationRequest.MaxCount ? value : throw new InvalidRequestException(RequestField.Count, $"must be 1..{GenerationRequest.MaxCount}, not {value}");
     } = 1;
 
-    /// <summary>Softmax temperature (greater than 0).</summary>
-    public double Temperature
+    /// <summary>How tokens are drawn (temperature, top-k, top-p).</summary>
+    public SamplingSettings Sampling
     {
         get;
-        init => field = SamplingChecks.Temperature(value);
-    } = 1.0;
+        init => field = value ?? throw new ArgumentNullException(nameof(Sampling));
+    } = SamplingSettings.Default;
 
-    /// <summary>Keep only the K most likely allowed tokens (at least 1), or null.</summary>
-    public int? TopK
-    {
-        get;
-        init => field = SamplingChecks.TopK(value);
-    }
-
-    /// <summary>Nucleus sampling threshold in (0, 1], or null.</summary>
-    public double? TopP
-    {
-        get;
-        init => field = SamplingChecks.TopP(value);
-    }
-
-    /// <summary>The key whose scale new pitches use (unless <see cref="Chromatic"/>); null: the melody's, else estimated.</summary>
+    /// <summary>The key whose scale new pitches use (unless <see cref="PitchConstraints.Chromatic"/>); null: the melody's, else estimated.</summary>
     public Key? Key { get; init; }
 
-    /// <summary>The lowest new pitch, or null for the melody's lowest note.</summary>
-    public Pitch? Low { get; init; }
-
-    /// <summary>The highest new pitch, or null for the melody's highest note.</summary>
-    public Pitch? High { get; init; }
-
-    /// <summary>The largest interval in semitones from the previous note (and, when possible, to the next one), or null.</summary>
-    public int? MaxLeap
+    /// <summary>
+    /// The pitches new notes may take: range (null ends: the melody's lowest and highest notes), largest leap
+    /// (between consecutive notes, into and, as a preference, out of the new notes), chromatic or in the key's scale.
+    /// </summary>
+    public PitchConstraints Pitches
     {
         get;
-        init => field = SamplingChecks.MaxLeap(value);
-    }
-
-    /// <summary>Allow pitches outside the key's scale.</summary>
-    public bool Chromatic { get; init; }
+        init => field = value ?? throw new ArgumentNullException(nameof(Pitches));
+    } = PitchConstraints.None;
 
     /// <summary>Seeds every random choice (which notes, and their new pitches).</summary>
     public int Seed { get; init; }
@@ -90,12 +70,11 @@ public sealed record VariationRequest
     public int NotesToRedraw(int noteCount) => noteCount == 0 ? 0 : Math.Clamp((int)Math.Round(Amount * noteCount, MidpointRounding.AwayFromZero), 1, noteCount);
 
     /// <summary>Checks the melody and the range.</summary>
-    /// <exception cref="ArgumentException">The melody has no notes, or the range is inverted.</exception>
+    /// <exception cref="InvalidRequestException">The melody has no notes, or the range is inverted.</exception>
     public void Validate()
     {
-        if (Melody.Notes.IsEmpty) throw new ArgumentException("The melody has no notes to vary.", nameof(Melody));
-        if (Low is { } lo && High is { } hi && lo.Number > hi.Number)
-            throw new ArgumentException($"The range {lo}-{hi} is inverted: the low pitch is above the high one.", nameof(Low));
+        if (Melody.Notes.IsEmpty) throw new InvalidRequestException(RequestField.Melody, "has no notes to vary");
+        Pitches.Validate();
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using Melos.Data.Tokenizers;
 using Melos.Formats.Abc;
 using Melos.Formats.Audio;
@@ -13,10 +14,15 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Melos.Studio;
 
-/// <summary>The JSON API under <c>/api/</c> (see docs/studio.md): stateless requests, one inference queue, 400 with a one-line message for bad input.</summary>
+/// <summary>
+/// The JSON API under <c>/api/</c> (see docs/studio.md): stateless requests, one inference queue, 400 with a one-line
+/// message and the field's JSON path for bad input, 500 with an error id (also in the server log) for a bug.
+/// </summary>
 public static class StudioApi
 {
     /// <summary>The lowest temperature a request may ask for.</summary>
@@ -117,8 +123,7 @@ public static class StudioApi
             var infill = new InfillRequest(melody, request.FirstBar, request.LastBar)
             {
                 Candidates = request.Candidates,
-                Temperature = request.Temperature,
-                TopP = request.TopP,
+                Sampling = new SamplingSettings { Temperature = request.Temperature, TopP = request.TopP },
                 Seed = seed,
             };
             var (result, probabilities) = await inference.RunAsync((g, ct) =>
@@ -140,7 +145,10 @@ public static class StudioApi
             var (varied, changed, probabilities) = await inference.RunAsync((g, ct) =>
             {
                 if (request.Amount == 0) return (melody, 0, request.Explain ? Probabilities(g, melody) : null);
-                var variation = new VariationRequest(melody, request.Amount) { Rhythm = request.Rhythm, Temperature = request.Temperature, Seed = seed };
+                var variation = new VariationRequest(melody, request.Amount)
+                {
+                    Rhythm = request.Rhythm, Sampling = new SamplingSettings { Temperature = request.Temperature }, Seed = seed,
+                };
                 var v = g.Vary(variation, ct)[0];
                 return (v.Melody, v.ChangedNotes, request.Explain ? Probabilities(g, v.Melody) : null);
             }, http.RequestAborted);
@@ -217,8 +225,11 @@ public static class StudioApi
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Runs a handler: bad input becomes 400 with a one-line detail, a full queue 503 with <c>Retry-After: 1</c>.</summary>
-    private static async Task<Results<Ok<T>, ProblemHttpResult>> Guard<T>(HttpContext http, Func<Task<T>> body)
+    /// <summary>
+    /// Runs a handler: bad input becomes 400 with a one-line detail and the field's JSON path, a full queue 503 with
+    /// <c>Retry-After: 1</c>, anything else 500 with an error id that the server log also gives (see <see cref="Problem"/>).
+    /// </summary>
+    internal static async Task<Results<Ok<T>, ProblemHttpResult>> Guard<T>(HttpContext http, Func<Task<T>> body)
     {
         try
         {
@@ -230,39 +241,66 @@ public static class StudioApi
         }
     }
 
-    /// <summary>The problem a known failure is answered with, or null for a bug (a 500).</summary>
+    /// <summary>
+    /// The problem a failure is answered with: 400 for the caller's mistakes (a <see cref="StudioRequestException"/> or
+    /// an <see cref="InvalidRequestException"/>, with the field's JSON path as <c>field</c>), 503 for a full queue, and
+    /// 500 for anything else: a bug, logged at Error level with an id that the problem's <c>errorId</c> repeats. Null only
+    /// when the client has gone (its request was aborted): nobody is left to answer.
+    /// </summary>
     internal static ProblemHttpResult? Problem(HttpContext http, Exception e)
     {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(e);
         switch (e)
         {
+            case OperationCanceledException when http.RequestAborted.IsCancellationRequested:
+                return null;
             case InferenceQueueFullException full:
                 http.Response.Headers.RetryAfter = "1";
                 return TypedResults.Problem(full.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "The model is busy");
             case StudioRequestException bad:
-                return BadRequest(bad.Message);
+                return BadRequest(bad.Field, bad.Reason);
+            case InvalidRequestException invalid:
+                return BadRequest(JsonPath(invalid.Field), OneLine(invalid.Reason));
             case TokenizationException tokens:
-                return BadRequest("melody: the model cannot encode it: " + OneLine(tokens.Message));
-            case MusicParseException parse:
-                return BadRequest(OneLine(parse.Message));
-            case ArgumentException argument:
-                return BadRequest(ArgumentMessage(argument));
+                return BadRequest("melody", "the model cannot encode it: " + OneLine(tokens.Message));
+            case MusicXmlNotationException notation:
+                return BadRequest("melody", OneLine(notation.Message));
             default:
-                return null;
+                return InternalError(http, e);
         }
     }
 
-    private static ProblemHttpResult BadRequest(string detail) =>
-        TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "The request cannot be served");
-
-    /// <summary>An <see cref="ArgumentException"/>'s own message: one line, without the "(Parameter 'x')" and "Actual value was" parts .NET appends.</summary>
-    public static string ArgumentMessage(ArgumentException e)
+    /// <summary>
+    /// The JSON path in the studio's request bodies of a request field: the request's own properties
+    /// (<c>temperature</c>, <c>topP</c>, <c>firstBar</c>, <c>low</c>, …) and the melody's (<c>melody.key</c>,
+    /// <c>melody.meter</c>, <c>melody.notes</c>, …).
+    /// </summary>
+    public static string JsonPath(RequestField field) => field switch
     {
-        ArgumentNullException.ThrowIfNull(e);
-        var text = e.Message;
-        int newline = text.IndexOfAny(['\r', '\n']);
-        if (newline >= 0) text = text[..newline];
-        if (e.ParamName is { } p && text.EndsWith($" (Parameter '{p}')", StringComparison.Ordinal)) text = text[..^$" (Parameter '{p}')".Length];
-        return text.Trim();
+        RequestField.Melody => "melody",
+        RequestField.Key => "melody.key",
+        RequestField.Meter => "melody.meter",
+        RequestField.Style => "melody.style",
+        RequestField.Chords => "melody.chords",
+        RequestField.TempoBpm => "melody.tempo",
+        RequestField.Primer => "melody.notes",
+        _ => JsonNamingPolicy.CamelCase.ConvertName(field.ToString()),
+    };
+
+    private static ProblemHttpResult BadRequest(string field, string reason) =>
+        TypedResults.Problem($"{field}: {reason}", statusCode: StatusCodes.Status400BadRequest, title: "The request cannot be served",
+            extensions: new Dictionary<string, object?> { ["field"] = field });
+
+    /// <summary>A 500 for a bug: the exception is logged at Error level under a new id, which the problem gives as <c>errorId</c>.</summary>
+    private static ProblemHttpResult InternalError(HttpContext http, Exception e)
+    {
+        var errorId = Guid.NewGuid().ToString("N");
+        var logger = http.RequestServices.GetService<ILoggerFactory>()?.CreateLogger(typeof(StudioApi).FullName!);
+        logger?.LogError(e, "Internal error {ErrorId} answering {Method} {Path}", errorId, http.Request.Method, http.Request.Path);
+        return TypedResults.Problem($"Something went wrong inside the studio (error {errorId}); the server log has the details.",
+            statusCode: StatusCodes.Status500InternalServerError, title: "Internal error",
+            extensions: new Dictionary<string, object?> { ["errorId"] = errorId });
     }
 
     private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));

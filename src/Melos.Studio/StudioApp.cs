@@ -16,7 +16,7 @@ public static class StudioApp
     /// Builds the app (not started) and loads the model; <paramref name="args"/> are ASP.NET Core's (for example
     /// <c>--urls</c>). Disposing the app stops the inference worker and frees the model.
     /// </summary>
-    /// <exception cref="ArgumentException">The model folder holds no model with a generation grammar.</exception>
+    /// <exception cref="Melos.Generation.UnsupportedModelException">The model folder holds no model with a generation grammar.</exception>
     public static WebApplication Build(StudioOptions options, string[]? args = null)
     {
         ArgumentNullException.ThrowIfNull(options);

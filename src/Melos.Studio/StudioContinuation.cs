@@ -21,24 +21,26 @@ public static class StudioContinuation
     /// Continues <paramref name="melody"/> (the phrase's notes, with its chords, key, meter, tempo and style, already
     /// <paramref name="answerBars"/> bars longer than the phrase) after <paramref name="phraseBars"/> bars.
     /// </summary>
-    /// <exception cref="ArgumentException">The phrase does not fit the model's tokenizer, or the constraints do not fit the model.</exception>
+    /// <exception cref="InvalidRequestException">The phrase does not fit the model's tokenizer, or the constraints do not fit the model.</exception>
     public static Continuation Continue(MelodyGenerator generator, Melody melody, int phraseBars, int answerBars, double temperature, double? topP,
         int seed, Pitch? low, Pitch? high, bool chromatic, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(generator);
         ArgumentNullException.ThrowIfNull(melody);
-        var key = melody.Key ?? throw new ArgumentException("The melody needs a key.", nameof(melody));
+        var key = melody.Key ?? throw new InvalidRequestException(RequestField.Key, "the melody needs a key");
         var request = new InfillRequest(melody, phraseBars + 1, phraseBars + answerBars)
         {
             Candidates = 1,
             Scoring = InfillScoring.LeftOnly,
-            Temperature = temperature,
-            TopP = topP,
+            Sampling = new SamplingSettings { Temperature = temperature, TopP = topP },
             Seed = seed,
             Key = key,
-            Low = low ?? Pitch.FromMidi(generator.Tokenizer.Config.MinPitch),
-            High = high ?? Pitch.FromMidi(generator.Tokenizer.Config.MaxPitch),
-            Chromatic = chromatic,
+            Pitches = new PitchConstraints
+            {
+                Low = low ?? Pitch.FromMidi(generator.Tokenizer.Config.MinPitch),
+                High = high ?? Pitch.FromMidi(generator.Tokenizer.Config.MaxPitch),
+                Chromatic = chromatic,
+            },
         };
         var answer = generator.Infill(request, cancellation)[0];
         var sources = generator.Tokenizer.NoteTokenIndices(answer.Tokens);

@@ -24,7 +24,7 @@ public sealed class StudioInference : IAsyncDisposable, IDisposable
     private int _disposed;
 
     /// <summary>Loads the model of <paramref name="options"/> and starts the worker.</summary>
-    /// <exception cref="ArgumentException">The folder holds no model with a generation grammar.</exception>
+    /// <exception cref="UnsupportedModelException">The folder holds no model with a generation grammar.</exception>
     public StudioInference(StudioOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

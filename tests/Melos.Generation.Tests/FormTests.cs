@@ -10,8 +10,8 @@ public sealed class FormTests
     {
         Bars = 4,
         Key = Key.CMajor,
-        Chromatic = true,
-        Temperature = 1.5,
+        Pitches = new() { Chromatic = true },
+        Sampling = new() { Temperature = 1.5 },
         Seed = 11,
         // A primer that fills bar 1 from its downbeat: no pickup, so the form starts at bar 1.
         Primer = [.. NoteSequence.Parse("C4 E4 G4 E4")],
@@ -54,7 +54,7 @@ public sealed class FormTests
     public void The_copy_gives_way_to_the_constraints()
     {
         // The primer's bar leaps C4 -> G4 (7 semitones); a maximum leap of 4 forbids copying it whole.
-        var generated = Generator.Generate(Request("A.A.") with { MaxLeap = 4, Primer = [.. NoteSequence.Parse("C4 G4 C4 G4")] }).Single();
+        var generated = Generator.Generate(Request("A.A.") with { Pitches = new() { Chromatic = true, MaxLeap = 4 }, Primer = [.. NoteSequence.Parse("C4 G4 C4 G4")] }).Single();
         Assert.Equal(0, generated.CopiedBars);
         Assert.Equal(1, Generator.Generate(Request("A.A.") with { Primer = [.. NoteSequence.Parse("C4 G4 C4 G4")] }).Single().CopiedBars);
         int? previous = null;
@@ -68,7 +68,8 @@ public sealed class FormTests
     [Fact]
     public void Beam_search_refuses_a_form()
     {
-        var error = Assert.Throws<ArgumentException>(() => Generator.Generate(Request("A.A.") with { BeamWidth = 2 }));
-        Assert.Contains("form", error.Message, StringComparison.OrdinalIgnoreCase);
+        var error = Assert.Throws<InvalidRequestException>(() => Generator.Generate(Request("A.A.") with { BeamWidth = 2 }));
+        Assert.Equal(RequestField.Form, error.Field);
+        Assert.Contains("form", error.Reason, StringComparison.OrdinalIgnoreCase);
     }
 }

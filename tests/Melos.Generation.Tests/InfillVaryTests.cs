@@ -47,7 +47,7 @@ public sealed class InfillVaryTests
     public void Infilled_bars_change_and_every_other_bar_stays_byte_identical_in_midi_and_abc()
     {
         var input = Read(Tune);
-        var request = new InfillRequest(input, 3, 5) { Candidates = 6, Count = 2, Seed = 4, Temperature = 1.2 };
+        var request = new InfillRequest(input, 3, 5) { Candidates = 6, Count = 2, Seed = 4, Sampling = new() { Temperature = 1.2 } };
         var results = Generator.Infill(request);
         Assert.Equal(2, results.Count);
         var gapStart = Duration.FromQuarters(8);
@@ -89,7 +89,7 @@ public sealed class InfillVaryTests
     public void Infilling_keeps_the_best_candidate_of_each_group_by_the_chosen_scoring_and_the_seed_decides()
     {
         var input = Read(Tune);
-        var request = new InfillRequest(input, 4, 5) { Candidates = 5, Count = 2, Seed = 11, Temperature = 1.5 };
+        var request = new InfillRequest(input, 4, 5) { Candidates = 5, Count = 2, Seed = 11, Sampling = new() { Temperature = 1.5 } };
         var all = Generator.InfillCandidates(request);
         Assert.Equal(10, all.Count);
         foreach (var scoring in new[] { InfillScoring.BothSides, InfillScoring.LeftOnly })
@@ -137,7 +137,11 @@ public sealed class InfillVaryTests
         {
             var request = new InfillRequest(input, 2, 4)
             {
-                Candidates = 4, Seed = seed, Temperature = 2, Key = Key.Parse("G"), Low = Pitch.Parse("D4"), High = Pitch.Parse("D5"), MaxLeap = 5,
+                Candidates = 4,
+                Seed = seed,
+                Key = Key.Parse("G"),
+                Sampling = new() { Temperature = 2 },
+                Pitches = new() { Low = Pitch.Parse("D4"), High = Pitch.Parse("D5"), MaxLeap = 5 },
             };
             foreach (var c in Generator.InfillCandidates(request))
             {
@@ -186,18 +190,21 @@ public sealed class InfillVaryTests
     public void Impossible_infills_are_refused_before_any_model_step()
     {
         var input = Read(Tune);
-        Assert.Contains("outside the tune: it has 8 bars", Assert.Throws<ArgumentException>(() => Generator.Infill(new InfillRequest(input, 7, 9))).Message);
-        Assert.Contains("inverted", Assert.Throws<ArgumentException>(() => Generator.Infill(new InfillRequest(input, 5, 4))).Message);
-        Assert.Equal("FirstBar", Assert.Throws<ArgumentOutOfRangeException>(() => new InfillRequest(input, 0, 2)).ParamName);
-        Assert.Equal("Candidates", Assert.Throws<ArgumentOutOfRangeException>(() => new InfillRequest(input, 1, 2) { Candidates = 0 }).ParamName);
+        (RequestField, string) Refusal(Action act) => Assert.Throws<InvalidRequestException>(act) is var e ? (e.Field, e.Reason) : default;
+        bool Says((RequestField Field, string Reason) refusal, RequestField field, string text) =>
+            refusal.Field == field && refusal.Reason.Contains(text, StringComparison.Ordinal);
+        Assert.True(Says(Refusal(() => Generator.Infill(new InfillRequest(input, 7, 9))), RequestField.LastBar, "outside the tune: it has 8 bars"));
+        Assert.True(Says(Refusal(() => Generator.Infill(new InfillRequest(input, 5, 4))), RequestField.FirstBar, "inverted"));
+        Assert.Equal(RequestField.FirstBar, Refusal(() => _ = new InfillRequest(input, 0, 2)).Item1);
+        Assert.Equal(RequestField.Candidates, Refusal(() => _ = new InfillRequest(input, 1, 2) { Candidates = 0 }).Item1);
         var held = Melody.Create(NoteSequence.Parse("C4:2 D4:8 E4:6"), Key.CMajor);
-        Assert.Contains("nothing to regenerate", Assert.Throws<ArgumentException>(() => Generator.Infill(new InfillRequest(held, 2, 2))).Message);
+        Assert.True(Says(Refusal(() => Generator.Infill(new InfillRequest(held, 2, 2))), RequestField.FirstBar, "nothing to regenerate"));
         var offGrid = Melody.Create(NoteSequence.Parse("C4:1/3 D4 E4 F4:4 G4:4"), Key.CMajor);
-        Assert.Contains("The tune does not fit the model", Assert.Throws<ArgumentException>(() => Generator.Infill(new InfillRequest(offGrid, 2, 2))).Message);
+        Assert.True(Says(Refusal(() => Generator.Infill(new InfillRequest(offGrid, 2, 2))), RequestField.Melody, "The tune does not fit the model"));
         var high = Melody.Create(NoteSequence.Parse("C7 D4:3 E4:4"), Key.CMajor);
-        Assert.Contains("outside the tokenizer's range", Assert.Throws<ArgumentException>(() => Generator.Infill(new InfillRequest(high, 2, 2))).Message);
+        Assert.True(Says(Refusal(() => Generator.Infill(new InfillRequest(high, 2, 2))), RequestField.Melody, "outside the tokenizer's range"));
         var odd = Read(Tune).WithMeters([new MeterChange(Duration.Zero, new TimeSignature(11, 8))]);
-        Assert.Contains("does not know the meter 11/8", Assert.Throws<ArgumentException>(() => Generator.Infill(new InfillRequest(odd, 1, 1))).Message);
+        Assert.True(Says(Refusal(() => Generator.Infill(new InfillRequest(odd, 1, 1))), RequestField.Meter, "does not know the meter 11/8"));
     }
 
     [Fact]
@@ -205,7 +212,7 @@ public sealed class InfillVaryTests
     {
         var input = Read(Tune);
         Assert.Equal(42, input.Notes.Length);
-        var request = new VariationRequest(input, 0.25) { Count = 3, Seed = 6, Temperature = 1.3 };
+        var request = new VariationRequest(input, 0.25) { Count = 3, Seed = 6, Sampling = new() { Temperature = 1.3 } };
         var results = Generator.Vary(request);
         Assert.Equal(3, results.Count);
         int lowest = input.Notes.Min(n => n.Pitch.Number), highest = input.Notes.Max(n => n.Pitch.Number);
@@ -239,7 +246,7 @@ public sealed class InfillVaryTests
     public void Rhythmic_variation_only_touches_the_chosen_notes_spans()
     {
         var input = Read(Tune);
-        var request = new VariationRequest(input, 0.2) { Rhythm = true, Count = 4, Seed = 9, Temperature = 1.5, MaxLeap = 7 };
+        var request = new VariationRequest(input, 0.2) { Rhythm = true, Count = 4, Seed = 9, Sampling = new() { Temperature = 1.5 }, Pitches = new() { MaxLeap = 7 } };
         foreach (var r in Generator.Vary(request))
         {
             // A span runs from a chosen note's onset to the next note's onset.
@@ -251,8 +258,9 @@ public sealed class InfillVaryTests
         }
         Assert.Equal(1, new VariationRequest(input, 0.01).NotesToRedraw(36));
         Assert.Equal(36, new VariationRequest(input, 1).NotesToRedraw(36));
-        Assert.Equal("Amount", Assert.Throws<ArgumentOutOfRangeException>(() => new VariationRequest(input, 0)).ParamName);
-        Assert.Equal("Amount", Assert.Throws<ArgumentOutOfRangeException>(() => new VariationRequest(input, 1.5)).ParamName);
-        Assert.Contains("no notes", Assert.Throws<ArgumentException>(() => Generator.Vary(new VariationRequest(Melody.Empty, 0.5))).Message);
+        Assert.Equal(RequestField.Amount, Assert.Throws<InvalidRequestException>(() => new VariationRequest(input, 0)).Field);
+        Assert.Equal(RequestField.Amount, Assert.Throws<InvalidRequestException>(() => new VariationRequest(input, 1.5)).Field);
+        var empty = Assert.Throws<InvalidRequestException>(() => Generator.Vary(new VariationRequest(Melody.Empty, 0.5)));
+        Assert.Equal((RequestField.Melody, true), (empty.Field, empty.Reason.Contains("no notes", StringComparison.Ordinal)));
     }
 }

@@ -17,14 +17,11 @@ public sealed record RequestSpec(Key Key, int Low, int Span, int MaxLeap, int Ba
     public GenerationRequest ToRequest() => new()
     {
         Key = Key,
-        Low = Pitch.FromMidi(Low),
-        High = Pitch.FromMidi(Low + Span),
-        MaxLeap = MaxLeap,
+        Pitches = new() { Low = Pitch.FromMidi(Low), High = Pitch.FromMidi(Low + Span), MaxLeap = MaxLeap, Chromatic = Chromatic },
         Bars = Bars,
         Seed = Seed,
-        Chromatic = Chromatic,
         Meter = Meter,
-        Temperature = 1.5,
+        Sampling = new() { Temperature = 1.5 },
         MinNotesPerBar = MinDensity,
         MaxNotesPerBar = MaxDensity,
         BeamWidth = Search == SearchMode.Beam ? Width : null,
@@ -96,7 +93,7 @@ public sealed class MelodyGeneratorTests
     [Fact]
     public void The_same_request_gives_the_same_melodies_and_another_seed_other_ones()
     {
-        var request = new GenerationRequest { Bars = 4, Count = 3, Seed = 11, Temperature = 1.3 };
+        var request = new GenerationRequest { Bars = 4, Count = 3, Seed = 11, Sampling = new() { Temperature = 1.3 } };
         var a = Generator.Generate(request);
         var b = Generator.Generate(request);
         Assert.Equal(3, a.Count);
@@ -136,7 +133,7 @@ public sealed class MelodyGeneratorTests
     public void The_primer_is_kept_verbatim_and_the_melody_continues_it()
     {
         var primer = NoteSequence.Parse("G4 A4 B4/2 D5/2 r C5");
-        var request = new GenerationRequest { Bars = 3, Primer = [.. primer], Seed = 5, MaxLeap = 5 };
+        var request = new GenerationRequest { Bars = 3, Primer = [.. primer], Seed = 5, Pitches = new() { MaxLeap = 5 } };
         foreach (var seed in new[] { 1, 2, 3, 4 })
         {
             var m = Generator.Generate(request with { Seed = seed }).Single().Melody;
@@ -152,7 +149,7 @@ public sealed class MelodyGeneratorTests
         foreach (var (key, seed) in new[] { ("C", 1), ("G", 2), ("Am", 3), ("F", 4), ("D", 5) })
         {
             var k = Key.Parse(key);
-            var m = Generator.Generate(new GenerationRequest { Bars = 2, Key = k, EndOnTonic = true, Seed = seed, Temperature = 2 }).Single().Melody;
+            var m = Generator.Generate(new GenerationRequest { Bars = 2, Key = k, EndOnTonic = true, Seed = seed, Sampling = new() { Temperature = 2 } }).Single().Melody;
             Assert.NotEmpty(m.Notes);
             Assert.Equal(k.Tonic.PitchClass, m.Notes[^1].Pitch.PitchClass);
         }
@@ -162,7 +159,7 @@ public sealed class MelodyGeneratorTests
     public void When_the_constraints_leave_no_pitch_the_fallback_rests_instead_of_dead_ending()
     {
         // C#4 alone is the whole range, and it is not in C major: no pitch can ever start.
-        var request = new GenerationRequest { Bars = 2, Low = Pitch.Parse("C#4"), High = Pitch.Parse("C#4"), Seed = 3 };
+        var request = new GenerationRequest { Bars = 2, Seed = 3, Pitches = new() { Low = Pitch.Parse("C#4"), High = Pitch.Parse("C#4") } };
         var g = Generator.Generate(request).Single();
         Assert.Empty(g.Melody.Notes);
         Assert.Equal(32, g.FallbackSteps);
@@ -189,21 +186,29 @@ public sealed class MelodyGeneratorTests
     [Fact]
     public void Impossible_requests_are_refused_with_the_field_named()
     {
-        Assert.Equal("Bars", Assert.Throws<ArgumentOutOfRangeException>(() => new GenerationRequest { Bars = 0 }).ParamName);
-        Assert.Equal("Bars", Assert.Throws<ArgumentOutOfRangeException>(() => new GenerationRequest { Bars = 257 }).ParamName);
-        Assert.Equal("Count", Assert.Throws<ArgumentOutOfRangeException>(() => new GenerationRequest { Count = 0 }).ParamName);
-        Assert.Equal("Count", Assert.Throws<ArgumentOutOfRangeException>(() => new GenerationRequest { Count = 65 }).ParamName);
-        Assert.Equal("Temperature", Assert.Throws<ArgumentOutOfRangeException>(() => new GenerationRequest { Temperature = 0 }).ParamName);
-        Assert.Equal("TopK", Assert.Throws<ArgumentOutOfRangeException>(() => new GenerationRequest { TopK = 0 }).ParamName);
-        Assert.Equal("TopP", Assert.Throws<ArgumentOutOfRangeException>(() => new GenerationRequest { TopP = 0 }).ParamName);
-        Assert.Equal("TopP", Assert.Throws<ArgumentOutOfRangeException>(() => new GenerationRequest { TopP = 1.5 }).ParamName);
-        Assert.Equal(1.0, new GenerationRequest { TopP = 1.0 }.TopP);
+        RequestField Field(Action make) => Assert.Throws<InvalidRequestException>(make).Field;
+        Assert.Equal(RequestField.Bars, Field(() => _ = new GenerationRequest { Bars = 0 }));
+        Assert.Equal(RequestField.Bars, Field(() => _ = new GenerationRequest { Bars = 257 }));
+        Assert.Equal(RequestField.Count, Field(() => _ = new GenerationRequest { Count = 0 }));
+        Assert.Equal(RequestField.Count, Field(() => _ = new GenerationRequest { Count = 65 }));
+        Assert.Equal(RequestField.Temperature, Field(() => _ = new GenerationRequest { Sampling = new() { Temperature = 0 } }));
+        Assert.Equal(RequestField.TopK, Field(() => _ = new GenerationRequest { Sampling = new() { TopK = 0 } }));
+        Assert.Equal(RequestField.TopP, Field(() => _ = new GenerationRequest { Sampling = new() { TopP = 0 } }));
+        Assert.Equal(RequestField.TopP, Field(() => _ = new GenerationRequest { Sampling = new() { TopP = 1.5 } }));
+        Assert.Equal(1.0, new GenerationRequest { Sampling = new() { TopP = 1.0 } }.Sampling.TopP);
         var longPrimer = new GenerationRequest { Bars = 1, Primer = [.. NoteSequence.Parse("C4 D4 E4 F4 G4")] };
-        Assert.Contains("longer than the 1 bars", Assert.Throws<ArgumentException>(() => Generator.Generate(longPrimer)).Message);
-        var style = Assert.Throws<ArgumentException>(() => Generator.Generate(new GenerationRequest { Style = "polka" }));
-        Assert.Contains("reel, waltz", style.Message);
+        var tooLong = Assert.Throws<InvalidRequestException>(() => Generator.Generate(longPrimer));
+        Assert.Equal(RequestField.Primer, tooLong.Field);
+        Assert.Contains("longer than the 1 bars", tooLong.Reason);
+        var style = Assert.Throws<InvalidRequestException>(() => Generator.Generate(new GenerationRequest { Style = "polka" }));
+        Assert.Equal(RequestField.Style, style.Field);
+        Assert.Contains("reel, waltz", style.Reason);
         var offGrid = new GenerationRequest { Bars = 2, Primer = [.. NoteSequence.Parse("C4:1/3 D4")] };
-        Assert.Contains("primer does not fit", Assert.Throws<ArgumentException>(() => Generator.Generate(offGrid)).Message);
+        var primer = Assert.Throws<InvalidRequestException>(() => Generator.Generate(offGrid));
+        Assert.Equal(RequestField.Primer, primer.Field);
+        Assert.Contains("does not fit the model", primer.Reason);
+        var meter = Assert.Throws<InvalidRequestException>(() => Generator.Check(new GenerationRequest { Meter = new TimeSignature(11, 8) }));
+        Assert.Equal(RequestField.Meter, meter.Field);
     }
 
     [Fact]
@@ -223,7 +228,7 @@ public sealed class MelodyGeneratorTests
     public void The_mask_forces_a_tonic_on_the_last_bar_and_forbids_hold_where_the_primer_ends()
     {
         var tokenizer = Generator.Grid;
-        var constraints = new TokenConstraints(new GenerationRequest { Bars = 2, EndOnTonic = true, MaxLeap = 4 }, tokenizer);
+        var constraints = new TokenConstraints(new GenerationRequest { Bars = 2, EndOnTonic = true, Pitches = new() { MaxLeap = 4 } }, tokenizer);
         Assert.Equal(16, constraints.BarSteps);
         Assert.Equal(32, constraints.TotalSteps);
         // Bar 1, after E4 (64): scale notes within 4 semitones, HOLD and NOTE_OFF.

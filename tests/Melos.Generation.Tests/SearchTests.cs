@@ -10,7 +10,7 @@ public sealed class SearchTests
     private static readonly GenerationRequest[] Requests =
     [
         new() { Bars = 2, Seed = 1 },
-        new() { Bars = 3, Key = Key.Parse("G"), MaxLeap = 4, Seed = 2 },
+        new() { Bars = 3, Key = Key.Parse("G"), Pitches = new() { MaxLeap = 4 }, Seed = 2 },
         new() { Bars = 2, Key = Key.Parse("Am"), Meter = new TimeSignature(3, 4), EndOnTonic = true, Seed = 3 },
         new() { Bars = 2, Primer = [.. NoteSequence.Parse("E4 D4 C4/2")], Chords = [ChordSymbol.Parse("C"), ChordSymbol.Parse("G7")], Seed = 4 },
         new() { Bars = 2, MinNotesPerBar = 3, MaxNotesPerBar = 5, Style = "reel", Seed = 5 },
@@ -37,7 +37,7 @@ public sealed class SearchTests
         bool strictlyBetter = false;
         foreach (var request in Requests)
         {
-            var greedy = Generator.Generate(request with { TopK = 1 }).Single();
+            var greedy = Generator.Generate(request with { Sampling = request.Sampling with { TopK = 1 } }).Single();
             var one = Generator.Generate(request with { BeamWidth = 1 }).Single();
             Assert.Equal(greedy.Tokens, one.Tokens);
             Assert.Equal(greedy.LogLikelihood, one.LogLikelihood);
@@ -116,11 +116,13 @@ public sealed class SearchTests
     [Fact]
     public void Search_settings_are_checked()
     {
-        Assert.Equal("BeamWidth", Assert.Throws<ArgumentOutOfRangeException>(() => new GenerationRequest { BeamWidth = 0 }).ParamName);
-        Assert.Equal("BeamWidth", Assert.Throws<ArgumentOutOfRangeException>(() => new GenerationRequest { BeamWidth = 65 }).ParamName);
-        Assert.Equal("BestOf", Assert.Throws<ArgumentOutOfRangeException>(() => new GenerationRequest { BestOf = 0 }).ParamName);
-        Assert.Contains("cannot be combined", Assert.Throws<ArgumentException>(() => new GenerationRequest { BeamWidth = 2, BestOf = 2 }.Validate()).Message);
-        Assert.Contains("widen the beam to at least 3", Assert.Throws<ArgumentException>(() => new GenerationRequest { BeamWidth = 2, Count = 3 }.Validate()).Message);
+        Assert.Equal(RequestField.BeamWidth, Assert.Throws<InvalidRequestException>(() => new GenerationRequest { BeamWidth = 0 }).Field);
+        Assert.Equal(RequestField.BeamWidth, Assert.Throws<InvalidRequestException>(() => new GenerationRequest { BeamWidth = 65 }).Field);
+        Assert.Equal(RequestField.BestOf, Assert.Throws<InvalidRequestException>(() => new GenerationRequest { BestOf = 0 }).Field);
+        var combined = Assert.Throws<InvalidRequestException>(() => new GenerationRequest { BeamWidth = 2, BestOf = 2 }.Validate());
+        Assert.Equal((RequestField.BeamWidth, true), (combined.Field, combined.Reason.Contains("cannot be combined", StringComparison.Ordinal)));
+        var narrow = Assert.Throws<InvalidRequestException>(() => new GenerationRequest { BeamWidth = 2, Count = 3 }.Validate());
+        Assert.Equal((RequestField.Count, true), (narrow.Field, narrow.Reason.Contains("widen the beam to at least 3", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -155,10 +157,10 @@ public sealed class SearchTests
         Assert.False(twelve.Allowed(new GenerationContext(45, 60, true, 1), false, out _)[GridTokenizer.HoldId]);  // the last sixteenth
         Assert.False(twelve.Allowed(new GenerationContext(42, 60, true, 0), false, out _)[GridTokenizer.HoldId]);  // two missing, two left
 
-        Assert.Contains("holds 8 sixteenths", Assert.Throws<ArgumentException>(() => new GenerationRequest { Meter = new TimeSignature(2, 4), MinNotesPerBar = 9 }.Validate()).Message);
-        Assert.Contains("inverted", Assert.Throws<ArgumentException>(() => new GenerationRequest { MinNotesPerBar = 4, MaxNotesPerBar = 2 }.Validate()).Message);
-        Assert.Equal("MaxNotesPerBar", Assert.Throws<ArgumentOutOfRangeException>(() => new GenerationRequest { MaxNotesPerBar = 0 }).ParamName);
-        Assert.Equal("MinNotesPerBar", Assert.Throws<ArgumentOutOfRangeException>(() => new GenerationRequest { MinNotesPerBar = -1 }).ParamName);
+        Assert.Contains("holds 8 sixteenths", Assert.Throws<InvalidRequestException>(() => new GenerationRequest { Meter = new TimeSignature(2, 4), MinNotesPerBar = 9 }.Validate()).Reason);
+        Assert.Contains("inverted", Assert.Throws<InvalidRequestException>(() => new GenerationRequest { MinNotesPerBar = 4, MaxNotesPerBar = 2 }.Validate()).Reason);
+        Assert.Equal(RequestField.MaxNotesPerBar, Assert.Throws<InvalidRequestException>(() => new GenerationRequest { MaxNotesPerBar = 0 }).Field);
+        Assert.Equal(RequestField.MinNotesPerBar, Assert.Throws<InvalidRequestException>(() => new GenerationRequest { MinNotesPerBar = -1 }).Field);
     }
 
     [Fact]
@@ -194,11 +196,14 @@ public sealed class SearchTests
     public void A_meter_the_model_does_not_know_and_a_primer_beyond_its_context_are_refused()
     {
         Assert.Equal(64, Generator.ContextTokens);
-        var meter = Assert.Throws<ArgumentException>(() => Generator.Generate(new GenerationRequest { Meter = new TimeSignature(11, 8) }));
-        Assert.Contains("does not know the meter 11/8", meter.Message);
+        var meter = Assert.Throws<InvalidRequestException>(() => Generator.Generate(new GenerationRequest { Meter = new TimeSignature(11, 8) }));
+        Assert.Equal(RequestField.Meter, meter.Field);
+        Assert.Contains("does not know the meter 11/8", meter.Reason);
         // 17 quarters at 4 steps per quarter: 68 steps, more than the 64 tokens the tiny model was trained on.
         var longPrimer = new GenerationRequest { Bars = 8, Primer = [.. NoteSequence.Parse("C4:4 D4:4 E4:4 F4:4 G4")] };
-        Assert.Contains("more than the model's context of 64 tokens", Assert.Throws<ArgumentException>(() => Generator.Generate(longPrimer)).Message);
+        var context = Assert.Throws<InvalidRequestException>(() => Generator.Generate(longPrimer));
+        Assert.Equal(RequestField.Primer, context.Field);
+        Assert.Contains("more than the model's context of 64 tokens", context.Reason);
         // 16 quarters fit exactly.
         Assert.NotEmpty(Generator.Generate(longPrimer with { Primer = [.. NoteSequence.Parse("C4:4 D4:4 E4:4 F4:4")] }).Single().Melody.Notes);
     }

@@ -35,13 +35,17 @@ public static class CorpusCommands
         {
             var outPath = pr.GetValue(output)!;
             if (File.Exists(outPath) && !pr.GetValue(force)) throw new CliError($"{outPath} exists; use --force to overwrite it");
+            if (pr.GetValue(minNotes) is var least and < 1) throw new CliError($"--min-notes must be at least 1, not {least}");
+            double validShare = pr.GetValue(valid), testShare = pr.GetValue(test);
+            if (!(validShare >= 0 && testShare >= 0 && validShare + testShare < 1))
+                throw new CliError(string.Create(CultureInfo.InvariantCulture, $"--valid {validShare} and --test {testShare} must be at least 0 and sum below 1 (the rest is the training split)"));
             var options = new CorpusBuildOptions
             {
                 Inputs = [.. pr.GetValue(inputs)!],
                 Style = pr.GetValue(style),
                 Collection = pr.GetValue(collection),
                 MinNotes = pr.GetValue(minNotes),
-                Ratios = new SplitRatios(pr.GetValue(valid), pr.GetValue(test)),
+                Ratios = new SplitRatios(validShare, testShare),
                 KeepDuplicates = pr.GetValue(keepDuplicates),
                 MaxFileBytes = pr.GetValue(maxFileBytes) is > 0 and var mb ? mb : throw new CliError("--max-file-bytes must be positive"),
                 MaxTimePerFile = pr.GetValue(maxSeconds) is > 0 and < 1e6 and var ms ? TimeSpan.FromSeconds(ms) : throw new CliError("--max-seconds-per-file must be positive"),

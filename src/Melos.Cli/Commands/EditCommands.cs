@@ -36,10 +36,6 @@ public static class EditCommands
             // Every input is checked before the model is loaded or anything is written.
             var input = common.Read(pr, pr.GetValue(file)!);
             var (first, last) = ParseBars(pr.GetValue(bars)!);
-            int barCount = input.BarCount;
-            if (last > barCount) throw new CliError($"--bars {pr.GetValue(bars)} is outside the tune: it has {barCount} bars");
-            int n = pr.GetValue(candidates);
-            if (n < 1 || n > InfillRequest.MaxCandidates) throw new CliError($"--candidates must be 1..{InfillRequest.MaxCandidates}, not {n}");
             var rank = pr.GetValue(scoring) switch
             {
                 "both" => InfillScoring.BothSides,
@@ -49,8 +45,8 @@ public static class EditCommands
             var settings = common.Settings(pr);
             var request = new InfillRequest(input, first, last)
             {
-                Count = settings.Count, Candidates = n, Scoring = rank, Seed = settings.Seed, Temperature = settings.Temperature, TopK = settings.TopK, TopP = settings.TopP,
-                Key = settings.Key, Low = settings.Low, High = settings.High, MaxLeap = settings.MaxLeap, Chromatic = settings.Chromatic,
+                Count = settings.Count, Candidates = pr.GetValue(candidates), Scoring = rank, Seed = settings.Seed, Sampling = settings.Sampling,
+                Key = settings.Key, Pitches = settings.Pitches,
             };
             request.Validate();
             var names = common.OutputNames(pr, "infill", settings.Count);
@@ -62,7 +58,7 @@ public static class EditCommands
                 $"{ChangedNotes(input, r.Melody),7} {r.LogLikelihood,14:0.00} {r.RightLogLikelihood,12:0.00}"))).ToList();
             Write(context, common.OutputDirectory(pr), $"{"changed",7} {"log-likelihood",14} {"right side",12}", rows);
             return 0;
-        }));
+        }, RequestFlags.Edit));
         return cmd;
     }
 
@@ -79,13 +75,10 @@ public static class EditCommands
         cmd.SetAction(pr => context.Guard(() =>
         {
             var input = common.Read(pr, pr.GetValue(file)!);
-            double share = pr.GetValue(amount);
-            if (!(share > 0 && share <= 1)) throw new CliError($"--amount must be in (0, 1], not {share.ToString(CultureInfo.InvariantCulture)}");
             var settings = common.Settings(pr);
-            var request = new VariationRequest(input, share)
+            var request = new VariationRequest(input, pr.GetValue(amount))
             {
-                Rhythm = pr.GetValue(rhythm), Count = settings.Count, Seed = settings.Seed, Temperature = settings.Temperature, TopK = settings.TopK, TopP = settings.TopP,
-                Key = settings.Key, Low = settings.Low, High = settings.High, MaxLeap = settings.MaxLeap, Chromatic = settings.Chromatic,
+                Rhythm = pr.GetValue(rhythm), Count = settings.Count, Seed = settings.Seed, Sampling = settings.Sampling, Key = settings.Key, Pitches = settings.Pitches,
             };
             request.Validate();
             var names = common.OutputNames(pr, "vary", settings.Count);
@@ -97,7 +90,7 @@ public static class EditCommands
                 $"{r.Chosen.Count,6} {r.ChangedNotes,7} {r.LogLikelihood,14:0.00}"))).ToList();
             Write(context, common.OutputDirectory(pr), $"{"chosen",6} {"changed",7} {"log-likelihood",14}", rows);
             return 0;
-        }));
+        }, RequestFlags.Edit));
         return cmd;
     }
 
@@ -152,8 +145,8 @@ public static class EditCommands
         w.WriteLine($"wrote {rows.Count * 2} files to {outDir}");
     }
 
-    /// <summary>The checked settings both commands share.</summary>
-    private sealed record Settings(int Count, int Seed, double Temperature, int? TopK, double? TopP, Key? Key, Pitch? Low, Pitch? High, int? MaxLeap, bool Chromatic);
+    /// <summary>The settings both commands share (the sampling and pitch settings checked as they are made).</summary>
+    private sealed record Settings(int Count, int Seed, SamplingSettings Sampling, Key? Key, PitchConstraints Pitches);
 
     /// <summary>The options both commands share.</summary>
     private sealed class CommonOptions
@@ -187,17 +180,12 @@ public static class EditCommands
 
         public Settings Settings(ParseResult pr)
         {
-            int n = pr.GetValue(_count);
-            if (n < 1 || n > GenerationRequest.MaxCount) throw new CliError($"--count must be 1..{GenerationRequest.MaxCount}, not {n}");
-            double t = pr.GetValue(_temperature);
-            if (!(t > 0) || !double.IsFinite(t)) throw new CliError($"--temperature must be above 0, not {t.ToString(CultureInfo.InvariantCulture)}");
-            if (pr.GetValue(_topK) is { } k && k < 1) throw new CliError($"--top-k must be at least 1, not {k}");
-            if (pr.GetValue(_topP) is { } p && !(p > 0 && p <= 1)) throw new CliError($"--top-p must be in (0, 1], not {p.ToString(CultureInfo.InvariantCulture)}");
-            if (pr.GetValue(_maxLeap) is { } leap && (leap < 0 || leap > 127)) throw new CliError($"--max-leap must be 0..127 semitones, not {leap}");
+            var sampling = new SamplingSettings { Temperature = pr.GetValue(_temperature), TopK = pr.GetValue(_topK), TopP = pr.GetValue(_topP) };
             var key = pr.GetValue(_key) is { } keyText ? Key.Parse(keyText) : null;
             bool chromatic = pr.GetValue(_chromatic);
             var (low, high) = pr.GetValue(_range) is { } rangeText ? GenerateCommand.ParseRange(rangeText, chromatic) : (null, null);
-            return new Settings(n, pr.GetValue(_seed), t, pr.GetValue(_topK), pr.GetValue(_topP), key, low, high, pr.GetValue(_maxLeap), chromatic);
+            var pitches = new PitchConstraints { Low = low, High = high, MaxLeap = pr.GetValue(_maxLeap), Chromatic = chromatic };
+            return new Settings(pr.GetValue(_count), pr.GetValue(_seed), sampling, key, pitches);
         }
 
         public string OutputDirectory(ParseResult pr) => pr.GetValue(_out)!;

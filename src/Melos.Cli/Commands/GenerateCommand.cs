@@ -52,25 +52,10 @@ public static class GenerateCommand
         files.AddTo(cmd);
         cmd.SetAction(pr => context.Guard(() =>
         {
-            // Every input is checked before the model is loaded or anything is written.
-            int barCount = pr.GetValue(bars);
-            if (barCount < 1 || barCount > GenerationRequest.MaxBars) throw new CliError($"--bars must be 1..{GenerationRequest.MaxBars}, not {barCount}");
-            int n = pr.GetValue(count);
-            if (n < 1 || n > GenerationRequest.MaxCount) throw new CliError($"--count must be 1..{GenerationRequest.MaxCount}, not {n}");
-            double t = pr.GetValue(temperature);
-            if (!(t > 0) || !double.IsFinite(t)) throw new CliError($"--temperature must be above 0, not {t.ToString(CultureInfo.InvariantCulture)}");
-            if (pr.GetValue(topK) is { } k && k < 1) throw new CliError($"--top-k must be at least 1, not {k}");
-            if (pr.GetValue(topP) is { } p && !(p > 0 && p <= 1)) throw new CliError($"--top-p must be in (0, 1], not {p.ToString(CultureInfo.InvariantCulture)}");
-            if (pr.GetValue(maxLeap) is { } leap && (leap < 0 || leap > 127)) throw new CliError($"--max-leap must be 0..127 semitones, not {leap}");
-            var (beamWidth, bestOfN) = (pr.GetValue(beam), pr.GetValue(bestOf));
-            if (beamWidth is { } bw && (bw < 1 || bw > GenerationRequest.MaxBeamWidth)) throw new CliError($"--beam must be 1..{GenerationRequest.MaxBeamWidth}, not {bw}");
-            if (bestOfN is { } b && (b < 1 || b > GenerationRequest.MaxBestOf)) throw new CliError($"--best-of must be 1..{GenerationRequest.MaxBestOf}, not {b}");
-            if (beamWidth is not null && bestOfN is not null) throw new CliError("--beam and --best-of cannot be combined: choose one");
-            if (beamWidth is { } width && n > width) throw new CliError($"--count {n} needs --beam {n} or wider (a beam of {width} holds {width} melodies)");
+            // Every input is checked before the model is loaded or anything is written: the request checks its own
+            // fields (an InvalidRequestException names the field, which Guard reports as its flag).
             var theForm = pr.GetValue(form) is { } formText ? MelodyForm.Parse(formText) : null;
-            if (theForm is not null && beamWidth is not null) throw new CliError("--beam cannot follow a --form: sample instead");
             var (minDensity, maxDensity) = pr.GetValue(density) is { } densityText ? ParseDensity(densityText) : (null, null);
-
             var (primerNotes, primerMelody) = ReadPrimer(pr.GetValue(primer));
             var theKey = pr.GetValue(key) is { } keyText ? Key.Parse(keyText) : primerMelody?.Key ?? Key.CMajor;
             var theMeter = pr.GetValue(meter) is { } meterText ? TimeSignature.Parse(meterText) : primerMelody?.Meter ?? TimeSignature.CommonTime;
@@ -80,33 +65,26 @@ public static class GenerateCommand
 
             var request = new GenerationRequest
             {
-                Bars = barCount,
-                Count = n,
+                Bars = pr.GetValue(bars),
+                Count = pr.GetValue(count),
                 Seed = pr.GetValue(seed),
-                Temperature = t,
-                TopK = pr.GetValue(topK),
-                TopP = pr.GetValue(topP),
+                Sampling = new SamplingSettings { Temperature = pr.GetValue(temperature), TopK = pr.GetValue(topK), TopP = pr.GetValue(topP) },
                 Key = theKey,
                 Meter = theMeter,
                 Chords = chordList,
                 Primer = primerNotes,
                 Style = pr.GetValue(style),
-                Low = low,
-                High = high,
-                MaxLeap = pr.GetValue(maxLeap),
+                Pitches = new PitchConstraints { Low = low, High = high, MaxLeap = pr.GetValue(maxLeap), Chromatic = isChromatic },
                 EndOnTonic = pr.GetValue(endOnTonic),
-                Chromatic = isChromatic,
                 TempoBpm = primerMelody is { Tempos: [var tempo, ..] } ? tempo.Bpm : 120,
-                BeamWidth = beamWidth,
-                BestOf = bestOfN,
+                BeamWidth = pr.GetValue(beam),
+                BestOf = pr.GetValue(bestOf),
                 MinNotesPerBar = minDensity,
                 MaxNotesPerBar = maxDensity,
                 Form = theForm,
             };
-            if (minDensity is { } least && least > (theMeter.BarLength.Quarters * 4).Floor())
-                throw new CliError($"--density {pr.GetValue(density)} cannot be met: a bar of {theMeter} holds {(theMeter.BarLength.Quarters * 4).Floor()} sixteenths");
-            if (!primerNotes.IsEmpty && primerNotes[^1].End > request.Length)
-                throw new CliError($"the primer lasts {Quarters(primerNotes[^1].End)} quarters, longer than --bars {barCount} of {theMeter} ({Quarters(request.Length)} quarters)");
+            request.Validate();
+            int n = request.Count;
 
             var outDir = pr.GetValue(output)!;
             var names = Enumerable.Range(1, n).Select(i => string.Create(CultureInfo.InvariantCulture, $"melody-{i:00}")).ToList();
@@ -138,7 +116,7 @@ public static class GenerateCommand
             }
             w.WriteLine($"wrote {written} file{(written == 1 ? "" : "s")} to {outDir} ({string.Join(", ", outFormats.Select(MelodyFiles.Name))})");
             return 0;
-        }));
+        }, RequestFlags.Generate));
         return cmd;
     }
 
@@ -209,5 +187,4 @@ public static class GenerateCommand
         return ([.. NoteSequence.Parse(text)], null);
     }
 
-    private static string Quarters(Duration d) => d.Quarters.ToString();
 }

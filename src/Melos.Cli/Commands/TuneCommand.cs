@@ -162,7 +162,7 @@ public static class TuneCommand
             }
             result.Add(new GenerationRequest
             {
-                Bars = bars, Key = key, Meter = m.Meter, Chromatic = true, Chords = [.. chords],
+                Bars = bars, Key = key, Meter = m.Meter, Pitches = new PitchConstraints { Chromatic = true }, Chords = [.. chords],
                 Style = m.Info.Styles.FirstOrDefault(s => vocabulary.Styles.Contains(s)),
             });
         }

@@ -66,3 +66,9 @@ public sealed class MusicXmlValueException(string file, int line, int column, st
 /// <summary>Notes that overlap (chords or several voices) where one line was asked for.</summary>
 public sealed class MusicXmlPolyphonyException(string file, int line, int column, string problem, string expected)
     : MusicXmlFormatException(file, line, column, problem, expected);
+
+/// <summary>
+/// A melody that MusicXML cannot notate as it is: a length that needs a tuplet beyond 255 or notes shorter than a
+/// 1024th, or positions that need more divisions per quarter than MusicXML holds. Quantizing the melody first fixes it.
+/// </summary>
+public sealed class MusicXmlNotationException(string message) : Exception(message);

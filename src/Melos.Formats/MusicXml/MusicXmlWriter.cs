@@ -60,7 +60,7 @@ public static class MusicXmlWriter
     private sealed record HarmonyItem(ChordSymbol Chord, Rational Offset);
 
     /// <summary>The melody as MusicXML text.</summary>
-    /// <exception cref="ArgumentException">A length cannot be notated (shorter than a 1024th, or a tuplet beyond 255) or the positions need more divisions than MusicXML holds.</exception>
+    /// <exception cref="MusicXmlNotationException">A length cannot be notated (shorter than a 1024th, or a tuplet beyond 255) or the positions need more divisions than MusicXML holds.</exception>
     public static string Write(Melody melody, MusicXmlWriteOptions? options = null)
     {
         using var ms = new MemoryStream();
@@ -69,7 +69,7 @@ public static class MusicXmlWriter
     }
 
     /// <summary>Writes the melody as UTF-8 MusicXML to <paramref name="stream"/>.</summary>
-    /// <exception cref="ArgumentException">A length cannot be notated or the positions need too many divisions.</exception>
+    /// <exception cref="MusicXmlNotationException">A length cannot be notated or the positions need too many divisions.</exception>
     public static void Write(Melody melody, Stream stream, MusicXmlWriteOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(melody);
@@ -125,7 +125,7 @@ public static class MusicXmlWriter
     }
 
     /// <summary>The divisions per quarter note that put every position of the melody (and its bar lines) on a whole number.</summary>
-    /// <exception cref="ArgumentException">More than 2^31-1 divisions would be needed.</exception>
+    /// <exception cref="MusicXmlNotationException">More than 2^31-1 divisions would be needed.</exception>
     public static int DivisionsFor(Melody melody)
     {
         ArgumentNullException.ThrowIfNull(melody);
@@ -140,7 +140,7 @@ public static class MusicXmlWriter
             long den = p.Quarters.Denominator;
             div = checked(div / Rational.Gcd(div, den) * den);
             if (div > int.MaxValue)
-                throw new ArgumentException($"Position {p} quarters needs more than {int.MaxValue} divisions per quarter; quantize the melody first.", nameof(positions));
+                throw new MusicXmlNotationException($"Position {p} quarters needs more than {int.MaxValue} divisions per quarter; quantize the melody first.");
         }
         return (int)div;
     }

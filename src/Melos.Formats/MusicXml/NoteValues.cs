@@ -54,7 +54,8 @@ public static class NoteValues
     /// note). A length whose denominator has an odd part <c>m</c> is written in <c>m</c>:<c>n</c> tuplets (<c>n</c> the
     /// largest power of two below <c>m</c>: triplets 3:2, quintuplets 5:4); every piece of one length shares that ratio.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The length is not positive, needs notes shorter than a 1024th, or a tuplet beyond 255.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The length is not positive.</exception>
+    /// <exception cref="MusicXmlNotationException">The length needs notes shorter than a 1024th, or a tuplet beyond 255.</exception>
     public static IReadOnlyList<NoteValue> Split(Duration length)
     {
         var r = length.Quarters;
@@ -62,12 +63,12 @@ public static class NoteValues
         long odd = r.Denominator;
         while (odd % 2 == 0) odd /= 2;
         if (odd > MaxTuplet)
-            throw new ArgumentOutOfRangeException(nameof(length), length, string.Create(CultureInfo.InvariantCulture, $"{length} quarters needs a {odd}-tuplet; the writer handles tuplets up to {MaxTuplet} (quantize the melody first)."));
+            throw new MusicXmlNotationException(string.Create(CultureInfo.InvariantCulture, $"{length} quarters needs a {odd}-tuplet; the writer handles tuplets up to {MaxTuplet} (quantize the melody first)."));
         int actual = (int)odd, normal = 1;
         while (normal * 2 < actual) normal *= 2;
         var scaled = r * new Rational(actual, normal); // a binary fraction: written as plain note values
         if (scaled.Denominator > Shortest.Denominator)
-            throw new ArgumentOutOfRangeException(nameof(length), length, $"{length} quarters needs notes shorter than a 1024th (quantize the melody first).");
+            throw new MusicXmlNotationException($"{length} quarters needs notes shorter than a 1024th (quantize the melody first).");
         var pieces = new List<NoteValue>();
         var ratio = new Rational(normal, actual);
         while (scaled.Sign > 0)

@@ -13,7 +13,7 @@ public sealed record DecodingPolicy(bool Greedy, double Temperature = 1.0, int? 
 {
     /// <summary>The policy of a request: sampling with its temperature, top-k and top-p.</summary>
     public static DecodingPolicy Of(GenerationRequest request) =>
-        new(false, (request ?? throw new ArgumentNullException(nameof(request))).Temperature, request.TopK, request.TopP);
+        new(false, (request ?? throw new ArgumentNullException(nameof(request))).Sampling.Temperature, request.Sampling.TopK, request.Sampling.TopP);
 }
 
 /// <summary>

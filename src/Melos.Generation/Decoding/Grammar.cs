@@ -58,7 +58,8 @@ public static class Grammars
     /// The grammar of <paramref name="tokenizer"/> for <paramref name="request"/>, positioned after BOS; <paramref name="forced"/>
     /// receives the primer's tokens, to be fed before anything is chosen.
     /// </summary>
-    /// <exception cref="ArgumentException">The tokenizer cannot express the request (the message names the option), or it has no grammar.</exception>
+    /// <exception cref="InvalidRequestException">The tokenizer cannot express the request (the exception names the field).</exception>
+    /// <exception cref="UnsupportedModelException">The tokenizer has no grammar.</exception>
     public static IGrammarState For(ITokenizer tokenizer, GenerationRequest request, ConditioningVocabulary vocabulary, out int[] forced)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
@@ -68,7 +69,7 @@ public static class Grammars
         {
             GridTokenizer grid => GridGrammar.Create(grid, request, vocabulary, out forced),
             NoteTokenizer note => NoteGrammar.Create(note, request, vocabulary, out forced),
-            _ => throw new ArgumentException($"The {tokenizer.GetType().Name} has no generation grammar.", nameof(tokenizer)),
+            _ => throw new UnsupportedModelException($"The {tokenizer.GetType().Name} has no generation grammar."),
         };
     }
 
@@ -79,7 +80,8 @@ public static class Grammars
     /// into it) up to the start of bar <paramref name="endBar"/> (exclusive), under <paramref name="request"/>'s pitch
     /// rules (key, range, leap, chromatic); the conditioning is the melody's own (its chords, meter, key and style).
     /// </summary>
-    /// <exception cref="ArgumentException">The melody does not fit the tokenizer, or the tokenizer has no grammar.</exception>
+    /// <exception cref="InvalidRequestException">The melody does not fit the tokenizer.</exception>
+    /// <exception cref="UnsupportedModelException">The tokenizer has no grammar.</exception>
     public static IGrammarState ForEdit(ITokenizer tokenizer, GenerationRequest request, ConditioningVocabulary vocabulary, Melody melody,
         int firstBar, int endBar, Duration from, out int[] forced)
     {
@@ -91,7 +93,7 @@ public static class Grammars
         {
             GridTokenizer grid => GridGrammar.CreateEdit(grid, request, vocabulary, melody, from, EndOf(melody, endBar), out forced),
             NoteTokenizer note => NoteGrammar.CreateEdit(note, request, vocabulary, melody, firstBar, endBar, out forced),
-            _ => throw new ArgumentException($"The {tokenizer.GetType().Name} has no generation grammar.", nameof(tokenizer)),
+            _ => throw new UnsupportedModelException($"The {tokenizer.GetType().Name} has no generation grammar."),
         };
     }
 
@@ -99,7 +101,8 @@ public static class Grammars
     /// The grammar of a variation (see <see cref="VariationPlan"/>): the melody's own tokens, a chosen note's pitch drawn
     /// under <paramref name="request"/>'s pitch rules, and with rhythm the time after it up to the next note.
     /// </summary>
-    /// <exception cref="ArgumentException">The melody does not fit the tokenizer, or the tokenizer has no grammar.</exception>
+    /// <exception cref="InvalidRequestException">The melody does not fit the tokenizer.</exception>
+    /// <exception cref="UnsupportedModelException">The tokenizer has no grammar.</exception>
     public static IGrammarState ForVariation(ITokenizer tokenizer, GenerationRequest request, ConditioningVocabulary vocabulary, VariationPlan plan)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
@@ -110,7 +113,7 @@ public static class Grammars
         {
             GridTokenizer grid => GridVariationGrammar.Create(grid, request, vocabulary, plan),
             NoteTokenizer note => NoteVariationGrammar.Create(note, request, vocabulary, plan),
-            _ => throw new ArgumentException($"The {tokenizer.GetType().Name} has no generation grammar.", nameof(tokenizer)),
+            _ => throw new UnsupportedModelException($"The {tokenizer.GetType().Name} has no generation grammar."),
         };
     }
 

@@ -58,7 +58,7 @@ internal sealed class GridGrammar : IGrammarState
         var constraints = new TokenConstraints(request, tokenizer);
         int spq = tokenizer.GridConfig.StepsPerQuarter;
         if (!tokenizer.TryEncode(melody, out var encoded, out var error))
-            throw new ArgumentException($"The tune does not fit the model: {error!.Message}", nameof(melody));
+            throw new InvalidRequestException(RequestField.Melody, $"The tune does not fit the model: {error!.Message}");
         long s0 = Steps(from, spq), e0 = Steps(end, spq);
         forced = [.. encoded!.Tokens.Skip(1).Take((int)s0)];
         var conditioning = MelodyGenerator.GridConditioning(vocabulary, melody, Math.Max(e0, encoded.Tokens.Length), spq);
@@ -67,7 +67,7 @@ internal sealed class GridGrammar : IGrammarState
     }
 
     private static long Steps(Duration d, int spq) => (d.Quarters * spq) is { Denominator: 1 } r ? r.Numerator
-        : throw new ArgumentException($"The bar line at {d.Quarters} quarters is not on the model's grid of {spq} steps per quarter.", nameof(d));
+        : throw new InvalidRequestException(RequestField.Meter, $"the bar line at {d.Quarters} quarters is not on the model's grid of {spq} steps per quarter");
 
     /// <summary>The primer's grid tokens (no BOS/EOS); the primer's last note is still open after them.</summary>
     private static int[] PrimerTokens(GridTokenizer tokenizer, GenerationRequest request)
@@ -75,7 +75,7 @@ internal sealed class GridGrammar : IGrammarState
         if (request.Primer.IsEmpty) return [];
         var primer = Melody.Create(request.Primer);
         if (!tokenizer.TryEncode(primer, out var tokens, out var error))
-            throw new ArgumentException($"The primer does not fit the model: {error!.Message}", nameof(request));
+            throw new InvalidRequestException(RequestField.Primer, $"does not fit the model: {error!.Message}");
         return [.. tokens!.Tokens.Skip(1).SkipLast(1)];
     }
 

@@ -64,10 +64,10 @@ internal sealed class NoteGrammar : IGrammarState
         int meterIndex = MeterIndex(tokenizer, request);
         var barSteps = request.Meter.BarLength.Quarters * tokenizer.NoteConfig.StepsPerQuarter;
         if (tokenizer.NumbersBars && request.Bars > tokenizer.NoteConfig.MaxBars)
-            throw new ArgumentException($"The model writes tunes of at most {tokenizer.NoteConfig.MaxBars} bars; {request.Bars} were asked for.", nameof(request.Bars));
+            throw new InvalidRequestException(RequestField.Bars, $"the model writes tunes of at most {tokenizer.NoteConfig.MaxBars} bars; {request.Bars} were asked for");
         long slot = tokenizer.NoteConfig.StepsPerQuarter % 4 == 0 ? tokenizer.NoteConfig.StepsPerQuarter / 4 : 1;
         if (request.MinNotesPerBar is { } least && least > barSteps.Numerator / slot)
-            throw new ArgumentException($"At least {least} notes per bar cannot fit: a bar of {request.Meter} has {barSteps.Numerator / slot} places for a note on the model's grid.", nameof(request.MinNotesPerBar));
+            throw new InvalidRequestException(RequestField.MinNotesPerBar, $"at least {least} notes per bar cannot fit: a bar of {request.Meter} has {barSteps.Numerator / slot} places for a note on the model's grid");
         var grammar = new NoteGrammar(tokenizer, request, vocabulary, meterIndex, barSteps.Numerator, MelodyGenerator.Template(request), request.Bars, endsTune: true);
         forced = PrimerTokens(tokenizer, request);
         return grammar;
@@ -83,16 +83,16 @@ internal sealed class NoteGrammar : IGrammarState
         int firstBar, int endBar, out int[] forced)
     {
         if (melody.Meters.Length > 1)
-            throw new ArgumentException($"The model's note grammar edits tunes in one meter; this one changes meter at {melody.Meters[1].At.Quarters} quarters.", nameof(melody));
+            throw new InvalidRequestException(RequestField.Meter, $"the model's note grammar edits tunes in one meter; this one changes meter at {melody.Meters[1].At.Quarters} quarters");
         int meterIndex = MeterIndex(tokenizer, request);
         var barSteps = (request.Meter.BarLength.Quarters * tokenizer.NoteConfig.StepsPerQuarter).Numerator;
         if (!tokenizer.TryEncode(melody, out var encoded, out var error))
-            throw new ArgumentException($"The tune does not fit the model: {error!.Message}", nameof(melody));
+            throw new InvalidRequestException(RequestField.Melody, $"The tune does not fit the model: {error!.Message}");
         var tokens = encoded!.Tokens;
         int i = 1, bar = -1;
         for (; i < tokens.Length; i++)
             if (tokenizer.KindOf(tokens[i]) == NoteTokenKind.Bar && ++bar == firstBar) break;
-        if (i == tokens.Length) throw new ArgumentException($"The tune has no bar {firstBar + 1}.", nameof(firstBar));
+        if (i == tokens.Length) throw new InvalidRequestException(RequestField.FirstBar, $"the tune has no bar {firstBar + 1}");
         i++;
         if (i < tokens.Length && tokenizer.KindOf(tokens[i]) == NoteTokenKind.Meter) i++;
         forced = [.. tokens[1..i]];
@@ -106,10 +106,10 @@ internal sealed class NoteGrammar : IGrammarState
         for (int i = 0; i < tokenizer.Meters.Count; i++)
             if (tokenizer.Meters[i] == request.Meter) meterIndex = i;
         if (meterIndex < 0)
-            throw new ArgumentException($"The model's tokenizer has no meter {request.Meter}; it writes: {string.Join(", ", tokenizer.NoteConfig.Meters)}.", nameof(request.Meter));
+            throw new InvalidRequestException(RequestField.Meter, $"the model's tokenizer has no meter {request.Meter}; it writes: {string.Join(", ", tokenizer.NoteConfig.Meters)}");
         var barSteps = request.Meter.BarLength.Quarters * tokenizer.NoteConfig.StepsPerQuarter;
         if (barSteps.Denominator != 1 || barSteps.Numerator > tokenizer.NoteConfig.MaxBarSteps)
-            throw new ArgumentException($"A bar of {request.Meter} is not a whole number of the model's grid steps ({tokenizer.NoteConfig.StepsPerQuarter} per quarter, at most {tokenizer.NoteConfig.MaxBarSteps} per bar).", nameof(request.Meter));
+            throw new InvalidRequestException(RequestField.Meter, $"a bar of {request.Meter} is not a whole number of the model's grid steps ({tokenizer.NoteConfig.StepsPerQuarter} per quarter, at most {tokenizer.NoteConfig.MaxBarSteps} per bar)");
         return meterIndex;
     }
 
@@ -119,7 +119,7 @@ internal sealed class NoteGrammar : IGrammarState
         if (request.Primer.IsEmpty) return [];
         var primer = Melody.Create(request.Primer, request.Key, [new MeterChange(Duration.Zero, request.Meter)], length: request.Length);
         if (!tokenizer.TryEncode(primer, out var encoded, out var error))
-            throw new ArgumentException($"The primer does not fit the model: {error!.Message}", nameof(request.Primer));
+            throw new InvalidRequestException(RequestField.Primer, $"does not fit the model: {error!.Message}");
         var walker = new NoteTokenizer.Walker(tokenizer);
         var tokens = encoded!.Tokens;
         int i = 1;

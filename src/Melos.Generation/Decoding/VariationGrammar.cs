@@ -80,7 +80,7 @@ internal sealed class GridVariationGrammar : IGrammarState
     {
         int spq = tokenizer.GridConfig.StepsPerQuarter;
         if (!tokenizer.TryEncode(plan.Melody, out var encoded, out var error))
-            throw new ArgumentException($"The tune does not fit the model: {error!.Message}", nameof(plan));
+            throw new InvalidRequestException(RequestField.Melody, $"The tune does not fit the model: {error!.Message}");
         int[] original = [.. encoded!.Tokens.SkipLast(1)];
         long total = original.Length - 1;
         var notes = plan.Melody.Notes;
@@ -196,10 +196,10 @@ internal sealed class NoteVariationGrammar : IGrammarState
     {
         var melody = plan.Melody;
         if (melody.Meters.Length > 1)
-            throw new ArgumentException($"The model's note grammar varies tunes in one meter; this one changes meter at {melody.Meters[1].At.Quarters} quarters.", nameof(plan));
+            throw new InvalidRequestException(RequestField.Meter, $"the model's note grammar varies tunes in one meter; this one changes meter at {melody.Meters[1].At.Quarters} quarters");
         // The tune must fit the tokenizer at all (range, grid, durations, bars): the same check its encoding makes.
         if (!tokenizer.TryEncode(melody, out _, out var error))
-            throw new ArgumentException($"The tune does not fit the model: {error!.Message}", nameof(plan));
+            throw new InvalidRequestException(RequestField.Melody, $"The tune does not fit the model: {error!.Message}");
         int meterIndex = -1;
         for (int i = 0; i < tokenizer.Meters.Count; i++)
             if (tokenizer.Meters[i] == melody.Meter) meterIndex = i;

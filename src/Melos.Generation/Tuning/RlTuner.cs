@@ -49,7 +49,7 @@ public sealed class RlTuner : IDisposable
     /// <param name="reward">The reward.</param>
     /// <param name="requests">
     /// The requests melodies are sampled for (key, meter, chords, style, bars); each must sample plainly: temperature 1,
-    /// no top-k/top-p, best-of or beam, no primer. Set <see cref="GenerationRequest.Chromatic"/> so the policy may leave
+    /// no top-k/top-p, best-of or beam, no primer. Set <see cref="PitchConstraints.Chromatic"/> so the policy may leave
     /// the key (else the in-key rule has nothing to learn).
     /// </param>
     /// <param name="config">The run's settings.</param>
@@ -81,7 +81,7 @@ public sealed class RlTuner : IDisposable
         for (int i = 0; i < Requests.Count; i++)
         {
             var r = Requests[i];
-            if (r.Temperature != 1 || r.TopK is not null || r.TopP is not null || r.BestOf is not null || r.BeamWidth is not null || !r.Primer.IsEmpty)
+            if (r.Sampling.Temperature != 1 || r.Sampling.TopK is not null || r.Sampling.TopP is not null || r.BestOf is not null || r.BeamWidth is not null || !r.Primer.IsEmpty)
                 throw new ArgumentException($"Request {i} does not sample plainly from the model: tuning needs temperature 1 and no top-k, top-p, best-of, beam or primer.", nameof(requests));
             _generator.Check(r);
         }
@@ -156,7 +156,7 @@ public sealed class RlTuner : IDisposable
     /// <param name="requests">The request pool; must be the one the run started with.</param>
     /// <param name="steps">A new step budget, or null to keep the recorded one.</param>
     /// <exception cref="IncompatibleFormatException">Not a tuning checkpoint, or another format version.</exception>
-    /// <exception cref="ArgumentException">Another reward than the recorded one.</exception>
+    /// <exception cref="RewardSpecException">Another reward than the recorded one.</exception>
     public static RlTuner Resume(string directory, string? priorDirectory, Reward reward, IReadOnlyList<GenerationRequest> requests, int? steps = null)
     {
         ArgumentNullException.ThrowIfNull(reward);
@@ -168,7 +168,7 @@ public sealed class RlTuner : IDisposable
         if (config.FormatVersion != 1) throw new IncompatibleFormatException("tuning.formatVersion", "1", config.FormatVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var state = root["state"]!.Deserialize<TuningState>(ModelConfig.JsonOptions)!;
         string recordedReward = root["reward"]!.GetValue<string>();
-        if (recordedReward != reward.Spec) throw new ArgumentException($"The run in '{directory}' was tuned for the reward '{recordedReward}', not '{reward.Spec}'.", nameof(reward));
+        if (recordedReward != reward.Spec) throw new RewardSpecException(reward.Spec, reward.Spec, $"the run in '{directory}' was tuned for the reward '{recordedReward}'; resume it with that reward");
         priorDirectory ??= root["prior"]?.GetValue<string>() ?? throw new ArgumentException($"'{directory}' does not record its prior; give it.", nameof(priorDirectory));
         if (steps is { } s) config = config with { Steps = s };
         var info = Checkpoint.ReadInfo(priorDirectory);

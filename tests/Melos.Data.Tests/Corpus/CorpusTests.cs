@@ -113,7 +113,7 @@ public sealed class CorpusTests : IDisposable
         Assert.Throws<DirectoryNotFoundException>(() => builder.Build(new CorpusBuildOptions { Inputs = [Path.Combine(_dir, "nope")] }));
         var empty = Path.Combine(_dir, "empty");
         Directory.CreateDirectory(empty);
-        var e = Assert.Throws<ArgumentException>(() => builder.Build(new CorpusBuildOptions { Inputs = [empty] }));
+        var e = Assert.Throws<FileNotFoundException>(() => builder.Build(new CorpusBuildOptions { Inputs = [empty] }));
         Assert.Contains("No music files", e.Message);
         Assert.Throws<ArgumentException>(() => builder.Build(new CorpusBuildOptions()));
     }

@@ -96,7 +96,7 @@ public sealed class MusicXmlWriterTests
         Assert.Empty(back.Notes);
         Assert.Equal(Duration.Zero, back.Length);
         var fine = Melody.Create([N("C4", 0, new Rational(1, 512))]);
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => MusicXmlWriter.Write(fine));
+        var e = Assert.Throws<MusicXmlNotationException>(() => MusicXmlWriter.Write(fine));
         Assert.Contains("quantize", e.Message);
     }
 

@@ -41,7 +41,7 @@ public sealed class EditPropertyTests
         var request = new InfillRequest(tune, first, last)
         {
             Candidates = 1 + r.Next(3),
-            MaxLeap = r.Next(2) == 0 ? 5 + r.Next(5) : null,
+            Pitches = new PitchConstraints { MaxLeap = r.Next(2) == 0 ? 5 + r.Next(5) : null },
             Seed = seed,
         };
         var gapStart = tune.BarStart(first - 1);
@@ -61,7 +61,7 @@ public sealed class EditPropertyTests
         {
             int p = n.Pitch.Number;
             Assert.True(key.Scale.Contains(p) && p >= low && p <= high && n.End <= gapEnd, $"{n} breaks key {key}, range {low}-{high} or the gap's end {gapEnd}: {Show(m)}");
-            if (request.MaxLeap is { } leap && previous is { } prev) Assert.True(Math.Abs(p - prev) <= leap, $"leap {prev} -> {p} over {leap}: {Show(m)}");
+            if (request.Pitches.MaxLeap is { } leap && previous is { } prev) Assert.True(Math.Abs(p - prev) <= leap, $"leap {prev} -> {p} over {leap}: {Show(m)}");
             previous = p;
         }
         // The same seed writes the same tokens; the scores are the teacher-forced model's.
@@ -76,7 +76,7 @@ public sealed class EditPropertyTests
         var r = new Random(seed);
         var tune = Tune(generator, r);
         bool rhythm = r.Next(2) == 0;
-        var request = new VariationRequest(tune, 0.2 + 0.6 * r.NextDouble()) { Rhythm = rhythm, MaxLeap = r.Next(2) == 0 ? 7 : null, Seed = seed };
+        var request = new VariationRequest(tune, 0.2 + 0.6 * r.NextDouble()) { Rhythm = rhythm, Pitches = new PitchConstraints { MaxLeap = r.Next(2) == 0 ? 7 : null }, Seed = seed };
         var v = generator.Vary(request)[0];
         var m = v.Melody;
         Assert.Equal(tune.Length, m.Length);
@@ -121,8 +121,8 @@ public sealed class EditPropertyTests
         var dir = note ? TinyNoteModel.Shared.Directory : TinyModel.Shared.Directory;
         GenerationRequest[] requests =
         [
-            new() { Bars = 2, Key = Key.CMajor, Chromatic = true, Style = "reel" },
-            new() { Bars = 3, Key = Key.Parse("G"), MaxLeap = 5, Style = "waltz" },
+            new() { Bars = 2, Key = Key.CMajor, Pitches = new PitchConstraints { Chromatic = true }, Style = "reel" },
+            new() { Bars = 3, Key = Key.Parse("G"), Pitches = new PitchConstraints { MaxLeap = 5 }, Style = "waltz" },
         ];
         using var tuner = RlTuner.Start(dir, RewardRegistry.CreateDefault().Parse("in-key=1"), requests,
             new TuningConfig { Steps = 3, BatchSize = 4, LearningRate = 1e-3, Kl = 0.1, Seed = 2 });

@@ -26,17 +26,13 @@ public sealed class NoteGrammarTests
             Bars = 1 + r.Next(10),
             Meter = TimeSignature.Parse(Meters[r.Next(Meters.Length)]),
             Key = Key.Parse(Keys[r.Next(Keys.Length)]),
-            Low = low is { } l ? Pitch.FromMidi(l) : null,
-            High = high is { } h ? Pitch.FromMidi(h) : null,
-            MaxLeap = r.Next(3) == 0 ? 2 + r.Next(8) : null,
             MinNotesPerBar = min,
             MaxNotesPerBar = max,
             EndOnTonic = r.Next(2) == 0,
-            Chromatic = r.Next(5) == 0,
-            Temperature = 0.6 + r.NextDouble(),
-            TopP = r.Next(3) == 0 ? 0.9 : null,
             Style = r.Next(3) switch { 0 => "reel", 1 => "waltz", _ => null },
             Seed = seed,
+            Sampling = new() { Temperature = 0.6 + r.NextDouble(), TopP = r.Next(3) == 0 ? 0.9 : null },
+            Pitches = new() { Low = low is { } l ? Pitch.FromMidi(l) : null, High = high is { } h ? Pitch.FromMidi(h) : null, MaxLeap = r.Next(3) == 0 ? 2 + r.Next(8) : null, Chromatic = r.Next(5) == 0 },
         };
     }
 
@@ -49,9 +45,9 @@ public sealed class NoteGrammarTests
         for (int i = 0; i < m.Notes.Length; i++)
         {
             int p = m.Notes[i].Pitch.Number;
-            if (q.Low is { } lo && p < lo.Number || q.High is { } hi && p > hi.Number) return $"note {i} outside the range";
-            if (!q.Chromatic && !q.Key.Scale.Contains(p)) return $"note {i} outside the scale";
-            if (i > 0 && q.MaxLeap is { } leap && Math.Abs(p - m.Notes[i - 1].Pitch.Number) > leap) return $"leap into note {i}";
+            if (q.Pitches.Low is { } lo && p < lo.Number || q.Pitches.High is { } hi && p > hi.Number) return $"note {i} outside the range";
+            if (!q.Pitches.Chromatic && !q.Key.Scale.Contains(p)) return $"note {i} outside the scale";
+            if (i > 0 && q.Pitches.MaxLeap is { } leap && Math.Abs(p - m.Notes[i - 1].Pitch.Number) > leap) return $"leap into note {i}";
         }
         for (int bar = 0; bar < q.Bars; bar++)
         {
@@ -158,11 +154,12 @@ public sealed class NoteGrammarTests
     [Fact]
     public void A_request_the_tokenizer_cannot_write_is_refused_naming_the_option()
     {
-        var e = Assert.Throws<ArgumentException>(() => Tiny.Generator.Check(new GenerationRequest { Bars = 40 }));
-        Assert.Equal("Bars", e.ParamName);
-        Assert.Contains("at most 32 bars", e.Message);
-        e = Assert.Throws<ArgumentException>(() => Tiny.Generator.Check(new GenerationRequest { Bars = 2, MinNotesPerBar = 17 }));
-        Assert.Contains("17", e.Message);
+        var e = Assert.Throws<InvalidRequestException>(() => Tiny.Generator.Check(new GenerationRequest { Bars = 40 }));
+        Assert.Equal(RequestField.Bars, e.Field);
+        Assert.Contains("at most 32 bars", e.Reason);
+        e = Assert.Throws<InvalidRequestException>(() => Tiny.Generator.Check(new GenerationRequest { Bars = 2, MinNotesPerBar = 17 }));
+        Assert.Equal(RequestField.MinNotesPerBar, e.Field);
+        Assert.Contains("17", e.Reason);
     }
 
     [Fact]

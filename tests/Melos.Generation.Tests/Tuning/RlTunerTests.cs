@@ -15,8 +15,8 @@ public sealed class RlTunerTests : IDisposable
 
     private static readonly GenerationRequest[] Requests =
     [
-        new() { Bars = 4, Key = Key.CMajor, Chromatic = true, Chords = [.. "C F G C".Split(' ').Select(c => (ProgressionChord)ChordSymbol.Parse(c))], Style = "reel" },
-        new() { Bars = 4, Key = Key.Parse("G"), Chromatic = true, Style = "waltz" },
+        new() { Bars = 4, Key = Key.CMajor, Pitches = new() { Chromatic = true }, Chords = [.. "C F G C".Split(' ').Select(c => (ProgressionChord)ChordSymbol.Parse(c))], Style = "reel" },
+        new() { Bars = 4, Key = Key.Parse("G"), Pitches = new() { Chromatic = true }, Style = "waltz" },
     ];
 
     /// <summary>Fixed draws for measuring: the same requests and seeds before and after.</summary>
@@ -113,13 +113,13 @@ public sealed class RlTunerTests : IDisposable
         // The tuned folder is an ordinary model folder: generation loads it.
         using var generator = MelodyGenerator.Load(split);
         Assert.Equal(4, generator.Generate(Requests[0])[0].Melody.BarCount);
-        Assert.Throws<ArgumentException>(() => RlTuner.Resume(split, null, RewardRegistry.CreateDefault().Parse("in-key=1"), Requests));
+        Assert.Throws<RewardSpecException>(() => RlTuner.Resume(split, null, RewardRegistry.CreateDefault().Parse("in-key=1"), Requests));
     }
 
     [Fact]
     public void RefusesRequestsThatDoNotSamplePlainly()
     {
-        var e = Assert.Throws<ArgumentException>(() => RlTuner.Start(ModelDir, Reward.None, [Requests[0] with { Temperature = 0.8 }], new TuningConfig()));
+        var e = Assert.Throws<ArgumentException>(() => RlTuner.Start(ModelDir, Reward.None, [Requests[0] with { Sampling = new() { Temperature = 0.8 } }], new TuningConfig()));
         Assert.Contains("temperature 1", e.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => RlTuner.Start(ModelDir, Reward.None, Requests, new TuningConfig { BatchSize = 1 }));
     }

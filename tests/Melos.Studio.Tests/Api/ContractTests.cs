@@ -1,10 +1,10 @@
+using Melos.Generation;
 using System.Net;
 using System.Text.Json;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Melos.Data.Tokenizers;
-using Melos.Generation;
 using Melos.Music;
 
 namespace Melos.Studio.Tests.Api;
@@ -153,10 +153,25 @@ public sealed class SnapTests
     }
 
     [Fact]
-    public void Argument_messages_lose_the_parameter_and_actual_value_suffixes()
+    public void Every_request_field_has_a_json_path_in_the_request_bodies()
     {
-        Assert.Equal("Bars must be 1..256.", StudioApi.ArgumentMessage(new ArgumentOutOfRangeException("Bars", 0, "Bars must be 1..256.")));
-        Assert.Equal("The melody has no notes.", StudioApi.ArgumentMessage(new ArgumentException("The melody has no notes.", "Melody")));
-        Assert.Equal("plain", StudioApi.ArgumentMessage(new ArgumentException("plain")));
+        Assert.Equal("temperature", StudioApi.JsonPath(RequestField.Temperature));
+        Assert.Equal("topP", StudioApi.JsonPath(RequestField.TopP));
+        Assert.Equal("firstBar", StudioApi.JsonPath(RequestField.FirstBar));
+        Assert.Equal("lastBar", StudioApi.JsonPath(RequestField.LastBar));
+        Assert.Equal("low", StudioApi.JsonPath(RequestField.Low));
+        Assert.Equal("melody.meter", StudioApi.JsonPath(RequestField.Meter));
+        Assert.Equal("melody", StudioApi.JsonPath(RequestField.Melody));
+        // Every path is a property of a request body or of its melody, as the contracts spell it.
+        var bodies = new[] { typeof(ContinueRequest), typeof(InfillApiRequest), typeof(VaryApiRequest) }
+            .SelectMany(t => t.GetProperties()).Select(p => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(p.Name)).ToHashSet();
+        var melody = typeof(StudioMelody).GetProperties().Select(p => "melody." + System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(p.Name)).ToHashSet();
+        foreach (var field in new[] { RequestField.Bars, RequestField.Temperature, RequestField.TopP, RequestField.Low, RequestField.High, RequestField.Chromatic,
+                     RequestField.Seed, RequestField.Melody, RequestField.FirstBar, RequestField.LastBar, RequestField.Candidates, RequestField.Amount,
+                     RequestField.Rhythm, RequestField.Key, RequestField.Meter, RequestField.Style, RequestField.Chords, RequestField.TempoBpm, RequestField.Primer })
+        {
+            var path = StudioApi.JsonPath(field);
+            Assert.True(bodies.Contains(path) || melody.Contains(path), $"{field} -> {path}");
+        }
     }
 }

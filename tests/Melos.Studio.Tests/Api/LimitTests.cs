@@ -63,12 +63,12 @@ public sealed class LimitTests(StudioServer server)
         data.Add("infill", "candidates=0", "candidates: must be 1..64");
         data.Add("infill", "candidates=65", "candidates: must be 1..64");
         data.Add("infill", "temperature=0", "temperature: must be 0.05..5");
-        data.Add("infill", "melody.notes=[]", "The melody has no notes.");
+        data.Add("infill", "melody.notes=[]", "melody: has no notes");
         // /api/vary.
         data.Add("vary", "amount=-0.1", "amount: must be 0..1");
         data.Add("vary", "amount=1.5", "amount: must be 0..1");
         data.Add("vary", "temperature=9", "temperature: must be 0.05..5");
-        data.Add("vary", "melody.notes=[]", "The melody has no notes to vary.");
+        data.Add("vary", "melody.notes=[]", "melody: has no notes to vary");
         // /api/explain and /api/export.
         data.Add("explain", "melody.notes[0].pitch=30", "the model cannot encode it");
         data.Add("explain", "melody.key=\"Zm\"", "melody.key: unknown key 'Zm'");
