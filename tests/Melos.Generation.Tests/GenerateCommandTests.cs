@@ -128,6 +128,47 @@ public sealed class GenerateCommandTests : IDisposable
         }
     }
 
+    /// <summary>The shipped default model (models/default: whole-tune note tokens) under every control of <c>generate</c>.</summary>
+    [Theory]
+    [InlineData("sample")]
+    [InlineData("beam")]
+    [InlineData("best-of")]
+    public void The_shipped_default_model_obeys_every_control(string search)
+    {
+        var folder = Path.Combine(Melos.Tests.Datasets.RepoRoot, "models", "default");
+        Assert.True(File.Exists(Path.Combine(folder, "config.json")), $"the shipped default model is missing from {folder}");
+        var outDir = Path.Combine(_dir, "every-" + search);
+        string[] searchArgs = search switch { "beam" => ["--beam", "3"], "best-of" => ["--best-of", "3"], _ => ["--temperature", "0.9", "--top-k", "12", "--top-p", "0.95"] };
+        var (code, output, err) = Run([
+            "generate", "--bars", "8", "--count", "2", "--seed", "4", "--key", "D", "--meter", "6/8", "--chords", "D G:2 A D",
+            "--primer", "D4/2 F#4/2 A4/2", "--style", "jig", "--range", "D4-D6", "--max-leap", "7", "--density", "2-6", "--end-on-tonic",
+            "--trace", "--out", outDir, "--formats", "mid", .. searchArgs,
+            // Beam search cannot follow a form (refused by design, with that message); sampling and best-of do.
+            .. (search == "beam" ? (string[])[] : ["--form", "A.A.B.B."])]);
+        Assert.True(code == 0, err);
+        var key = Key.Parse("D");
+        foreach (var file in new[] { "melody-01.mid", "melody-02.mid" })
+        {
+            var m = MidiMelody.Read(Path.Combine(outDir, file));
+            var show = NoteSequence.Format(m.Notes);
+            Assert.Equal(new TimeSignature(6, 8), m.Meter);
+            Assert.Equal(Duration.FromQuarters(8 * 3), m.Length);
+            Assert.Equal([62, 66, 69], m.Notes.Take(3).Select(n => n.Pitch.Number));
+            int? previous = null;
+            foreach (var n in m.Notes)
+            {
+                Assert.True(key.Scale.Contains(n.Pitch.Number) && n.Pitch.Number is >= 62 and <= 86 && n.End <= m.Length, $"{n} breaks key, range or length: {show}");
+                if (previous is { } p) Assert.True(Math.Abs(n.Pitch.Number - p) <= 7, $"leap {p} -> {n.Pitch.Number}: {show}");
+                previous = n.Pitch.Number;
+            }
+            for (int bar = 1; bar < 8; bar++)
+                Assert.InRange(m.Notes.Count(n => m.BarOf(n.Start).Bar == bar), 2, 6);
+            Assert.Equal(key.Tonic.PitchClass, m.Notes[^1].Pitch.Number % 12);
+            Assert.True(Directory.Exists(Path.Combine(outDir, Path.GetFileNameWithoutExtension(file) + ".explain")), "--trace writes an explanation");
+        }
+        Assert.Contains("D major", output);
+    }
+
     [Fact]
     public void A_midi_primer_is_read_and_a_note_tokenizer_model_generates()
     {
