@@ -58,6 +58,18 @@ public static class TokenSampling
         return logits[token] - max - Math.Log(sum);
     }
 
+    /// <summary>The model's probability of every token (plain softmax, temperature 1), in double precision.</summary>
+    public static double[] Softmax(ReadOnlySpan<float> logits)
+    {
+        double max = double.NegativeInfinity;
+        foreach (var v in logits) max = Math.Max(max, v);
+        var p = new double[logits.Length];
+        double sum = 0;
+        for (int i = 0; i < logits.Length; i++) sum += p[i] = Math.Exp(logits[i] - max);
+        for (int i = 0; i < p.Length; i++) p[i] /= sum;
+        return p;
+    }
+
     /// <summary>The natural log of the model's probability of every token (plain softmax, temperature 1); the same arithmetic as <see cref="LogProbability"/>.</summary>
     public static double[] LogSoftmax(ReadOnlySpan<float> logits)
     {

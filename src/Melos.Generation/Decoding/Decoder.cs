@@ -16,6 +16,32 @@ public sealed record DecodingPolicy(bool Greedy, double Temperature = 1.0, int? 
         new(false, (request ?? throw new ArgumentNullException(nameof(request))).Sampling.Temperature, request.Sampling.TopK, request.Sampling.TopP);
 }
 
+/// <summary>What the model made of one token at its step: the token's probability (plain softmax), its rank among all
+/// tokens (1: the most likely), the entropy of the distribution in bits, and the most likely other tokens.</summary>
+/// <param name="Token">The token.</param>
+/// <param name="Probability">Its probability.</param>
+/// <param name="Rank">1 plus the number of tokens the model found more likely.</param>
+/// <param name="EntropyBits">The entropy of the step's distribution.</param>
+/// <param name="Alternatives">The most likely other tokens (PAD left out), most likely first, ties by id.</param>
+public sealed record TokenChoice(int Token, double Probability, int Rank, double EntropyBits, IReadOnlyList<(int Token, double Probability)> Alternatives)
+{
+    /// <summary>The choice of <paramref name="token"/> under <paramref name="logits"/>, with <paramref name="alternatives"/> others.</summary>
+    public static TokenChoice Of(ReadOnlySpan<float> logits, int token, int alternatives, int pad)
+    {
+        var p = TokenSampling.Softmax(logits);
+        int rank = 1;
+        double entropy = 0;
+        for (int i = 0; i < p.Length; i++)
+        {
+            if (p[i] > p[token]) rank++;
+            if (p[i] > 0) entropy -= p[i] * Math.Log2(p[i]);
+        }
+        IReadOnlyList<(int, double)> others = alternatives <= 0 ? []
+            : [.. Enumerable.Range(0, p.Length).Where(id => id != token && id != pad).OrderByDescending(id => p[id]).ThenBy(id => id).Take(alternatives).Select(id => (id, p[id]))];
+        return new TokenChoice(token, p[token], rank, entropy, others);
+    }
+}
+
 /// <summary>
 /// A model state that has heard BOS and the forced tokens (a primer, an edit's kept context), with the grammar after
 /// them and the model's prediction of the first free token: the start that several decoders share (infill candidates,
@@ -26,8 +52,11 @@ public sealed class DecoderStart : IDisposable
     private readonly List<int> _fed;
     private readonly List<ConditionStep> _conditions;
 
-    private DecoderStart(IGenerationState state, IGrammarState grammar, float[] logits, double[] forcedLogProbabilities, List<int> fed, List<ConditionStep> conditions)
+    private DecoderStart(IGenerationState state, IGrammarState grammar, float[] logits, double[] forcedLogProbabilities, List<int> fed, List<ConditionStep> conditions,
+        LogitsBatch prefilled, IReadOnlyList<TokenChoice>? choices)
     {
+        Prefilled = prefilled;
+        ForcedChoices = choices;
         State = state;
         Grammar = grammar;
         Logits = logits;
@@ -48,8 +77,18 @@ public sealed class DecoderStart : IDisposable
     /// <summary>The log-probability of each forced token.</summary>
     public IReadOnlyList<double> ForcedLogProbabilities { get; }
 
-    /// <summary>Feeds BOS and <paramref name="forced"/> to a new state of <paramref name="model"/> in one prefill and to <paramref name="grammar"/>.</summary>
-    public static DecoderStart Prefill(ISequenceModel model, IGrammarState grammar, IReadOnlyList<int> forced)
+    /// <summary>What the model made of each forced token (with <c>traceAlternatives</c> of <see cref="Prefill"/> at least 0), else null.</summary>
+    public IReadOnlyList<TokenChoice>? ForcedChoices { get; }
+
+    /// <summary>The prefill's logits: row i predicts forced token i (the last row, the first free token).</summary>
+    public LogitsBatch Prefilled { get; }
+
+    /// <summary>
+    /// Feeds BOS and <paramref name="forced"/> to a new state of <paramref name="model"/> in one prefill and to
+    /// <paramref name="grammar"/>; with <paramref name="traceAlternatives"/> at least 0, also what the model made of each
+    /// forced token (<see cref="ForcedChoices"/>) with that many alternatives.
+    /// </summary>
+    public static DecoderStart Prefill(ISequenceModel model, IGrammarState grammar, IReadOnlyList<int> forced, int traceAlternatives = -1, int pad = 0)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(grammar);
@@ -67,7 +106,13 @@ public sealed class DecoderStart : IDisposable
         var prefilled = model.Prefill(state, fed, conditions);
         var scores = new double[forced.Count];
         for (int i = 0; i < forced.Count; i++) scores[i] = TokenSampling.LogProbability(prefilled.At(0, i), forced[i]);
-        return new DecoderStart(state, grammar, prefilled.At(0, forced.Count).ToArray(), scores, fed, conditions);
+        TokenChoice[]? choices = null;
+        if (traceAlternatives >= 0)
+        {
+            choices = new TokenChoice[forced.Count];
+            for (int i = 0; i < forced.Count; i++) choices[i] = TokenChoice.Of(prefilled.At(0, i), forced[i], traceAlternatives, pad);
+        }
+        return new DecoderStart(state, grammar, prefilled.At(0, forced.Count).ToArray(), scores, fed, conditions, prefilled, choices);
     }
 
     /// <summary>An independent copy of the model state: forked when the model supports it, else replayed from the fed tokens.</summary>
@@ -134,10 +179,34 @@ public sealed class Decoder
     /// <summary>Steps at which the constraints had to give way.</summary>
     public int FallbackSteps { get; private set; }
 
+    /// <summary>With a value of at least 0, <see cref="Choices"/> records every token's <see cref="TokenChoice"/> with that many alternatives.</summary>
+    public int TraceAlternatives { get; init; } = -1;
+
+    /// <summary>The padding token, never offered as an alternative.</summary>
+    public int Pad { get; init; }
+
+    /// <summary>What the model made of every token after BOS (forced ones included), when <see cref="TraceAlternatives"/> is at least 0.</summary>
+    public IReadOnlyList<TokenChoice> Choices => _choices;
+
+    private readonly List<TokenChoice> _choices = [];
+
     private void Score(double logProbability)
     {
         _logProbabilities.Add(logProbability);
         LogLikelihood += logProbability;
+    }
+
+    private void Trace(ReadOnlySpan<float> logits, int token)
+    {
+        if (TraceAlternatives >= 0) _choices.Add(TokenChoice.Of(logits, token, TraceAlternatives, Pad));
+    }
+
+    private void TraceForced(DecoderStart start, int count)
+    {
+        if (TraceAlternatives < 0) return;
+        var fed = start.Grammar.Tokens;
+        // The forced tokens are the last `count` tokens the start's grammar was fed.
+        for (int i = 0; i < count; i++) Trace(start.Prefilled.At(0, i), fed[fed.Count - count + i]);
     }
 
     /// <summary>Runs to the end, yielding every note as it is complete (the forced tokens' notes first).</summary>
@@ -149,6 +218,7 @@ public sealed class Decoder
         {
             state = _start.ForkState(_model);
             foreach (double logp in _start.ForcedLogProbabilities) Score(logp);
+            TraceForced(_start, _start.ForcedLogProbabilities.Count);
             next = _start.Logits;
         }
         else if (_forced.Length > 0)
@@ -156,6 +226,7 @@ public sealed class Decoder
             var start = DecoderStart.Prefill(_model, _grammar, _forced);
             state = start.State;
             foreach (double logp in start.ForcedLogProbabilities) Score(logp);
+            TraceForced(start, _forced.Length);
             next = start.Logits;
         }
         else state = _model.CreateState();
@@ -178,6 +249,7 @@ public sealed class Decoder
                     : TokenSampling.Draw(logits, mask, _policy.Temperature, _policy.TopK, _policy.TopP, _rng);
             }
             Score(TokenSampling.LogProbability(logits, token));
+            Trace(logits, token);
             _grammar.Feed(token);
             foreach (var note in _grammar.TakeClosedNotes()) yield return note;
         }

@@ -1,4 +1,5 @@
 using Melos.Data.Tokenizers;
+using Melos.Generation.Decoding;
 using Melos.Models;
 using Melos.Music;
 
@@ -66,7 +67,9 @@ public sealed class Explainer
         var conditioning = _vocabulary.Encode(melody, tokenized);
         var sequence = new EncodedSequence(tokens, conditioning, melody.Notes.Length, "");
         var batch = TokenBatch.Create([sequence], 0);
-        var logits = _model.Forward(batch);
+        // The decoder's forced prefill over the melody's own tokens: the same scoring every generation path uses.
+        using var scored = DecoderStart.Prefill(_model, new ForcedGrammar(tokens, conditioning, tokenized.Times), tokens[1..], options.Alternatives, _tokenizer.Pad);
+        var choices = scored.ForcedChoices!;
 
         // The token that decided each note, and which note each input position belongs to (-1: BOS or rest).
         var onset = _tokenizer.NoteTokenIndices(tokens).ToList();
@@ -94,8 +97,8 @@ public sealed class Explainer
         var tokenBits = new double[tokens.Length];
         for (int k = 1; k < tokens.Length; k++)
         {
-            probabilities[k] = Softmax(logits.At(0, k - 1));
-            tokenBits[k] = -Math.Log2(probabilities[k][tokens[k]]);
+            probabilities[k] = TokenSampling.Softmax(scored.Prefilled.At(0, k - 1));
+            tokenBits[k] = -Math.Log2(choices[k - 1].Probability);
             totalBits += tokenBits[k];
             surprisal.Add((tokenized.Times[k].ToQuarterDouble(), tokenBits[k]));
         }
@@ -113,15 +116,10 @@ public sealed class Explainer
         for (int i = 0; i < onset.Count; i++)
         {
             int k = onset[i];
-            var p = probabilities[k];
-            int token = tokens[k];
-            int rank = 1 + p.Count(x => x > p[token]);
-            double entropy = -p.Where(x => x > 0).Sum(x => x * Math.Log2(x));
-            var alternatives = Enumerable.Range(0, p.Length).Where(id => id != token && id != _tokenizer.Pad)
-                .OrderByDescending(id => p[id]).ThenBy(id => id).Take(options.Alternatives)
-                .Select(id => new Alternative(TokenLabel(id), p[id])).ToList();
+            var choice = choices[k - 1];
+            var alternatives = choice.Alternatives.Select(a => new Alternative(TokenLabel(a.Token), a.Probability)).ToList();
             var note = melody.Notes[i];
-            notes.Add(new NoteExplanation(i, note.Pitch, note.Start.ToQuarterDouble(), melody.BarOf(note.Start).Bar + 1, p[token], rank, tokenBits[k], entropy,
+            notes.Add(new NoteExplanation(i, note.Pitch, note.Start.ToQuarterDouble(), melody.BarOf(note.Start).Bar + 1, choice.Probability, choice.Rank, tokenBits[k], choice.EntropyBits,
                 alternatives,
                 saliency is null ? null : ToNotes(saliency[i], noteOfInput, options.TopAttributions),
                 rollout is null ? null : ToNotes(rollout[i], noteOfInput, options.TopAttributions),
@@ -152,17 +150,6 @@ public sealed class Explainer
     public string TokenLabel(int id) => _tokenizer.PitchOf(id) is { } pitch ? Pitch.FromMidi(pitch).ToString()
         : _tokenizer is not GridTokenizer ? (id == _tokenizer.Eos ? "end" : _tokenizer.TokenName(id))
         : id switch { GridTokenizer.HoldId => "hold", GridTokenizer.NoteOffId => "rest", GridTokenizer.EosId => "end", _ => _tokenizer.TokenName(id) };
-
-    private static double[] Softmax(ReadOnlySpan<float> row)
-    {
-        double max = double.NegativeInfinity;
-        foreach (var v in row) max = Math.Max(max, v);
-        var p = new double[row.Length];
-        double sum = 0;
-        for (int i = 0; i < row.Length; i++) sum += p[i] = Math.Exp(row[i] - max);
-        for (int i = 0; i < p.Length; i++) p[i] /= sum;
-        return p;
-    }
 
     /// <summary>Shares of an attribution row per earlier note, largest first.</summary>
     private static List<Attribution> ToNotes(double[] row, int[] noteOfInput, int top)
@@ -246,7 +233,7 @@ public sealed class Explainer
             if (!applies) return null;
             var changed = new EncodedSequence([.. tokens], [.. conditioning.Select(change)], 0, "");
             var other = _model.Forward(TokenBatch.Create([changed], 0));
-            return [.. onset.Select(k => KlBits(probabilities[k], Softmax(other.At(0, k - 1))))];
+            return [.. onset.Select(k => KlBits(probabilities[k], TokenSampling.Softmax(other.At(0, k - 1))))];
         }
         var chord = Shift(c => c with { Chord = 0 }, conditioning.Any(c => c.Chord != 0));
         var key = Shift(c => c with { Key = 0 }, conditioning.Any(c => c.Key != 0));

@@ -135,4 +135,34 @@ public sealed class EditPropertyTests
         Assert.True(Math.Abs(state.Loss!.Value) < 100, $"loss {state.Loss}");
         Assert.InRange(state.Kl!.Value, 0, 10);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_decoder_traces_every_tokens_probability_rank_and_alternatives_and_explain_reads_the_same(bool note)
+    {
+        var generator = Model(note);
+        var request = new GenerationRequest { Bars = 4, Key = Key.Parse("G"), Seed = 9 };
+        var grammar = Grammars.For(generator.Tokenizer, request, generator.Vocabulary, out var forced);
+        var decoder = new Decoder(generator.Model, grammar, forced, DecodingPolicy.Of(request), new Random(9)) { TraceAlternatives = 3 };
+        foreach (var _ in decoder.Run()) { }
+        Assert.Equal(decoder.Grammar.Tokens.Count - 1, decoder.Choices.Count);
+        for (int i = 0; i < decoder.Choices.Count; i++)
+        {
+            var c = decoder.Choices[i];
+            Assert.Equal(decoder.Grammar.Tokens[i + 1], c.Token);
+            Assert.Equal(Math.Exp(decoder.TokenLogProbabilities[i]), c.Probability, 9);
+            Assert.Equal(1 + c.Alternatives.Count(a => a.Probability > c.Probability), Math.Min(c.Rank, 4));
+            Assert.True(c.Alternatives.Count == 3 && c.Alternatives.All(a => a.Token != c.Token));
+        }
+        // Explain scores the generated melody through the decoder's forced prefill: a note's probability is its token's.
+        var melody = generator.Generate(request)[0];
+        var explained = new Melos.Generation.Explanation.Explainer(generator).Explain(melody.Melody);
+        var sources = generator.Tokenizer.NoteTokenIndices(melody.Tokens);
+        if (note) // (grid tokens of a generated melody equal its encoding; note tokens may write a bar as COPY only when encoded)
+            Assert.Equal(explained.Notes.Count, melody.Melody.Notes.Length);
+        else
+            for (int i = 0; i < explained.Notes.Count; i++)
+                Assert.Equal(Math.Exp(decoder.TokenLogProbabilities[sources[i] - 1]), explained.Notes[i].Probability, 4);
+    }
 }
