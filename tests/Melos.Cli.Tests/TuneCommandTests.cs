@@ -16,7 +16,7 @@ public sealed class TuneCommandTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, true);
 
     /// <summary>A corpus of 2-bar scale tunes in C and G (train, valid, test) and a tiny LSTM trained on it for a few steps.</summary>
-    private (string Corpus, string Model) TinyModel()
+    private (string Corpus, string Model) TinyModel(string tokenizer = """{ "kind": "grid", "formatVersion": 1, "minPitch": 48, "maxPitch": 84, "stepsPerQuarter": 4 }""")
     {
         var r = new Random(5);
         var entries = new List<CorpusEntry>();
@@ -34,13 +34,28 @@ public sealed class TuneCommandTests : IDisposable
         var config = Path.Combine(_dir, "tiny.json");
         File.WriteAllText(config, """
             { "model": { "layers": 1, "hidden": 16, "embeddingSize": 8 },
-              "tokenizer": { "kind": "grid", "formatVersion": 1, "minPitch": 48, "maxPitch": 84, "stepsPerQuarter": 4 },
+              "tokenizer": TOKENIZER,
               "training": { "batchSize": 4, "maxSequenceLength": 64, "warmupSteps": 1 } }
-            """);
+            """.Replace("TOKENIZER", tokenizer, StringComparison.Ordinal));
         var model = Path.Combine(_dir, "model");
         var (code, _, err) = Run("train", "--corpus", corpus, "--arch", "lstm", "--config", config, "--steps", "5", "--out", model);
         Assert.True(code == 0, err);
         return (corpus, model);
+    }
+
+    [Fact]
+    public void A_note_token_model_is_tuned_through_its_grammar_and_the_result_generates()
+    {
+        var (corpus, model) = TinyModel("""{ "kind": "note", "formatVersion": 1, "minPitch": 48, "maxPitch": 84, "stepsPerQuarter": 4, "implicitPositions": true, "maxBars": 8, "maxCopyDistance": 4 }""");
+        var tuned = Path.Combine(_dir, "tuned-note");
+        var (code, output, err) = Run("tune", "--model", model, "--corpus", corpus, "--reward", "in-key=1", "--bars", "2", "--batch", "4",
+            "--samples", "4", "--lr", "1e-3", "--steps", "2", "--out", tuned);
+        Assert.True(code == 0, err);
+        Assert.Contains("wrote " + tuned + ": 2 steps (max-steps)", output);
+        using var generator = MelodyGenerator.Load(tuned);
+        Assert.IsType<Melos.Data.Tokenizers.NoteTokenizer>(generator.Tokenizer);
+        var melody = generator.Generate(new GenerationRequest { Bars = 2, Key = Key.Parse("G"), Seed = 1 })[0].Melody;
+        Assert.All(melody.Notes, n => Assert.True(Key.Parse("G").Scale.Contains(n.Pitch.Number), NoteSequence.Format(melody.Notes)));
     }
 
     [Fact]
