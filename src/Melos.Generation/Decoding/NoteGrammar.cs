@@ -35,6 +35,7 @@ internal sealed class NoteGrammar : IGrammarState
     private int _replayOffset;
     private bool _formOffered = true;
     private bool _emptyCopy;
+    private int? _copyOffer;
     private readonly bool _anyTonic;
     private bool _tonicUnreachable;
 
@@ -332,33 +333,38 @@ internal sealed class NoteGrammar : IGrammarState
     {
         get
         {
-            if (_request.Form is not { } form || _done) return null;
-            if (AtBarStart && !_formOffered)
-            {
-                _formOffered = true;
-                _replaySource = -1;
-                if (_walker.Bar < form.Length && form.SourceOf(_walker.Bar) is { } source && source < _walker.Bar && SameChords(source, _walker.Bar))
-                {
-                    // A source bar that is itself a copy points further back: copy (or replay) what it copied.
-                    while (source < _barTokenStart.Count && _barTokenStart[source] < _tokens.Count && _t.KindOf(_tokens[_barTokenStart[source]]) == NoteTokenKind.Copy)
-                        source -= _t.ValueOf(_tokens[_barTokenStart[source]]);
-                    int k = _walker.Bar - source;
-                    if (!_walker.NotesOfBar(source).Any())
-                    {
-                        // An empty bar is copied by writing nothing: its bar line ends it.
-                        _emptyCopy = true;
-                        return EndToken;
-                    }
-                    if (k <= _t.NoteConfig.MaxCopyDistance) return _t.CopyToken(k);
-                    _replaySource = source;
-                    _replayOffset = 0;
-                }
-            }
+            if (_request.Form is null || _done) return null;
+            if (_copyOffer is { } copy) return copy;
             if (_emptyCopy) return EndToken;
             if (_replaySource < 0) return null;
             int at = _barTokenStart[_replaySource] + _replayOffset;
             int end = _replaySource + 1 < _barTokenStart.Count ? BarLineIndex(_replaySource + 1) : _tokens.Count;
             return at < end ? _tokens[at] : EndToken;
+        }
+    }
+
+    /// <summary>
+    /// At a bar's first choice, what the request's form offers for it (once per bar): the COPY of its source bar (or of
+    /// what that bar copied), the bar line alone for an empty source bar, or the source bar's tokens one by one when it
+    /// lies further back than a COPY reaches.
+    /// </summary>
+    private void OfferForm()
+    {
+        if (_request.Form is not { } form || _done || !AtBarStart || _formOffered) return;
+        _formOffered = true;
+        _replaySource = -1;
+        _copyOffer = null;
+        if (_walker.Bar >= form.Length || form.SourceOf(_walker.Bar) is not { } source || source >= _walker.Bar || !SameChords(source, _walker.Bar)) return;
+        // A source bar that is itself a copy points further back: copy (or replay) what it copied.
+        while (source < _barTokenStart.Count && _barTokenStart[source] < _tokens.Count && _t.KindOf(_tokens[_barTokenStart[source]]) == NoteTokenKind.Copy)
+            source -= _t.ValueOf(_tokens[_barTokenStart[source]]);
+        int k = _walker.Bar - source;
+        if (!_walker.NotesOfBar(source).Any()) _emptyCopy = true; // an empty bar is copied by writing nothing: its bar line ends it
+        else if (k <= _t.NoteConfig.MaxCopyDistance) _copyOffer = _t.CopyToken(k);
+        else
+        {
+            _replaySource = source;
+            _replayOffset = 0;
         }
     }
 
@@ -386,6 +392,7 @@ internal sealed class NoteGrammar : IGrammarState
     {
         _replaySource = -1;
         _emptyCopy = false;
+        _copyOffer = null;
     }
 
     public void Feed(int token)
@@ -395,6 +402,7 @@ internal sealed class NoteGrammar : IGrammarState
         _emptyCopy = false;
         if (replaying && FormCandidate == token) _replayOffset++;
         else _replaySource = -1;
+        _copyOffer = null;
         _tokens.Add(token);
         var kind = _t.KindOf(token);
         if (kind == NoteTokenKind.Eos)
@@ -424,6 +432,7 @@ internal sealed class NoteGrammar : IGrammarState
             else if (kind == NoteTokenKind.Copy) _copied++;
         }
         for (; _reported < _walker.Notes.Count; _reported++) _closed.Add(_walker.Notes[_reported] with { Pitch = _walker.Notes[_reported].Pitch.SpelledIn(_request.Key) });
+        OfferForm();
     }
 
     public IReadOnlyList<Note> TakeClosedNotes() => Grammars.Drain(_closed);
