@@ -124,8 +124,20 @@ public sealed class GenerateCommandTests : IDisposable
         else
         {
             Assert.Equal(1, code);
-            Assert.Equal($"error: no default model at {expected}; train one with 'melos train' or pass --model", err.Trim());
+            Assert.Equal($"error: no default model at {expected}; train one with 'melos train', pass --model or set MELOS_MODEL", err.Trim());
         }
+    }
+
+    [Fact]
+    public void MELOS_MODEL_names_the_default_model_and_a_wrong_one_is_one_clear_error()
+    {
+        Assert.Equal(Path.GetFullPath(Model), Melos.Cli.Commands.GenerateCommand.DefaultModelPath(Model));
+        var wrong = Path.Combine(_dir, "no-model");
+        var e = Assert.Throws<Melos.Cli.CliError>(() => Melos.Cli.Commands.GenerateCommand.DefaultModelPath(wrong));
+        Assert.Equal($"MELOS_MODEL={wrong} is not a model folder (no config.json in {wrong})", e.Message);
+        // Without the variable: the model next to the program, else the repository's.
+        var found = Melos.Cli.Commands.GenerateCommand.DefaultModelPath(null);
+        Assert.True(File.Exists(Path.Combine(found, "config.json")), found);
     }
 
     /// <summary>The shipped default model (models/default: whole-tune note tokens) under every control of <c>generate</c>.</summary>

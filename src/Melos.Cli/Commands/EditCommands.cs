@@ -151,7 +151,7 @@ public static class EditCommands
     /// <summary>The options both commands share.</summary>
     private sealed class CommonOptions
     {
-        private readonly Option<string?> _model = new("--model") { Description = $"A model folder from 'melos train' (grid or note tokenizer). Default: {GenerateCommand.DefaultModelFolder} beside Melos.sln." };
+        private readonly Option<string?> _model = new("--model") { Description = $"A model folder from 'melos train' (grid or note tokenizer). Default: ${GenerateCommand.ModelVariable}, else {GenerateCommand.DefaultModelFolder} next to the program or beside Melos.sln." };
         private readonly Option<int?> _tune = new("--tune") { Description = "For ABC files: the tune's X: number (default: the first tune)." };
         private readonly Option<int> _count = new("--count") { Description = $"Results to write (1..{GenerationRequest.MaxCount}).", DefaultValueFactory = _ => 1 };
         private readonly Option<int> _seed = new("--seed") { Description = "Seeds every random choice: the same command and model write the same files.", DefaultValueFactory = _ => 1 };

@@ -14,7 +14,7 @@ public static class ExplainCommand
     public static Command Create(CliContext context)
     {
         var file = new Argument<FileInfo>("FILE") { Description = "A melody: a MIDI (.mid) or ABC (.abc) file." };
-        var model = new Option<string?>("--model") { Description = $"A model folder (grid or note tokenizer). Default: {GenerateCommand.DefaultModelFolder} beside Melos.sln." };
+        var model = new Option<string?>("--model") { Description = $"A model folder (grid or note tokenizer). Default: ${GenerateCommand.ModelVariable}, else {GenerateCommand.DefaultModelFolder} next to the program or beside Melos.sln." };
         var tune = new Option<int?>("--tune") { Description = "For ABC files: the tune's X: number (default: the first tune)." };
         var json = new Option<bool>("--json") { Description = "Print every note's figures as JSON (notes with pitch, start, probability, rank, surprisalBits, entropyBits, alternatives, ...)." };
         var report = new Option<string?>("--report") { Description = "Write a report folder: piano roll coloured by probability, surprisal curve, attribution heat map, index.html." };

@@ -22,7 +22,7 @@ public static class GenerateCommand
     /// <summary>Creates the command.</summary>
     public static Command Create(CliContext context)
     {
-        var model = new Option<string?>("--model") { Description = $"A model folder from 'melos train' (grid or note tokenizer). Default: {DefaultModelFolder} beside Melos.sln." };
+        var model = new Option<string?>("--model") { Description = $"A model folder from 'melos train' (grid or note tokenizer). Default: ${ModelVariable}, else {DefaultModelFolder} next to the program or beside Melos.sln." };
         var bars = new Option<int>("--bars") { Description = $"Bars per melody (1..{GenerationRequest.MaxBars}); every melody is exactly this long.", Required = true };
         var count = new Option<int>("--count") { Description = $"Melodies to write (1..{GenerationRequest.MaxCount}).", DefaultValueFactory = _ => 1 };
         var seed = new Option<int>("--seed") { Description = "Seeds every random choice: the same command and model write the same melodies.", DefaultValueFactory = _ => 1 };
@@ -120,16 +120,32 @@ public static class GenerateCommand
         return cmd;
     }
 
+    /// <summary>The environment variable that names the default model folder (overridden by <c>--model</c>).</summary>
+    public const string ModelVariable = "MELOS_MODEL";
+
     /// <summary>
-    /// The default model folder: <see cref="DefaultModelFolder"/> in the first folder above
-    /// <see cref="AppContext.BaseDirectory"/> that holds <c>Melos.sln</c>.
+    /// The default model folder: the one <see cref="ModelVariable"/> names; else <see cref="DefaultModelFolder"/> next to
+    /// the program (a published or installed melos carries its model); else <see cref="DefaultModelFolder"/> in the
+    /// first folder above the program that holds <c>Melos.sln</c> (a build inside the repository).
     /// </summary>
-    /// <exception cref="CliError">No such folder.</exception>
-    public static string DefaultModelPath()
+    /// <exception cref="CliError">The variable names no model folder, or no default model was found.</exception>
+    public static string DefaultModelPath() => DefaultModelPath(Environment.GetEnvironmentVariable(ModelVariable));
+
+    /// <summary><see cref="DefaultModelPath()"/> with the variable's value given.</summary>
+    public static string DefaultModelPath(string? variable)
     {
+        if (!string.IsNullOrWhiteSpace(variable))
+        {
+            var named = Path.GetFullPath(variable);
+            if (!File.Exists(Path.Combine(named, Checkpoint.ConfigFile)))
+                throw new CliError($"{ModelVariable}={variable} is not a model folder (no {Checkpoint.ConfigFile} in {named})");
+            return named;
+        }
+        var beside = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, DefaultModelFolder));
+        if (File.Exists(Path.Combine(beside, Checkpoint.ConfigFile))) return beside;
         var path = Path.GetFullPath(Path.Combine(RepositoryRoot() ?? AppContext.BaseDirectory, DefaultModelFolder));
         if (!File.Exists(Path.Combine(path, Checkpoint.ConfigFile)))
-            throw new CliError($"no default model at {path}; train one with 'melos train' or pass --model");
+            throw new CliError($"no default model at {path}; train one with 'melos train', pass --model or set {ModelVariable}");
         return path;
     }
 

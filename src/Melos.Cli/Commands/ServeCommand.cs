@@ -24,7 +24,7 @@ public static class ServeCommand
             Description = $"Where to listen (semicolon-separated; port 0 picks a free port). Default: {DefaultUrls}.",
             DefaultValueFactory = _ => DefaultUrls,
         };
-        var model = new Option<string?>("--model") { Description = $"A model folder (grid or note tokenizer). Default: {GenerateCommand.DefaultModelFolder} beside Melos.sln." };
+        var model = new Option<string?>("--model") { Description = $"A model folder (grid or note tokenizer). Default: ${GenerateCommand.ModelVariable}, else {GenerateCommand.DefaultModelFolder} next to the program or beside Melos.sln." };
         var queue = new Option<int>("--queue")
         {
             Description = $"How many requests may wait for the model; more are answered 503 (default {StudioOptions.DefaultQueueCapacity}).",
