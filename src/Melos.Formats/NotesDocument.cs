@@ -30,8 +30,9 @@ public sealed record NotesDocument(int Format, int Division, IReadOnlyList<Notes
 
 /// <summary>A tempo change.</summary>
 /// <param name="Tick">Where it takes effect.</param>
-/// <param name="Bpm">Quarter notes per minute.</param>
-public sealed record NotesTempo(long Tick, double Bpm);
+/// <param name="Bpm">Quarter notes per minute, or null for a tempo of 0 microseconds per quarter (a malformed file's; time
+/// stands still under it, as mido reads it), which has no finite value (and JSON has no infinity).</param>
+public sealed record NotesTempo(long Tick, double? Bpm);
 
 /// <summary>A track and its notes.</summary>
 /// <param name="Index">The track's index in the file.</param>

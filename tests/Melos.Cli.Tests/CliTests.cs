@@ -63,6 +63,30 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void A_zero_tempo_is_printed_as_standing_time_and_written_as_null_bpm_in_json()
+    {
+        // Format 0, 96 ticks per quarter; one track: set_tempo 0 us at tick 0, C4 for a quarter, end of track.
+        byte[] track = [0x00, 0xFF, 0x51, 0x03, 0x00, 0x00, 0x00, 0x00, 0x90, 60, 90, 0x60, 0x80, 60, 0, 0x00, 0xFF, 0x2F, 0x00];
+        byte[] file = [.. "MThd"u8, 0, 0, 0, 6, 0, 0, 0, 1, 0, 96, .. "MTrk"u8, 0, 0, 0, (byte)track.Length, .. track];
+        var path = Path.Combine(Path.GetTempPath(), $"melos-zero-tempo-{Environment.ProcessId}.mid");
+        File.WriteAllBytes(path, file);
+        try
+        {
+            var (code, output, err) = Run("notes", path);
+            Assert.True(code == 0, err);
+            Assert.Contains("tempo 0 microseconds per quarter (time stands still) at tick 0", output);
+            var (json, jsonOut, jsonErr) = Run("notes", path, "--json");
+            Assert.True(json == 0, jsonErr);
+            var doc = Melos.Formats.NotesDocument.FromJson(jsonOut);
+            Assert.Null(doc.Tempos.Single(t => t.Tick == 0).Bpm);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void MissingFileIsAClearError()
     {
         var (code, _, err) = Run("notes", "/nonexistent/tune.mid");

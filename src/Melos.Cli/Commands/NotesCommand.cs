@@ -33,7 +33,8 @@ public static class NotesCommand
     {
         var ci = CultureInfo.InvariantCulture;
         w.WriteLine(string.Create(ci, $"format {doc.Format}, {doc.Division} ticks per quarter, {doc.Tracks.Count} tracks"));
-        foreach (var t in doc.Tempos) w.WriteLine(string.Create(ci, $"tempo {t.Bpm:0.###} bpm at tick {t.Tick}"));
+        foreach (var t in doc.Tempos)
+            w.WriteLine(t.Bpm is { } bpm ? string.Create(ci, $"tempo {bpm:0.###} bpm at tick {t.Tick}") : string.Create(ci, $"tempo 0 microseconds per quarter (time stands still) at tick {t.Tick}"));
         foreach (var track in doc.Tracks)
         {
             w.WriteLine(string.Create(ci, $"track {track.Index} {track.Name ?? "(unnamed)"}: {track.Notes.Count} notes"));

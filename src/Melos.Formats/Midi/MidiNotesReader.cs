@@ -16,7 +16,7 @@ public sealed class MidiNotesReader : INotesReader
     public static NotesDocument ToDocument(MidiFile file)
     {
         ArgumentNullException.ThrowIfNull(file);
-        var tempos = file.TempoMap.EffectiveChanges.Select(t => new NotesTempo(t.Tick, t.Bpm)).ToList();
+        var tempos = file.TempoMap.EffectiveChanges.Select(t => new NotesTempo(t.Tick, t.MicrosecondsPerQuarter > 0 ? t.Bpm : null)).ToList();
         var tracks = new List<NotesTrack>(file.Tracks.Length);
         for (int i = 0; i < file.Tracks.Length; i++)
         {

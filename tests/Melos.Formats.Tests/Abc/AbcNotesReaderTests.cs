@@ -15,7 +15,7 @@ public sealed class AbcNotesReaderTests
             Assert.IsType<AbcNotesReader>(reader);
             var doc = reader!.Read(path, new NotesReadOptions(5));
             Assert.Equal(480, doc.Division);
-            Assert.Equal(90, doc.Tempos[0].Bpm, 3); // 60 dotted quarters a minute
+            Assert.Equal(90, doc.Tempos[0].Bpm!.Value, 3); // 60 dotted quarters a minute
             var notes = doc.Tracks.Single().Notes;
             Assert.Equal([74, 79, 78, 76, 74, 72, 79, 78, 76, 74, 72], notes.Select(n => n.Pitch));
             Assert.Equal(0, notes[0].StartTick); // the pickup's leading rest is dropped

@@ -117,7 +117,7 @@ def document(path):
                  for c, p, v, s, e in pair_notes(events, end_tick)]
         tracks.append({"index": index, "name": name, "notes": notes})
     return {"format": mid.type, "division": mid.ticks_per_beat,
-            "tempos": [{"tick": t, "bpm": 60000000 / us} for t, us in listed],
+            "tempos": [{"tick": t, "bpm": 60000000 / us if us else None} for t, us in listed],
             "tracks": tracks}
 
 
