@@ -75,7 +75,7 @@ public sealed partial class MelodyGenerator
                         used[parent] = true;
                         continue;
                     }
-                    var state = used[parent] ? Fork(p.State, p.Grammar.Tokens, p.Fed) : p.State;
+                    var state = used[parent] ? DecoderStart.ForkState(Model, p.State, p.Grammar.Tokens, p.Fed) : p.State;
                     var g = p.Grammar.Fork();
                     used[parent] = true;
                     g.Feed(token);

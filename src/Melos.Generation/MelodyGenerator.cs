@@ -189,15 +189,6 @@ public sealed partial class MelodyGenerator : IDisposable
         return result;
     }
 
-    /// <summary>A copy of <paramref name="state"/>: forked when the model supports it, else replayed from <paramref name="fed"/>.</summary>
-    internal IGenerationState Fork(IGenerationState state, IReadOnlyList<int> fed, IReadOnlyList<ConditionStep> conditioning)
-    {
-        if (state is IForkableGenerationState forkable) return forkable.Fork();
-        var copy = Model.CreateState();
-        for (int i = 0; i < fed.Count; i++) Model.Step(copy, fed[i], conditioning[i]);
-        return copy;
-    }
-
     private GeneratedMelody Sample(GenerationRequest request, Plan plan, Random rng, int number, bool greedy, CancellationToken cancellation)
     {
         var policy = greedy ? new DecodingPolicy(true) : DecodingPolicy.Of(request);

@@ -115,12 +115,18 @@ public sealed class DecoderStart : IDisposable
         return new DecoderStart(state, grammar, prefilled.At(0, forced.Count).ToArray(), scores, fed, conditions, prefilled, choices);
     }
 
-    /// <summary>An independent copy of the model state: forked when the model supports it, else replayed from the fed tokens.</summary>
-    internal IGenerationState ForkState(ISequenceModel model)
+    /// <summary>An independent copy of the model state (<see cref="ForkState(ISequenceModel, IGenerationState, IReadOnlyList{int}, IReadOnlyList{ConditionStep})"/>).</summary>
+    internal IGenerationState ForkState(ISequenceModel model) => ForkState(model, State, _fed, _conditions);
+
+    /// <summary>
+    /// An independent copy of <paramref name="state"/>: forked when the model supports it, else a new state that hears
+    /// <paramref name="fed"/> again, token i with <paramref name="conditions"/>[i].
+    /// </summary>
+    internal static IGenerationState ForkState(ISequenceModel model, IGenerationState state, IReadOnlyList<int> fed, IReadOnlyList<ConditionStep> conditions)
     {
-        if (State is IForkableGenerationState forkable) return forkable.Fork();
+        if (state is IForkableGenerationState forkable) return forkable.Fork();
         var copy = model.CreateState();
-        model.Prefill(copy, _fed, _conditions);
+        for (int i = 0; i < fed.Count; i++) model.Step(copy, fed[i], conditions[i]);
         return copy;
     }
 

@@ -101,7 +101,8 @@ internal sealed class NoteGrammar : IGrammarState
         return new NoteGrammar(tokenizer, request, vocabulary, meterIndex, barSteps, melody, endBar, endsTune: endBar >= bars);
     }
 
-    private static int MeterIndex(NoteTokenizer tokenizer, GenerationRequest request)
+    /// <summary>The index of the request's meter among the tokenizer's METER tokens; refused when it has none or a bar is off its grid.</summary>
+    internal static int MeterIndex(NoteTokenizer tokenizer, GenerationRequest request)
     {
         int meterIndex = -1;
         for (int i = 0; i < tokenizer.Meters.Count; i++)

@@ -200,9 +200,7 @@ internal sealed class NoteVariationGrammar : IGrammarState
         // The tune must fit the tokenizer at all (range, grid, durations, bars): the same check its encoding makes.
         if (!tokenizer.TryEncode(melody, out _, out var error))
             throw new InvalidRequestException(RequestField.Melody, $"The tune does not fit the model: {error!.Message}");
-        int meterIndex = -1;
-        for (int i = 0; i < tokenizer.Meters.Count; i++)
-            if (tokenizer.Meters[i] == melody.Meter) meterIndex = i;
+        int meterIndex = NoteGrammar.MeterIndex(tokenizer, request);
         int bars = Math.Max(melody.BarCount, melody.Notes.IsEmpty ? 0 : melody.BarOf(melody.Notes[^1].Start).Bar + 1);
         return new NoteVariationGrammar(tokenizer, new PitchRules(request, tokenizer.NoteConfig.MinPitch, tokenizer.NoteConfig.MaxPitch), vocabulary,
             melody, [.. plan.Chosen], plan.Rhythm, Math.Max(bars, 1), meterIndex);
