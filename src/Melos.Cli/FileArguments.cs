@@ -1,110 +1,37 @@
 using System.CommandLine;
-using Melos.Data.Rendering;
-using Melos.Formats.Abc;
+using Melos.Formats;
 using Melos.Formats.Audio;
-using Melos.Formats.Midi;
-using Melos.Formats.MusicXml;
 using Melos.Music;
 
 namespace Melos.Cli;
 
-/// <summary>A file format a melody can be written as.</summary>
-public enum MelodyFormat
-{
-    /// <summary>Standard MIDI file: melody and chord track (<c>.mid</c>).</summary>
-    Mid,
-    /// <summary>ABC notation (<c>.abc</c>).</summary>
-    Abc,
-    /// <summary>MusicXML (<c>.musicxml</c>; <c>.mxl</c> compressed).</summary>
-    MusicXml,
-    /// <summary>Audio: 16-bit PCM WAV (<c>.wav</c>).</summary>
-    Wav,
-    /// <summary>A piano roll picture (<c>.png</c>).</summary>
-    Png,
-}
-
-/// <summary>How audio is made.</summary>
-public enum SynthKind
-{
-    /// <summary>Melos's own synthesizer (no external program).</summary>
-    Builtin,
-    /// <summary>FluidSynth with a General MIDI sound font, rendering the written MIDI.</summary>
-    FluidSynth,
-}
-
-/// <summary>Choices for writing melody files beyond the formats themselves.</summary>
-public sealed record MelodyFileOptions
-{
-    /// <summary>The defaults: built-in synthesizer, Debian's GM sound font for FluidSynth.</summary>
-    public static MelodyFileOptions Default { get; } = new();
-
-    /// <summary>The synthesizer for <c>.wav</c>.</summary>
-    public SynthKind Synth { get; init; } = SynthKind.Builtin;
-
-    /// <summary>The sound font FluidSynth uses.</summary>
-    public string SoundFont { get; init; } = FluidSynth.DefaultSoundFont;
-
-    /// <summary>The built-in synthesizer's settings.</summary>
-    public SynthOptions SynthOptions { get; init; } = SynthOptions.Default;
-}
-
 /// <summary>
-/// Writes melodies as files: the shared output step of <c>melos generate</c>, <c>melos convert</c> and any command that
-/// writes melodies. Target paths are checked all together before anything is written, so a refused overwrite leaves
-/// every file as it was.
+/// The command line's side of melody files: the formats it reads and writes (<see cref="Data.MelodyFiles.Formats"/>,
+/// which chooses each by file name ending), <c>--formats</c>, the overwrite check and reading a command's input melody.
 /// </summary>
-public static class MelodyFiles
+public static class FileArguments
 {
-    /// <summary>Every format, in the order they are written.</summary>
-    public static IReadOnlyList<MelodyFormat> All { get; } = Enum.GetValues<MelodyFormat>();
+    /// <summary>Every format the commands read or write.</summary>
+    public static FormatRegistry Formats => Data.MelodyFiles.Formats;
 
     /// <summary>The format names accepted by <c>--formats</c>.</summary>
-    public static string Names => string.Join(",", All.Select(Name));
+    public static string Names => string.Join(",", Formats.Writable.Select(f => f.Name));
 
-    /// <summary>The lower-case name of a format (<c>mid</c>, <c>musicxml</c>).</summary>
-    public static string Name(MelodyFormat format) => format.ToString().ToLowerInvariant();
-
-    /// <summary>The file name ending written for a format.</summary>
-    public static string Extension(MelodyFormat format) => format switch
-    {
-        MelodyFormat.Mid => ".mid",
-        MelodyFormat.Abc => ".abc",
-        MelodyFormat.MusicXml => ".musicxml",
-        MelodyFormat.Wav => ".wav",
-        _ => ".png",
-    };
-
-    /// <summary>The format of a path by its ending (<c>.mid</c>/<c>.midi</c>, <c>.abc</c>, <c>.musicxml</c>/<c>.xml</c>/<c>.mxl</c>, <c>.wav</c>, <c>.png</c>), or null.</summary>
-    public static MelodyFormat? FormatOf(string path) => Path.GetExtension(path).ToLowerInvariant() switch
-    {
-        ".mid" or ".midi" => MelodyFormat.Mid,
-        ".abc" => MelodyFormat.Abc,
-        ".musicxml" or ".xml" or ".mxl" => MelodyFormat.MusicXml,
-        ".wav" => MelodyFormat.Wav,
-        ".png" => MelodyFormat.Png,
-        _ => null,
-    };
-
-    /// <summary>Parses a comma-separated list of format names (<c>mid,abc,musicxml,wav,png</c>); null or empty is all of them.</summary>
+    /// <summary>Parses a comma-separated list of format names (<c>mid,abc,musicxml,wav,png</c>); null or empty is every writable format.</summary>
     /// <exception cref="CliError">An unknown or repeated name.</exception>
     public static IReadOnlyList<MelodyFormat> ParseFormats(string? text)
     {
-        if (string.IsNullOrWhiteSpace(text)) return All;
+        if (string.IsNullOrWhiteSpace(text)) return [.. Formats.Writable];
         var chosen = new List<MelodyFormat>();
         foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
-            var format = All.FirstOrDefault(f => Name(f) == part.ToLowerInvariant().TrimStart('.'), (MelodyFormat)(-1));
-            if (part.Equals("midi", StringComparison.OrdinalIgnoreCase)) format = MelodyFormat.Mid;
-            if (format == (MelodyFormat)(-1)) throw new CliError($"--formats: unknown format '{part}'; choose from {Names}");
+            var format = Formats.Named(part) is { CanWrite: true } f ? f : throw new CliError($"--formats: unknown format '{part}'; choose from {Names}");
             if (chosen.Contains(format)) throw new CliError($"--formats: '{part}' is listed twice");
             chosen.Add(format);
         }
         if (chosen.Count == 0) throw new CliError($"--formats names no format; choose from {Names}");
-        return [.. chosen.Order()];
+        return Formats.InOrder(chosen);
     }
-
-    /// <summary>The paths <paramref name="stem"/> (a path without ending) gets in each format.</summary>
-    public static IReadOnlyList<string> Targets(string stem, IEnumerable<MelodyFormat> formats) => [.. formats.Select(f => stem + Extension(f))];
 
     /// <summary>Refuses to go on when any target exists and <paramref name="force"/> is off, naming the first such file.</summary>
     /// <exception cref="CliError">A target exists.</exception>
@@ -115,91 +42,23 @@ public static class MelodyFiles
         if (existing is not null) throw new CliError($"{existing} exists; use --force to overwrite it");
     }
 
-    /// <summary>Checks that the chosen formats can be written with these options (FluidSynth and its sound font present), before any work.</summary>
-    /// <exception cref="SynthesizerException">FluidSynth or the sound font is missing.</exception>
-    public static void CheckTools(IEnumerable<MelodyFormat> formats, MelodyFileOptions options)
+    /// <summary>Reads the melody of a file in any readable format (for ABC, tune <paramref name="tune"/> or the first).</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="tune">For formats holding many tunes (ABC), the tune's number, or null for the first.</param>
+    /// <param name="what">What the file is to the command, for messages ("file", "primer file").</param>
+    /// <param name="requireNotes">Refuse a melody without notes.</param>
+    /// <exception cref="CliError">The file is missing, <paramref name="tune"/> is given for a one-tune format, or the melody has no notes.</exception>
+    /// <exception cref="UnknownFormatException">The ending names no readable format; the message lists those that do.</exception>
+    public static Melody ReadMelody(string path, int? tune = null, string what = "file", bool requireNotes = true)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        if (formats.Contains(MelodyFormat.Wav) && options.Synth == SynthKind.FluidSynth) Fluid(options).Check();
-    }
-
-    private static FluidSynth Fluid(MelodyFileOptions options) => new() { SoundFont = options.SoundFont, SampleRate = options.SynthOptions.Format.SampleRate };
-
-    /// <summary>Writes <paramref name="melody"/> as <paramref name="stem"/> plus each format's ending; returns the paths written.</summary>
-    /// <param name="stem">The path without ending, e.g. <c>out/melody-01</c>.</param>
-    /// <param name="melody">The melody.</param>
-    /// <param name="formats">The formats.</param>
-    /// <param name="number">The ABC tune number.</param>
-    /// <param name="options">Synthesizer choices.</param>
-    public static IReadOnlyList<string> Write(string stem, Melody melody, IEnumerable<MelodyFormat> formats, int number = 1, MelodyFileOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(stem);
-        var written = new List<string>();
-        foreach (var format in formats.Distinct().Order())
-        {
-            var path = stem + Extension(format);
-            WriteFile(path, melody, format, number, options);
-            written.Add(path);
-        }
-        return written;
-    }
-
-    /// <summary>Writes one file in the format its ending names.</summary>
-    /// <exception cref="CliError">The ending names no format Melos writes.</exception>
-    public static void WriteFile(string path, Melody melody, int number = 1, MelodyFileOptions? options = null) =>
-        WriteFile(path, melody, FormatOf(path) ?? throw new CliError($"cannot write '{Path.GetExtension(path)}' files; write .mid, .abc, .musicxml, .mxl, .wav or .png"), number, options);
-
-    // Each file is written under a temporary name beside its target and moved into place when complete, so a failure
-    // (a melody MusicXML cannot notate, a synthesizer error) leaves no partial file and the old one, if any, untouched.
-    private static void WriteFile(string path, Melody melody, MelodyFormat format, int number, MelodyFileOptions? options)
-    {
-        ArgumentNullException.ThrowIfNull(melody);
-        options ??= MelodyFileOptions.Default;
-        var full = Path.GetFullPath(path);
-        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileNameWithoutExtension(full)}.{Guid.NewGuid():N}{Path.GetExtension(full)}");
-        try
-        {
-            WriteDirect(temp, melody, format, number, options);
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
-    }
-
-    private static void WriteDirect(string path, Melody melody, MelodyFormat format, int number, MelodyFileOptions options)
-    {
-        switch (format)
-        {
-            case MelodyFormat.Mid:
-                File.WriteAllBytes(path, MidiMelody.Write(melody));
-                break;
-            case MelodyFormat.Abc:
-                File.WriteAllText(path, AbcWriter.Write(melody, number));
-                break;
-            case MelodyFormat.MusicXml:
-                MusicXmlWriter.WriteFile(path, melody);
-                break;
-            case MelodyFormat.Wav when options.Synth == SynthKind.FluidSynth:
-                var midi = Path.Combine(Path.GetTempPath(), $"melos-{Guid.NewGuid():N}.mid");
-                try
-                {
-                    File.WriteAllBytes(midi, MidiMelody.Write(melody));
-                    Fluid(options).Render(midi, path);
-                }
-                finally
-                {
-                    File.Delete(midi);
-                }
-                break;
-            case MelodyFormat.Wav:
-                MelodySynthesizer.WriteWav(path, melody, options.SynthOptions);
-                break;
-            default:
-                PianoRoll.WritePng(path, melody);
-                break;
-        }
+        ArgumentNullException.ThrowIfNull(path);
+        var format = Formats.ForReading(path);
+        if (!File.Exists(path)) throw new CliError($"{what} not found: {path}");
+        if (tune is not null && !format.HoldsManyTunes)
+            throw new CliError($"--tune is for {string.Join(" or ", Formats.Readable.Where(f => f.HoldsManyTunes).Select(f => f.Title))} input files");
+        var melody = format.Read(path, new MelodyReadOptions { Tune = tune });
+        if (requireNotes && melody.Notes.IsEmpty) throw new CliError($"the {what} {path} has no notes");
+        return melody;
     }
 }
 
@@ -234,7 +93,7 @@ public sealed class MelodyFileCliOptions
 
     /// <summary>The options given.</summary>
     /// <exception cref="CliError">An unknown synthesizer.</exception>
-    public MelodyFileOptions Read(ParseResult parse)
+    public MelodyWriteOptions Read(ParseResult parse)
     {
         ArgumentNullException.ThrowIfNull(parse);
         var synth = parse.GetValue(Synth)?.Trim().ToLowerInvariant() switch
@@ -243,11 +102,14 @@ public sealed class MelodyFileCliOptions
             "fluidsynth" => SynthKind.FluidSynth,
             var other => throw new CliError($"--synth must be builtin or fluidsynth, not '{other}'"),
         };
-        return new MelodyFileOptions
+        return new MelodyWriteOptions
         {
-            Synth = synth,
-            SoundFont = parse.GetValue(SoundFont) ?? FluidSynth.DefaultSoundFont,
-            SynthOptions = SynthOptions.Default with { Format = new WavFormat(44_100, parse.GetValue(Mono) ? 1 : 2) },
+            Audio = new WavWriteOptions
+            {
+                Synth = synth,
+                SoundFont = parse.GetValue(SoundFont) ?? FluidSynth.DefaultSoundFont,
+                SynthOptions = SynthOptions.Default with { Format = new WavFormat(44_100, parse.GetValue(Mono) ? 1 : 2) },
+            },
         };
     }
 }
