@@ -193,6 +193,23 @@ public sealed class OutputTests : IDisposable
     }
 
     [Fact]
+    public void Generate_takes_its_primer_from_a_musicxml_file()
+    {
+        var primer = Melody.Create(new[] { "G4", "A4", "B4", "D5" }.Select((p, i) => new Note(Pitch.Parse(p), Duration.FromQuarters(i), Duration.Quarter)),
+            Key.Parse("G"), [new MeterChange(Duration.Zero, TimeSignature.CommonTime)]);
+        var path = Path.Combine(_dir, "primer.MusicXML");
+        FileArguments.Formats.Write(path, primer);
+        var outDir = Path.Combine(_dir, "primed");
+        var (code, _, err) = Run("generate", "--bars", "2", "--primer", path, "--formats", "mid", "--out", outDir);
+        Assert.True(code == 0, err);
+        var first = FileArguments.Formats.Read(Path.Combine(outDir, "melody-01.mid"));
+        Assert.Equal(Line(primer), Line(first).Take(4));
+        var (bad, _, badErr) = Run("generate", "--bars", "2", "--primer", Path.Combine(_dir, "none.mxl"), "--out", outDir + "2");
+        Assert.Equal(1, bad);
+        Assert.Equal($"error: primer file not found: {Path.Combine(_dir, "none.mxl")}", badErr.Trim());
+    }
+
+    [Fact]
     public void Notes_lists_a_musicxml_file()
     {
         var xml = Path.Combine(_dir, "n.musicxml");
