@@ -28,7 +28,7 @@ public static class ConvertCommand
             var outPath = pr.GetValue(output)!;
             var formats = FileArguments.Formats;
             if (!File.Exists(inPath)) throw new CliError($"file not found: {inPath}");
-            formats.ForReading(inPath);
+            formats.ForReading(inPath); // an unreadable IN is named before OUT is looked at
             var outFormat = formats.ForWriting(outPath);
             if (Path.GetFullPath(inPath) == Path.GetFullPath(outPath)) throw new CliError("IN and OUT are the same file");
             var fileOptions = files.Read(pr);
