@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Melos.Cli;
+using Melos.Data;
 using Melos.Formats.Abc;
 using Melos.Formats.Midi;
 using Melos.Formats.MusicXml;
@@ -11,7 +11,7 @@ namespace Melos.Bench;
 
 /// <summary>
 /// Output formats: MusicXML round trip over every Nottingham tune, MuseScore 3 agreement over the first N tunes, and the
-/// time <see cref="MelodyFiles"/> takes to write the five files (.mid, .abc, .musicxml, .wav, .png) of an 8-bar melody.
+/// time <see cref="MelodyFiles.Formats"/> takes to write the five files (.mid, .abc, .musicxml, .wav, .png) of an 8-bar melody.
 /// </summary>
 public sealed class FormatsBench : IBenchmark
 {
@@ -56,16 +56,18 @@ public sealed class FormatsBench : IBenchmark
         var dir = Directory.CreateTempSubdirectory("melos-formats-bench-").FullName;
         try
         {
-            var perFormat = MelodyFiles.All.ToDictionary(f => f, _ => new List<double>());
+            var formats = MelodyFiles.Formats;
+            var all = formats.Writable.ToList();
+            var perFormat = all.ToDictionary(f => f, _ => new List<double>());
             var totals = new List<double>();
-            MelodyFiles.Write(Path.Combine(dir, "warm"), melodies[0], MelodyFiles.All); // JIT and font loading
+            formats.Write(Path.Combine(dir, "warm"), melodies[0], all); // JIT and font loading
             for (int i = 0; i < melodies.Count; i++)
             {
                 var total = Stopwatch.StartNew();
-                foreach (var f in MelodyFiles.All)
+                foreach (var f in all)
                 {
                     var sw = Stopwatch.StartNew();
-                    MelodyFiles.Write(Path.Combine(dir, $"m{i}"), melodies[i], [f]);
+                    formats.Write(Path.Combine(dir, $"m{i}"), melodies[i], [f]);
                     perFormat[f].Add(sw.Elapsed.TotalMilliseconds);
                 }
                 totals.Add(total.Elapsed.TotalMilliseconds);
@@ -73,8 +75,8 @@ public sealed class FormatsBench : IBenchmark
             Console.WriteLine(string.Create(ci, $"Writing one 8-bar melody with chords (first 8 bars of {melodies.Count} Nottingham tunes; built-in synthesizer, 44.1 kHz stereo):"));
             Console.WriteLine("| file | median ms | max ms |");
             Console.WriteLine("|---|---:|---:|");
-            foreach (var f in MelodyFiles.All)
-                Console.WriteLine(string.Create(ci, $"| .{MelodyFiles.Name(f)} | {Median(perFormat[f]):0.0} | {perFormat[f].Max():0.0} |"));
+            foreach (var f in all)
+                Console.WriteLine(string.Create(ci, $"| .{f.Name} | {Median(perFormat[f]):0.0} | {perFormat[f].Max():0.0} |"));
             Console.WriteLine(string.Create(ci, $"| all five | {Median(totals):0.0} | {totals.Max():0.0} |"));
         }
         finally

@@ -1,5 +1,6 @@
 using Melos.Data.Corpus;
 using Melos.Data.Sources;
+using Melos.Formats;
 
 namespace Melos.Evaluation;
 
@@ -17,7 +18,7 @@ public sealed class MelodySetException(string input, string reason) : Exception(
 
 /// <summary>
 /// Where a melody set comes from: a corpus file and one of its splits (<c>nottingham.corpus:test</c>; a corpus without
-/// <c>:split</c> means the given default split), or a file or folder of music (.mid, .midi, .abc, chorale .json).
+/// <c>:split</c> means the given default split), or a file or folder of music (MIDI, ABC, MusicXML, chorale .json).
 /// </summary>
 /// <param name="Path">The corpus file, folder or file.</param>
 /// <param name="Split">The split when <paramref name="Path"/> is a corpus, else null.</param>
@@ -47,7 +48,7 @@ public sealed record SetLocation(string Path, CorpusSplit? Split)
                 return new SetLocation(file, split);
             }
         }
-        throw new MelodySetException(text, "no such file or folder (give a folder of .mid/.abc files, or CORPUS.corpus:SPLIT)");
+        throw new MelodySetException(text, $"no such file or folder (give a folder of music files ({TuneSources.ReadableFiles}), or CORPUS.corpus:SPLIT)");
     }
 
     private static bool IsCorpusFile(string path)
@@ -100,7 +101,7 @@ public static class MelodySources
     /// <summary>
     /// Reads every music file under the folder (or the one file) through the corpus builder's sources (one line per tune,
     /// quantized to the corpus grid, keys estimated where missing), keeping repeated melodies. Where one melody was written
-    /// twice, as <c>NAME.mid</c> and <c>NAME.abc</c> (as <c>melos generate</c> does), only the MIDI file is read.
+    /// more than once, as <c>NAME.mid</c>, <c>NAME.abc</c> and <c>NAME.musicxml</c> (as <c>melos generate</c> does), only the MIDI file is read.
     /// </summary>
     private static MelodySet FromFiles(SetLocation location)
     {
@@ -111,7 +112,7 @@ public static class MelodySources
         var readable = files.Where(f => TuneSources.Default.Any(s => s.CanRead(f))).ToList();
         var midiStems = readable.Where(f => IsMidi(f)).Select(Stem).ToHashSet(StringComparer.Ordinal);
         var chosen = readable.Where(f => IsMidi(f) || !midiStems.Contains(Stem(f))).ToList();
-        if (chosen.Count == 0) throw new MelodySetException(path, "no music files (.mid, .midi, .abc, chorale .json) found");
+        if (chosen.Count == 0) throw new MelodySetException(path, $"no music files ({TuneSources.ReadableFiles}) found");
         var options = new CorpusBuildOptions { Inputs = [.. chosen], MinNotes = 1, KeepDuplicates = true };
         var data = new CorpusBuilder(TuneSources.Default).Build(options);
         if (data.Entries.Count == 0)
@@ -120,8 +121,7 @@ public static class MelodySources
         return MelodySet.Create(location.DisplayName, data.Entries.Select(e => e.Melody));
     }
 
-    private static bool IsMidi(string f) =>
-        f.EndsWith(".mid", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".midi", StringComparison.OrdinalIgnoreCase);
+    private static bool IsMidi(string f) => MelodyFormat.Midi.Matches(f);
 
     private static string Stem(string f) => System.IO.Path.Combine(System.IO.Path.GetDirectoryName(f) ?? "", System.IO.Path.GetFileNameWithoutExtension(f));
 }

@@ -7,8 +7,8 @@ public sealed record NotesReadOptions(int? Tune = null);
 /// <summary>A file format that can list a file's notes as a <see cref="NotesDocument"/>.</summary>
 public interface INotesReader
 {
-    /// <summary>The file name endings this reader handles, lower case with the dot (<c>.mid</c>).</summary>
-    IReadOnlyCollection<string> Extensions { get; }
+    /// <summary>The format whose files this reader lists (and whose endings choose it).</summary>
+    MelodyFormat Format { get; }
 
     /// <summary>Reads the file's notes.</summary>
     NotesDocument Read(string path, NotesReadOptions options);
@@ -28,7 +28,12 @@ public static class NotesReaders
     /// <summary>The reader for <paramref name="path"/>, or null when no reader handles its ending.</summary>
     public static INotesReader? For(string path)
     {
-        var ext = Path.GetExtension(path).ToLowerInvariant();
-        return All.FirstOrDefault(r => r.Extensions.Contains(ext));
+        ArgumentNullException.ThrowIfNull(path);
+        return All.FirstOrDefault(r => r.Format.Matches(path));
     }
+
+    /// <summary>The reader for <paramref name="path"/>.</summary>
+    /// <exception cref="UnknownFormatException">No reader handles its ending; the message lists the endings that are read.</exception>
+    public static INotesReader ForReading(string path) =>
+        For(path) ?? throw new UnknownFormatException(path, "read", All.SelectMany(r => r.Format.Endings), "readable");
 }

@@ -2,9 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Melos.Data.Tokenizers;
-using Melos.Formats.Abc;
-using Melos.Formats.Audio;
-using Melos.Formats.Midi;
+using Melos.Formats;
 using Melos.Formats.MusicXml;
 using Melos.Generation;
 using Melos.Generation.Explanation;
@@ -34,14 +32,8 @@ public static class StudioApi
     /// <summary>The most infilling candidates per request.</summary>
     public const int MaxCandidates = 64;
 
-    /// <summary>The export formats and their content types.</summary>
-    public static IReadOnlyDictionary<string, (string ContentType, string Extension)> ExportFormats { get; } = new Dictionary<string, (string, string)>
-    {
-        ["mid"] = ("audio/midi", "mid"),
-        ["abc"] = ("text/vnd.abc", "abc"),
-        ["musicxml"] = ("application/vnd.recordare.musicxml+xml", "musicxml"),
-        ["wav"] = ("audio/wav", "wav"),
-    };
+    /// <summary>The export formats: the writable formats of <see cref="FormatRegistry.Default"/> (MIDI, ABC, MusicXML, WAV).</summary>
+    public static IReadOnlyList<MelodyFormat> ExportFormats { get; } = [.. FormatRegistry.Default.Writable];
 
     /// <summary>Maps the endpoints.</summary>
     public static void Map(IEndpointRouteBuilder app)
@@ -60,7 +52,7 @@ public static class StudioApi
         api.MapPost("/explain", Explain).WithName("Explain").WithSummary("Every note's probability, rank, surprisal, entropy and alternatives under the model.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapPost("/export", Export).WithName("Export").WithSummary("The melody as a file: mid (with a chord track), abc, musicxml or wav.")
-            .Produces(StatusCodes.Status200OK, typeof(byte[]), "audio/midi", "text/vnd.abc", "application/vnd.recordare.musicxml+xml", "audio/wav")
+            .Produces(StatusCodes.Status200OK, typeof(byte[]), ExportFormats[0].MediaType, [.. ExportFormats.Skip(1).Select(f => f.MediaType)])
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
     }
 
@@ -175,19 +167,16 @@ public static class StudioApi
     {
         try
         {
-            var name = format?.Trim().ToLowerInvariant();
-            if (name == "midi") name = "mid";
-            if (string.IsNullOrEmpty(name) || !ExportFormats.TryGetValue(name, out var kind))
-                throw new StudioRequestException("format", $"{(string.IsNullOrEmpty(format) ? "is required" : $"unknown format '{format}'")}; choose mid, abc, musicxml or wav");
-            var melody = inference.Melodies.Read(request.Melody);
-            byte[] bytes = name switch
+            var kind = string.IsNullOrWhiteSpace(format) ? null : FormatRegistry.Default.Named(format);
+            if (kind is null || !ExportFormats.Contains(kind))
             {
-                "mid" => MidiMelody.Write(melody),
-                "abc" => System.Text.Encoding.UTF8.GetBytes(AbcWriter.Write(melody, 1)),
-                "musicxml" => System.Text.Encoding.UTF8.GetBytes(MusicXmlWriter.Write(melody)),
-                _ => await Task.Run(() => Wav(melody, inference.Options.Limits), http.RequestAborted),
-            };
-            return TypedResults.File(bytes, kind.ContentType, $"melos.{kind.Extension}");
+                var choices = string.Join(", ", ExportFormats.SkipLast(1).Select(f => f.Name)) + " or " + ExportFormats[^1].Name;
+                throw new StudioRequestException("format", $"{(string.IsNullOrEmpty(format) ? "is required" : $"unknown format '{format}'")}; choose {choices}");
+            }
+            var melody = inference.Melodies.Read(request.Melody);
+            if (kind == MelodyFormat.Wav) CheckAudioLength(melody, inference.Options.Limits);
+            var bytes = await Task.Run(() => kind.Write(melody), http.RequestAborted);
+            return TypedResults.File(bytes, kind.MediaType, "melos" + kind.Ending);
         }
         catch (Exception e) when (Problem(http, e) is { } problem)
         {
@@ -195,12 +184,11 @@ public static class StudioApi
         }
     }
 
-    private static byte[] Wav(Melody melody, StudioLimits limits)
+    private static void CheckAudioLength(Melody melody, StudioLimits limits)
     {
         double seconds = melody.Length.ToQuarterDouble() * 60 / (melody.Tempos.IsEmpty ? 120 : melody.Tempos[0].Bpm);
         if (seconds > limits.MaxAudioSeconds)
             throw new StudioRequestException("melody", Invariant($"lasts {seconds:0} s at its tempo; WAV export renders at most {limits.MaxAudioSeconds} s"));
-        return MelodySynthesizer.RenderWav(melody);
     }
 
     /// <summary>Each note's probability under the model (the onset token's), for colouring.</summary>

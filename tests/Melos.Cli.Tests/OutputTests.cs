@@ -1,4 +1,6 @@
 using Melos.Cli;
+using Melos.Data.Rendering;
+using Melos.Formats;
 using Melos.Formats.Abc;
 using Melos.Formats.Audio;
 using Melos.Formats.Midi;
@@ -9,7 +11,7 @@ using static Melos.Tests.CliRun;
 
 namespace Melos.Cli.Tests;
 
-/// <summary><c>melos convert</c>, <c>melos generate --formats</c> and the shared <see cref="MelodyFiles"/> writer.</summary>
+/// <summary><c>melos convert</c>, <c>melos generate --formats</c> and the shared <see cref="FileArguments"/>.</summary>
 public sealed class OutputTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("melos-output-").FullName;
@@ -38,12 +40,8 @@ public sealed class OutputTests : IDisposable
             var (code, output, err) = Run("convert", abc, path);
             Assert.True(code == 0, err);
             Assert.Contains("wrote", output);
-            var back = MelodyFiles.FormatOf(path) switch
-            {
-                MelodyFormat.Mid => MidiMelody.Read(path),
-                MelodyFormat.Abc => AbcReader.LoadTune(path).Melody,
-                _ => MusicXmlReader.Load(path, MusicXmlReadSettings.Strict).Melody,
-            };
+            var back = FileArguments.Formats.Read(path);
+            if (MelodyFormat.MusicXml.Matches(path)) MusicXmlReader.Load(path, MusicXmlReadSettings.Strict); // and it is clean MusicXML
             Assert.Equal(Line(expected), Line(back));
             Assert.Equal(expected.Chords.ToList(), back.Chords.ToList());
             Assert.Equal(expected.Key, back.Key);
@@ -66,7 +64,7 @@ public sealed class OutputTests : IDisposable
     }
 
     [Theory]
-    [InlineData("out.txt", "", "cannot write '.txt' files")]
+    [InlineData("out.txt", "", "cannot write '.txt' files; writable: .mid, .midi, .abc, .musicxml, .xml, .mxl, .wav, .png")]
     [InlineData("out.mid", "--tune|1|--synth|timidity", "--synth must be builtin or fluidsynth")]
     [InlineData("out.wav", "--synth|fluidsynth|--soundfont|/nowhere/gm.sf2", "sound font not found: /nowhere/gm.sf2")]
     public void Convert_refuses_bad_options_with_one_line(string output, string options, string message)
@@ -122,25 +120,27 @@ public sealed class OutputTests : IDisposable
     [Fact]
     public void Formats_parse_by_name_in_writing_order_and_unknown_ones_are_named()
     {
-        Assert.Equal(MelodyFiles.All, MelodyFiles.ParseFormats(null));
-        Assert.Equal([MelodyFormat.Mid, MelodyFormat.Png], MelodyFiles.ParseFormats("png, MID"));
-        Assert.Equal([MelodyFormat.MusicXml], MelodyFiles.ParseFormats(".musicxml"));
-        Assert.Contains("unknown format 'pdf'", Assert.Throws<CliError>(() => MelodyFiles.ParseFormats("mid,pdf")).Message);
-        Assert.Contains("listed twice", Assert.Throws<CliError>(() => MelodyFiles.ParseFormats("abc,abc")).Message);
+        Assert.Equal(["mid", "abc", "musicxml", "wav", "png"], FileArguments.ParseFormats(null).Select(f => f.Name));
+        Assert.Equal([MelodyFormat.Midi, PianoRollFormat.Instance], FileArguments.ParseFormats("png, MID"));
+        Assert.Equal([MelodyFormat.MusicXml], FileArguments.ParseFormats(".musicxml"));
+        Assert.Equal([MelodyFormat.Midi], FileArguments.ParseFormats("midi"));
+        Assert.Contains("unknown format 'pdf'", Assert.Throws<CliError>(() => FileArguments.ParseFormats("mid,pdf")).Message);
+        Assert.Contains("listed twice", Assert.Throws<CliError>(() => FileArguments.ParseFormats("abc,abc")).Message);
     }
 
     [Fact]
     public void Melody_files_are_checked_all_together_before_any_is_written()
     {
         var stem = Path.Combine(_dir, "m");
-        var targets = MelodyFiles.Targets(stem, MelodyFiles.All);
+        var all = FileArguments.Formats.Writable.ToList();
+        var targets = FileArguments.Formats.Targets(stem, all);
         Assert.Equal(["m.mid", "m.abc", "m.musicxml", "m.wav", "m.png"], targets.Select(Path.GetFileName));
         File.WriteAllText(stem + ".wav", "old");
-        var e = Assert.Throws<CliError>(() => MelodyFiles.EnsureWritable(targets, force: false));
+        var e = Assert.Throws<CliError>(() => FileArguments.EnsureWritable(targets, force: false));
         Assert.Equal($"{stem}.wav exists; use --force to overwrite it", e.Message);
-        MelodyFiles.EnsureWritable(targets, force: true);
+        FileArguments.EnsureWritable(targets, force: true);
         var melody = AbcReader.LoadTune(Abc()).Melody;
-        var written = MelodyFiles.Write(stem, melody, MelodyFiles.All);
+        var written = FileArguments.Formats.Write(stem, melody, all);
         Assert.Equal(targets, written);
         Assert.All(written, p => Assert.True(new FileInfo(p).Length > 40, p));
     }
@@ -190,6 +190,23 @@ public sealed class OutputTests : IDisposable
         Assert.Equal((2, 44_100, 16), (info.Channels, info.SampleRate, info.BitsPerSample));
         Assert.True(info.Seconds >= 9 * 0.6, $"{info.Seconds} s");
         Assert.Single(Directory.GetFiles(_dir, "*.wav"));
+    }
+
+    [Fact]
+    public void Generate_takes_its_primer_from_a_musicxml_file()
+    {
+        var primer = Melody.Create(new[] { "G4", "A4", "B4", "D5" }.Select((p, i) => new Note(Pitch.Parse(p), Duration.FromQuarters(i), Duration.Quarter)),
+            Key.Parse("G"), [new MeterChange(Duration.Zero, TimeSignature.CommonTime)]);
+        var path = Path.Combine(_dir, "primer.MusicXML");
+        FileArguments.Formats.Write(path, primer);
+        var outDir = Path.Combine(_dir, "primed");
+        var (code, _, err) = Run("generate", "--bars", "2", "--primer", path, "--formats", "mid", "--out", outDir);
+        Assert.True(code == 0, err);
+        var first = FileArguments.Formats.Read(Path.Combine(outDir, "melody-01.mid"));
+        Assert.Equal(Line(primer), Line(first).Take(4));
+        var (bad, _, badErr) = Run("generate", "--bars", "2", "--primer", Path.Combine(_dir, "none.mxl"), "--out", outDir + "2");
+        Assert.Equal(1, bad);
+        Assert.Equal($"error: primer file not found: {Path.Combine(_dir, "none.mxl")}", badErr.Trim());
     }
 
     [Fact]

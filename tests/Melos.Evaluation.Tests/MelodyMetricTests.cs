@@ -241,23 +241,27 @@ public sealed class MelodySetTests : IDisposable
     }
 
     [Fact]
-    public void A_folder_with_each_melody_as_mid_and_abc_yields_each_melody_once()
+    public void A_folder_with_each_melody_as_mid_abc_and_musicxml_yields_each_melody_once()
     {
         var rng = new Random(8);
+        var formats = Melos.Formats.FormatRegistry.Default;
         for (int i = 1; i <= 3; i++)
         {
             var m = Tunes.Stepwise(rng, 2);
-            File.WriteAllBytes(Path.Combine(_dir, $"melody-0{i}.mid"), Melos.Formats.Midi.MidiMelody.Write(m));
-            File.WriteAllText(Path.Combine(_dir, $"melody-0{i}.abc"), Melos.Formats.Abc.AbcWriter.Write(m, i));
+            foreach (var ending in new[] { ".mid", ".abc", ".musicxml" }) formats.Write(Path.Combine(_dir, $"melody-0{i}{ending}"), m);
         }
         File.WriteAllText(Path.Combine(_dir, "only.abc"), Melos.Formats.Abc.AbcWriter.Write(Tunes.CMajorScale, 1));
+        var solo = Tunes.Stepwise(rng, 2);
+        formats.Write(Path.Combine(_dir, "solo.MXL"), solo); // MusicXML alone, compressed, the ending in capitals
         var set = MelodySources.Load(SetLocation.Parse(_dir, Melos.Data.Corpus.CorpusSplit.Test));
-        Assert.Equal(4, set.Count);
+        Assert.Equal(5, set.Count);
         Assert.Contains(set.Melodies, m => m.Notes.Select(n => n.Pitch.Number).SequenceEqual(Tunes.CMajorScale.Notes.Select(n => n.Pitch.Number)));
+        Assert.Contains(set.Melodies, m => m.Notes.Select(n => n.Pitch.Number).SequenceEqual(solo.Notes.Select(n => n.Pitch.Number)));
         var empty = Directory.CreateTempSubdirectory("melos-eval-empty-").FullName;
         try
         {
-            Assert.Contains("no music files", Assert.Throws<MelodySetException>(() => MelodySources.Load(new SetLocation(empty, null))).Message);
+            Assert.Contains("no music files (.mid, .midi, .abc, .musicxml, .xml, .mxl, chorale .json) found",
+                Assert.Throws<MelodySetException>(() => MelodySources.Load(new SetLocation(empty, null))).Message);
         }
         finally
         {

@@ -1,4 +1,5 @@
 using Melos.Cli;
+using Melos.Formats;
 using Melos.Formats.Abc;
 using Melos.Formats.Midi;
 using Melos.Music;
@@ -20,15 +21,17 @@ public sealed class EditCommandTests : IDisposable
         var input = InfillVaryTests.Read(InfillVaryTests.Tune);
         var path = Path.Combine(_dir, "tune" + extension);
         if (extension == ".abc") File.WriteAllText(path, InfillVaryTests.Tune);
-        else File.WriteAllBytes(path, MidiMelody.Write(input));
+        else FileArguments.Formats.Write(path, input);
         return path;
     }
 
-    private static Melody ReadAny(string path) => path.EndsWith(".abc", StringComparison.Ordinal) ? AbcReader.LoadTune(path).Melody : MidiMelody.Read(path);
+    private static Melody ReadAny(string path) => FileArguments.Formats.Read(path);
 
     [Theory]
     [InlineData(".abc")]
     [InlineData(".mid")]
+    [InlineData(".musicxml")]
+    [InlineData(".MXL")]
     public void Infill_writes_midi_and_abc_whose_untouched_bars_are_the_inputs_and_the_seed_decides(string extension)
     {
         var file = TuneFile(extension);
@@ -73,6 +76,7 @@ public sealed class EditCommandTests : IDisposable
     [Theory]
     [InlineData(".abc")]
     [InlineData(".mid")]
+    [InlineData(".musicxml")]
     public void Vary_redraws_a_share_of_the_notes_and_keeps_the_rest(string extension)
     {
         var file = TuneFile(extension);
@@ -95,6 +99,34 @@ public sealed class EditCommandTests : IDisposable
     }
 
     [Theory]
+    [InlineData(".musicxml")]
+    [InlineData(".xml")]
+    [InlineData(".mxl")]
+    [InlineData(".MID")]
+    public void Explain_reads_every_readable_format_and_finds_the_same_figures_as_in_the_abc(string extension)
+    {
+        var (abcCode, abcOutput, abcErr) = Run("explain", TuneFile(".abc"), "--model", Model, "--no-attribution");
+        Assert.True(abcCode == 0, abcErr);
+        var (code, output, err) = Run("explain", TuneFile(extension), "--model", Model, "--no-attribution");
+        Assert.True(code == 0, err);
+        Assert.StartsWith("42 notes, 8 bars", output);
+        Assert.Equal(abcOutput, output);
+    }
+
+    [Fact]
+    public void Explain_names_the_readable_endings_for_another_kind_of_file()
+    {
+        var file = Path.Combine(_dir, "tune.wav");
+        File.WriteAllText(file, "RIFF");
+        var (code, _, err) = Run("explain", file, "--model", Model);
+        Assert.Equal(1, code);
+        Assert.Equal("error: cannot read '.wav' files; readable: .mid, .midi, .abc, .musicxml, .xml, .mxl", err.Trim());
+        var (tuneCode, _, tuneErr) = Run("explain", TuneFile(".musicxml"), "--model", Model, "--tune", "2");
+        Assert.Equal(1, tuneCode);
+        Assert.Equal("error: --tune is for ABC input files", tuneErr.Trim());
+    }
+
+    [Theory]
     [InlineData("infill FILE --bars 7-9", "error: --bars: bars 7-9 are outside the tune: it has 8 bars")]
     [InlineData("infill FILE --bars 5-3", "--bars 5-3 is inverted")]
     [InlineData("infill FILE --bars 0-2", "--bars must be FIRST-LAST bar numbers from 1")]
@@ -107,7 +139,8 @@ public sealed class EditCommandTests : IDisposable
     [InlineData("infill FILE --bars 2 --range C4-A4", "narrower than an octave")]
     [InlineData("infill FILE --bars 2 --temperature -1", "error: --temperature: must be a finite number greater than 0, not -1")]
     [InlineData("infill nope.abc --bars 2", "file not found")]
-    [InlineData("infill FILE.txt --bars 2", "cannot rework '.txt' files")]
+    [InlineData("infill FILE.txt --bars 2", "error: cannot read '.txt' files; readable: .mid, .midi, .abc, .musicxml, .xml, .mxl")]
+    [InlineData("vary FILE.txt", "error: cannot read '.txt' files; readable: .mid, .midi, .abc, .musicxml, .xml, .mxl")]
     [InlineData("vary FILE --amount 0", "error: --amount: must be in (0, 1], not 0")]
     [InlineData("vary FILE --amount 1.5", "error: --amount: must be in (0, 1], not 1.5")]
     [InlineData("vary FILE --max-leap 200", "error: --max-leap: must be 0..127 semitones, not 200")]

@@ -1,8 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Melos.Formats.Abc;
-using Melos.Formats.Midi;
-using Melos.Formats.MusicXml;
 using Melos.Music;
 
 namespace Melos.Cli.Commands;
@@ -16,8 +13,8 @@ public static class ConvertCommand
     /// <summary>Creates the command.</summary>
     public static Command Create(CliContext context)
     {
-        var input = new Argument<string>("IN") { Description = "The melody to read: .mid/.midi, .abc, or .musicxml/.xml/.mxl." };
-        var output = new Argument<string>("OUT") { Description = "The file to write: .mid, .abc, .musicxml/.xml/.mxl, .wav or .png." };
+        var input = new Argument<string>("IN") { Description = $"The melody to read: {string.Join(", ", FileArguments.Formats.ReadableEndings)}." };
+        var output = new Argument<string>("OUT") { Description = $"The file to write: {string.Join(", ", FileArguments.Formats.WritableEndings)}." };
         var tune = new Option<int?>("--tune") { Description = "For ABC input: the tune's X: number (default: the first tune)." };
         var quantize = new Option<bool>("--quantize") { Description = "Snap notes and chords to sixteenths and eighth-note triplets first (for performed MIDI)." };
         var force = new Option<bool>("--force") { Description = "Overwrite OUT if it exists." };
@@ -29,27 +26,19 @@ public static class ConvertCommand
         {
             var inPath = pr.GetValue(input)!;
             var outPath = pr.GetValue(output)!;
+            var formats = FileArguments.Formats;
             if (!File.Exists(inPath)) throw new CliError($"file not found: {inPath}");
-            var inFormat = MelodyFiles.FormatOf(inPath);
-            if (inFormat is not (MelodyFormat.Mid or MelodyFormat.Abc or MelodyFormat.MusicXml))
-                throw new CliError($"cannot read '{Path.GetExtension(inPath)}' files; read .mid, .midi, .abc, .musicxml, .xml or .mxl");
-            var outFormat = MelodyFiles.FormatOf(outPath)
-                ?? throw new CliError($"cannot write '{Path.GetExtension(outPath)}' files; write .mid, .abc, .musicxml, .mxl, .wav or .png");
+            formats.ForReading(inPath); // an unreadable IN is named before OUT is looked at
+            var outFormat = formats.ForWriting(outPath);
             if (Path.GetFullPath(inPath) == Path.GetFullPath(outPath)) throw new CliError("IN and OUT are the same file");
-            if (pr.GetValue(tune) is not null && inFormat != MelodyFormat.Abc) throw new CliError("--tune is for ABC input files");
             var fileOptions = files.Read(pr);
-            MelodyFiles.EnsureWritable([outPath], pr.GetValue(force));
-            MelodyFiles.CheckTools([outFormat], fileOptions);
+            FileArguments.EnsureWritable([outPath], pr.GetValue(force));
+            outFormat.CheckWrite(fileOptions);
 
-            var melody = inFormat switch
-            {
-                MelodyFormat.Mid => MidiMelody.Read(inPath),
-                MelodyFormat.Abc => AbcReader.LoadTune(inPath, pr.GetValue(tune)).Melody,
-                _ => MusicXmlReader.Load(inPath).Melody,
-            };
+            var melody = FileArguments.ReadMelody(inPath, pr.GetValue(tune), requireNotes: false);
             if (pr.GetValue(quantize)) melody = Quantize(melody);
             if (Path.GetDirectoryName(Path.GetFullPath(outPath)) is { } dir) Directory.CreateDirectory(dir);
-            MelodyFiles.WriteFile(outPath, melody, 1, fileOptions);
+            formats.Write(outPath, melody, fileOptions);
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"wrote {outPath}: {melody.Notes.Length} notes, {melody.BarCount} bars, {melody.Key?.ToString() ?? "key unknown"}, {melody.Meter}"));
             return 0;

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Melos.Formats;
-using Melos.Formats.Abc;
-using Melos.Formats.Midi;
 using Melos.Generation;
 using Melos.Models.Training;
 using Melos.Music;
@@ -10,18 +8,21 @@ using Melos.Music;
 namespace Melos.Cli.Commands;
 
 /// <summary>
-/// <c>melos infill</c> and <c>melos vary</c>: rework an existing tune with a trained model, writing
+/// <c>melos infill</c> and <c>melos vary</c>: rework an existing tune (any readable format) with a trained model, writing
 /// <c>STEM-infill-NN.mid/.abc</c> or <c>STEM-vary-NN.mid/.abc</c>.
 /// </summary>
 public static class EditCommands
 {
-    /// <summary>The file endings <c>infill</c> and <c>vary</c> read.</summary>
-    public static IReadOnlyList<string> Readable { get; } = [".mid", ".midi", ".abc"];
+    /// <summary>The formats <c>infill</c> and <c>vary</c> write each result in.</summary>
+    private static readonly MelodyFormat[] Outputs = [MelodyFormat.Midi, MelodyFormat.Abc];
+
+    private static string TuneFileDescription =>
+        $"A tune: {string.Join(", ", FileArguments.Formats.Readable.Select(f => $"{f.Title} ({string.Join(", ", f.Endings)})"))}.";
 
     /// <summary>Creates <c>melos infill</c>.</summary>
     public static Command Infill(CliContext context)
     {
-        var file = new Argument<string>("FILE") { Description = "A MIDI (.mid, .midi) or ABC (.abc) tune." };
+        var file = new Argument<string>("FILE") { Description = TuneFileDescription };
         var bars = new Option<string>("--bars") { Description = "The bars to regenerate, FIRST-LAST or one bar, numbered from 1 (bar 1 starts at time 0, so a pickup is bar 1), e.g. 5-8.", Required = true };
         var candidates = new Option<int>("--candidates") { Description = $"Candidates sampled per result (1..{InfillRequest.MaxCandidates}); the best is kept.", DefaultValueFactory = _ => 16 };
         var scoring = new Option<string>("--scoring") { Description = "Rank candidates by the model likelihood of the gap and everything after it (both), or of the gap alone (left).", DefaultValueFactory = _ => "both" };
@@ -65,7 +66,7 @@ public static class EditCommands
     /// <summary>Creates <c>melos vary</c>.</summary>
     public static Command Vary(CliContext context)
     {
-        var file = new Argument<string>("FILE") { Description = "A MIDI (.mid, .midi) or ABC (.abc) tune." };
+        var file = new Argument<string>("FILE") { Description = TuneFileDescription };
         var amount = new Option<double>("--amount") { Description = "The share of notes to redraw, in (0, 1]: round(amount x notes), at least one.", DefaultValueFactory = _ => 0.3 };
         var rhythm = new Option<bool>("--rhythm") { Description = "Also redraw the rhythm from each chosen note to the next note." };
         var common = new CommonOptions();
@@ -108,26 +109,6 @@ public static class EditCommands
         return (first, last);
     }
 
-    /// <summary>Reads the melody of a MIDI or ABC file (for ABC, tune <paramref name="tune"/> or the first).</summary>
-    /// <param name="path">The file.</param>
-    /// <param name="tune">For ABC, the tune's X: number, or null for the first.</param>
-    /// <param name="verb">What the command does with it, for the error on other kinds of file ("rework", "explain").</param>
-    /// <exception cref="CliError">The file is missing, of another kind, or holds no notes.</exception>
-    public static Melody ReadMelody(string path, int? tune, string verb = "rework")
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path)) throw new CliError($"file not found: {path}");
-        var ext = Path.GetExtension(path).ToLowerInvariant();
-        if (!Readable.Contains(ext))
-        {
-            var note = NotesReaders.For(path) is null ? "" : " (melos notes can list its notes)";
-            throw new CliError($"cannot {verb} '{ext}' files{note}; readable: {string.Join(", ", Readable)}");
-        }
-        var melody = ext == ".abc" ? AbcReader.LoadTune(path, tune).Melody : MidiMelody.Read(path);
-        if (melody.Notes.IsEmpty) throw new CliError($"{path} has no notes");
-        return melody;
-    }
-
     private static int ChangedNotes(Melody before, Melody after) => after.Notes.Except(before.Notes).Count();
 
     private static void Write(CliContext context, string outDir, string header, List<(string Name, Melody Melody, string Figures)> rows)
@@ -138,11 +119,10 @@ public static class EditCommands
         for (int i = 0; i < rows.Count; i++)
         {
             var (name, melody, figures) = rows[i];
-            File.WriteAllBytes(Path.Combine(outDir, name + ".mid"), MidiMelody.Write(melody));
-            File.WriteAllText(Path.Combine(outDir, name + ".abc"), AbcWriter.Write(melody, i + 1));
-            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name + ".mid",-28} {melody.BarCount,4} {melody.Notes.Length,5} {figures}"));
+            FileArguments.Formats.Write(Path.Combine(outDir, name), melody, Outputs, new MelodyWriteOptions { TuneNumber = i + 1 });
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name + Outputs[0].Ending,-28} {melody.BarCount,4} {melody.Notes.Length,5} {figures}"));
         }
-        w.WriteLine($"wrote {rows.Count * 2} files to {outDir}");
+        w.WriteLine($"wrote {rows.Count * Outputs.Length} files to {outDir}");
     }
 
     /// <summary>The settings both commands share (the sampling and pitch settings checked as they are made).</summary>
@@ -175,7 +155,7 @@ public static class EditCommands
         public Melody Read(ParseResult pr, string path)
         {
             _stem = Path.GetFileNameWithoutExtension(path);
-            return ReadMelody(path, pr.GetValue(_tune));
+            return FileArguments.ReadMelody(path, pr.GetValue(_tune));
         }
 
         public Settings Settings(ParseResult pr)
@@ -194,11 +174,7 @@ public static class EditCommands
         public List<string> OutputNames(ParseResult pr, string verb, int count)
         {
             var names = Enumerable.Range(1, count).Select(i => string.Create(CultureInfo.InvariantCulture, $"{_stem}-{verb}-{i:00}")).ToList();
-            if (!pr.GetValue(_force))
-            {
-                var existing = names.SelectMany(s => new[] { s + ".mid", s + ".abc" }).Select(f => Path.Combine(OutputDirectory(pr), f)).FirstOrDefault(File.Exists);
-                if (existing is not null) throw new CliError($"{existing} exists; use --force to overwrite it");
-            }
+            FileArguments.EnsureWritable(names.SelectMany(s => FileArguments.Formats.Targets(Path.Combine(OutputDirectory(pr), s), Outputs)), pr.GetValue(_force));
             return names;
         }
 

@@ -13,7 +13,7 @@ public static class ExplainCommand
     /// <summary>Creates the command.</summary>
     public static Command Create(CliContext context)
     {
-        var file = new Argument<FileInfo>("FILE") { Description = "A melody: a MIDI (.mid) or ABC (.abc) file." };
+        var file = new Argument<FileInfo>("FILE") { Description = $"A melody: a file ending in {string.Join(", ", FileArguments.Formats.ReadableEndings)}." };
         var model = new Option<string?>("--model") { Description = $"A model folder (grid or note tokenizer). Default: ${GenerateCommand.ModelVariable}, else {GenerateCommand.DefaultModelFolder} next to the program or beside Melos.sln." };
         var tune = new Option<int?>("--tune") { Description = "For ABC files: the tune's X: number (default: the first tune)." };
         var json = new Option<bool>("--json") { Description = "Print every note's figures as JSON (notes with pitch, start, probability, rank, surprisalBits, entropyBits, alternatives, ...)." };
@@ -28,7 +28,7 @@ public static class ExplainCommand
             var reportDir = pr.GetValue(report);
             if (reportDir is not null && Directory.Exists(reportDir) && Directory.EnumerateFileSystemEntries(reportDir).Any() && !pr.GetValue(force))
                 throw new CliError($"{reportDir} exists and is not empty; use --force to replace its files");
-            var melody = EditCommands.ReadMelody(path, pr.GetValue(tune), "explain");
+            var melody = FileArguments.ReadMelody(path, pr.GetValue(tune));
             using var generator = MelodyGenerator.Load(pr.GetValue(model) ?? GenerateCommand.DefaultModelPath());
             var explanation = Explain(generator, melody, new ExplainOptions { Attribution = !pr.GetValue(noAttribution) });
             if (pr.GetValue(json)) context.Out.WriteLine(ExplanationReport.ToJson(explanation).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));

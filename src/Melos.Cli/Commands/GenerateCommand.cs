@@ -1,8 +1,7 @@
 using System.Collections.Immutable;
 using System.CommandLine;
 using System.Globalization;
-using Melos.Formats.Abc;
-using Melos.Formats.Midi;
+using Melos.Formats;
 using Melos.Generation;
 using Melos.Generation.Explanation;
 using Melos.Models.Training;
@@ -12,7 +11,7 @@ namespace Melos.Cli.Commands;
 
 /// <summary>
 /// <c>melos generate</c>: new melodies from a grid- or note-tokenizer model under the musician's constraints, written as
-/// <c>melody-NN.mid</c>, <c>.abc</c>, <c>.musicxml</c>, <c>.wav</c> and <c>.png</c> (or the <c>--formats</c> chosen) by <see cref="MelodyFiles"/>.
+/// <c>melody-NN.mid</c>, <c>.abc</c>, <c>.musicxml</c>, <c>.wav</c> and <c>.png</c> (or the <c>--formats</c> chosen) through <see cref="FileArguments.Formats"/>.
 /// </summary>
 public static class GenerateCommand
 {
@@ -32,7 +31,7 @@ public static class GenerateCommand
         var key = new Option<string?>("--key") { Description = "The key, e.g. G, Em, D dorian (default: the primer file's key, else C major)." };
         var meter = new Option<string?>("--meter") { Description = "The time signature, e.g. 4/4, 6/8 (default: the primer file's meter, else 4/4)." };
         var chords = new Option<string?>("--chords") { Description = "Chords separated by spaces, one bar each or SYMBOL:BEATS, repeated to fill the bars, e.g. \"G D/F# Em C\" or \"G:2 D:2 Em C\"." };
-        var primer = new Option<string?>("--primer") { Description = "Opening notes kept verbatim: a note string (\"G4 A4 B4/2 D5\") or a .mid/.abc file." };
+        var primer = new Option<string?>("--primer") { Description = "Opening notes kept verbatim: a note string (\"G4 A4 B4/2 D5\") or a MIDI, ABC or MusicXML file." };
         var style = new Option<string?>("--style") { Description = "A style label the model was trained with." };
         var range = new Option<string?>("--range") { Description = "Lowest and highest pitch, e.g. C4-C6 (at least an octave unless --chromatic)." };
         var maxLeap = new Option<int?>("--max-leap") { Description = "Largest interval between consecutive notes, in semitones." };
@@ -40,7 +39,7 @@ public static class GenerateCommand
         var chromatic = new Option<bool>("--chromatic") { Description = "Allow pitches outside the key's scale." };
         var output = new Option<string>("--out", "-o") { Description = "The folder to write melody-01.mid, melody-01.abc, ... into.", Required = true };
         var force = new Option<bool>("--force") { Description = "Overwrite existing melody files." };
-        var formats = new Option<string?>("--formats") { Description = $"The files to write per melody, comma-separated (default all: {MelodyFiles.Names})." };
+        var formats = new Option<string?>("--formats") { Description = $"The files to write per melody, comma-separated (default all: {FileArguments.Names})." };
         var files = new MelodyFileCliOptions();
         var beam = new Option<int?>("--beam") { Description = $"Beam search of width W (1..{GenerationRequest.MaxBeamWidth}) instead of sampling: deterministic, never less likely than greedy; --count at most W." };
         var bestOf = new Option<int?>("--best-of") { Description = $"Sample N candidates per melody and keep the one the model finds most likely (1..{GenerationRequest.MaxBestOf})." };
@@ -88,13 +87,13 @@ public static class GenerateCommand
 
             var outDir = pr.GetValue(output)!;
             var names = Enumerable.Range(1, n).Select(i => string.Create(CultureInfo.InvariantCulture, $"melody-{i:00}")).ToList();
-            var outFormats = MelodyFiles.ParseFormats(pr.GetValue(formats));
+            var outFormats = FileArguments.ParseFormats(pr.GetValue(formats));
             var fileOptions = files.Read(pr);
-            MelodyFiles.EnsureWritable(names.SelectMany(s => MelodyFiles.Targets(Path.Combine(outDir, s), outFormats)), pr.GetValue(force));
+            FileArguments.EnsureWritable(names.SelectMany(s => FileArguments.Formats.Targets(Path.Combine(outDir, s), outFormats)), pr.GetValue(force));
             bool tracing = pr.GetValue(trace);
             if (tracing && !pr.GetValue(force) && names.Select(s => Path.Combine(outDir, s + ".explain")).FirstOrDefault(Directory.Exists) is { } existing)
                 throw new CliError($"{existing} exists; use --force to overwrite it");
-            MelodyFiles.CheckTools(outFormats, fileOptions);
+            FormatRegistry.CheckWrite(outFormats, fileOptions);
 
             var modelDir = pr.GetValue(model) ?? DefaultModelPath();
             if (!File.Exists(Path.Combine(modelDir, Checkpoint.ConfigFile))) throw new CliError($"{modelDir} is not a model folder (no {Checkpoint.ConfigFile})");
@@ -109,12 +108,12 @@ public static class GenerateCommand
             for (int i = 0; i < melodies.Count; i++)
             {
                 var m = melodies[i].Melody;
-                written += MelodyFiles.Write(Path.Combine(outDir, names[i]), m, outFormats, i + 1, fileOptions).Count;
+                written += FileArguments.Formats.Write(Path.Combine(outDir, names[i]), m, outFormats, fileOptions with { TuneNumber = i + 1 }).Count;
                 if (tracing) written += ExplanationReport.Write(Path.Combine(outDir, names[i] + ".explain"), m, ExplainCommand.Explain(generator, m)).Count;
                 w.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{names[i] + MelodyFiles.Extension(outFormats[0]),-16} {m.Key,-12} {m.BarCount,4} {m.Notes.Length,5} {melodies[i].LogLikelihood,14:0.00}"));
+                    $"{names[i] + outFormats[0].Ending,-16} {m.Key,-12} {m.BarCount,4} {m.Notes.Length,5} {melodies[i].LogLikelihood,14:0.00}"));
             }
-            w.WriteLine($"wrote {written} file{(written == 1 ? "" : "s")} to {outDir} ({string.Join(", ", outFormats.Select(MelodyFiles.Name))})");
+            w.WriteLine($"wrote {written} file{(written == 1 ? "" : "s")} to {outDir} ({string.Join(", ", outFormats.Select(f => f.Name))})");
             return 0;
         }, RequestFlags.Generate));
         return cmd;
@@ -188,16 +187,13 @@ public static class GenerateCommand
         return (min, max);
     }
 
-    /// <summary>The primer: null text is none; an existing .mid/.mi/.abc file gives its melody; anything else is a note string.</summary>
+    /// <summary>The primer: null text is none; a path ending as a readable melody file gives its melody; anything else is a note string.</summary>
     private static (ImmutableArray<Note> Notes, Melody? Melody) ReadPrimer(string? text)
     {
         if (text is null) return ([], null);
-        var ext = Path.GetExtension(text).ToLowerInvariant();
-        if (ext is ".mid" or ".midi" or ".abc")
+        if (FileArguments.Formats.Find(text) is { CanRead: true })
         {
-            if (!File.Exists(text)) throw new CliError($"primer file not found: {text}");
-            var melody = ext == ".abc" ? AbcReader.LoadTune(text).Melody : MidiMelody.Read(text);
-            if (melody.Notes.IsEmpty) throw new CliError($"the primer file {text} has no notes");
+            var melody = FileArguments.ReadMelody(text, what: "primer file");
             return (melody.Notes, melody);
         }
         return ([.. NoteSequence.Parse(text)], null);

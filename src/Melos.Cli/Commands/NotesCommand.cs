@@ -11,16 +11,15 @@ public static class NotesCommand
     /// <summary>Creates the command.</summary>
     public static Command Create(CliContext context)
     {
-        var file = new Argument<FileInfo>("FILE") { Description = "A MIDI (.mid, .midi) or ABC (.abc) file." };
+        var file = new Argument<FileInfo>("FILE") { Description = $"A MIDI, ABC or MusicXML file ({string.Join(", ", NotesReaders.All.SelectMany(r => r.Format.Endings))})." };
         var json = new Option<bool>("--json") { Description = "Print JSON: {format, division, tempos, tracks:[{index, name, notes}]}." };
         var tune = new Option<int?>("--tune") { Description = "For ABC files: the tune's X: number (default: the first tune)." };
-        var cmd = new Command("notes", "List the notes of a MIDI or ABC file.") { file, json, tune };
+        var cmd = new Command("notes", "List the notes of a MIDI, ABC or MusicXML file.") { file, json, tune };
         cmd.SetAction(pr => context.Guard(() =>
         {
             var path = pr.GetValue(file)!.FullName;
             if (!File.Exists(path)) throw new CliError($"file not found: {path}");
-            var reader = NotesReaders.For(path)
-                ?? throw new CliError($"no reader for '{Path.GetExtension(path)}' files; readable: {string.Join(", ", NotesReaders.All.SelectMany(r => r.Extensions))}");
+            var reader = NotesReaders.ForReading(path);
             var doc = reader.Read(path, new NotesReadOptions(pr.GetValue(tune)));
             if (pr.GetValue(json)) context.Out.WriteLine(doc.ToJson());
             else WriteText(context.Out, doc);

@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Melos.Data.Corpus;
 using Melos.Data.Tokenizers;
 using Melos.Evaluation;
+using Melos.Formats;
 using Melos.Generation;
 using Melos.Generation.Tuning;
 using Melos.Models;
@@ -313,7 +314,7 @@ public static class TuneCommand
         {
             var folder = Path.Combine(dir, sub);
             Directory.CreateDirectory(folder);
-            for (int i = 0; i < m.Melodies.Count; i++) MelodyFiles.WriteFile(Path.Combine(folder, string.Create(ci, $"melody-{i + 1:000}.mid")), m.Melodies[i], i + 1);
+            for (int i = 0; i < m.Melodies.Count; i++) FileArguments.Formats.Write(Path.Combine(folder, string.Create(ci, $"melody-{i + 1:000}") + MelodyFormat.Midi.Ending), m.Melodies[i]);
         }
     }
 }

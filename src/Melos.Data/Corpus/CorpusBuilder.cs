@@ -88,7 +88,7 @@ public sealed class CorpusBuilder(IReadOnlyList<ITuneSource> sources)
             }
         }
         if (files.Count == 0)
-            throw new FileNotFoundException($"No music files (.mid, .midi, .abc, .musicxml, .xml, .mxl, chorale .json) found in {string.Join(", ", options.Inputs)}.");
+            throw new FileNotFoundException($"No music files ({TuneSources.ReadableFiles}) found in {string.Join(", ", options.Inputs)}.");
 
         var results = new List<(CorpusEntry Entry, string Fingerprint)>?[files.Count];
         var discards = new ConcurrentBag<(int File, int Order, Discard D)>();

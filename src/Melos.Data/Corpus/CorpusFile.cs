@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text;
 using System.Text.Json;
+using Melos.Formats;
 using Melos.Music;
 
 namespace Melos.Data.Corpus;
@@ -59,16 +60,15 @@ public static class CorpusFile
 
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = false };
 
-    /// <summary>Writes a corpus atomically.</summary>
+    /// <summary>Writes a corpus atomically (see <see cref="AtomicFile"/>).</summary>
     public static void Write(string path, CorpusData corpus)
     {
         var full = System.IO.Path.GetFullPath(path);
-        var dir = System.IO.Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        var tmp = full + ".tmp-" + Environment.ProcessId;
-        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
-        using (var w = new BinaryWriter(fs, Encoding.UTF8))
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+        AtomicFile.Write(full, file =>
         {
+            using var fs = new BufferedStream(file, 1 << 16);
+            using var w = new BinaryWriter(fs, Encoding.UTF8);
             w.Write(Magic);
             w.Write((ushort)FormatVersion);
             w.Write(JsonSerializer.Serialize(corpus.Header with { Count = corpus.Entries.Count }, Json));
@@ -84,8 +84,7 @@ public static class CorpusFile
                 w.Write7BitEncodedInt((int)record.Length);
                 w.Write(record.GetBuffer(), 0, (int)record.Length);
             }
-        }
-        File.Move(tmp, full, overwrite: true);
+        });
     }
 
     /// <summary>Reads a whole corpus.</summary>

@@ -1,4 +1,5 @@
 using Melos.Data.Corpus;
+using Melos.Formats;
 using Melos.Formats.Abc;
 
 namespace Melos.Data.Sources;
@@ -11,7 +12,7 @@ namespace Melos.Data.Sources;
 public sealed class AbcTuneSource : ITuneSource
 {
     /// <inheritdoc/>
-    public bool CanRead(string path) => path.EndsWith(".abc", StringComparison.OrdinalIgnoreCase);
+    public bool CanRead(string path) => MelodyFormat.Abc.Matches(path);
 
     /// <inheritdoc/>
     public IEnumerable<SourceTune> Read(string path, string relativeId)

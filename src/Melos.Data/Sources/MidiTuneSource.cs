@@ -1,4 +1,5 @@
 using Melos.Data.Corpus;
+using Melos.Formats;
 using Melos.Formats.Midi;
 using Melos.Music;
 
@@ -13,8 +14,7 @@ namespace Melos.Data.Sources;
 public sealed class MidiTuneSource : ITuneSource
 {
     /// <inheritdoc/>
-    public bool CanRead(string path) =>
-        path.EndsWith(".mid", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".midi", StringComparison.OrdinalIgnoreCase);
+    public bool CanRead(string path) => MelodyFormat.Midi.Matches(path);
 
     /// <inheritdoc/>
     public IEnumerable<SourceTune> Read(string path, string relativeId)

@@ -1,5 +1,6 @@
 using System.Text;
 using Melos.Data.Corpus;
+using Melos.Formats;
 using Melos.Formats.MusicXml;
 
 namespace Melos.Data.Sources;
@@ -17,8 +18,8 @@ public sealed class MusicXmlTuneSource : ITuneSource
     /// <c>score-partwise</c> or <c>score-timewise</c> element.</remarks>
     public bool CanRead(string path)
     {
-        if (path.EndsWith(".musicxml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".mxl", StringComparison.OrdinalIgnoreCase)) return true;
-        if (!path.EndsWith(".xml", StringComparison.OrdinalIgnoreCase)) return false;
+        if (!MelodyFormat.MusicXml.Matches(path)) return false;
+        if (!string.Equals(Path.GetExtension(path), ".xml", StringComparison.OrdinalIgnoreCase)) return true;
         try
         {
             using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);

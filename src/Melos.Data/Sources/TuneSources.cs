@@ -1,3 +1,5 @@
+using Melos.Formats;
+
 namespace Melos.Data.Sources;
 
 /// <summary>The tune sources the corpus builder uses by default, one per file format.</summary>
@@ -11,4 +13,7 @@ public static class TuneSources
         new JsbChoraleSource(),
         new MusicXmlTuneSource(),
     ];
+
+    /// <summary>What the default sources read, for messages: every readable melody file ending, and chorale JSON.</summary>
+    public static string ReadableFiles { get; } = string.Join(", ", FormatRegistry.Default.ReadableEndings) + ", chorale .json";
 }

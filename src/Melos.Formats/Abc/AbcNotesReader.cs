@@ -12,7 +12,7 @@ public sealed class AbcNotesReader : INotesReader
     public const int Division = 480;
 
     /// <inheritdoc/>
-    public IReadOnlyCollection<string> Extensions { get; } = [".abc"];
+    public MelodyFormat Format => MelodyFormat.Abc;
 
     /// <inheritdoc/>
     /// <exception cref="AbcFormatException">The tune is absent or malformed, or its times cannot be converted exactly (<see cref="AbcTimeOverflowException"/>).</exception>

@@ -7,7 +7,7 @@ namespace Melos.Formats.Midi;
 public sealed class MidiNotesReader : INotesReader
 {
     /// <inheritdoc/>
-    public IReadOnlyCollection<string> Extensions { get; } = [".mid", ".midi"];
+    public MelodyFormat Format => MelodyFormat.Midi;
 
     /// <inheritdoc/>
     public NotesDocument Read(string path, NotesReadOptions options) => ToDocument(MidiReader.Read(path).File);

@@ -10,7 +10,7 @@ namespace Melos.Formats.MusicXml;
 public sealed class MusicXmlNotesReader : INotesReader
 {
     /// <inheritdoc/>
-    public IReadOnlyCollection<string> Extensions => MusicXmlReader.Extensions;
+    public MelodyFormat Format => MelodyFormat.MusicXml;
 
     /// <inheritdoc/>
     /// <exception cref="MusicXmlFormatException">The file is not MusicXML.</exception>

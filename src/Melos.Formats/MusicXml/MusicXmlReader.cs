@@ -17,9 +17,6 @@ namespace Melos.Formats.MusicXml;
 /// </summary>
 public static class MusicXmlReader
 {
-    /// <summary>The file name endings read: <c>.musicxml</c>, <c>.xml</c> and compressed <c>.mxl</c>.</summary>
-    public static IReadOnlyCollection<string> Extensions { get; } = [".musicxml", ".xml", ".mxl"];
-
     /// <summary>The most measures a performance with repeats may reach before the reader stops unrolling.</summary>
     public const int MaxPlayedMeasures = 100_000;
 

@@ -153,7 +153,7 @@ public sealed class CorpusTests : IDisposable
         Assert.Equal(entries[1].Melody, back.Entries[1].Melody);
         Assert.Equal(2, back.Header.Count);
         Assert.Equal(["a", "b"], CorpusFile.Stream(path).Select(e => e.Id));
-        Assert.False(File.Exists(path + ".tmp-" + Environment.ProcessId));
+        Assert.Equal(["c.corpus"], Directory.GetFiles(_dir).Select(Path.GetFileName)); // no temporary file is left
     }
 
     [Fact]

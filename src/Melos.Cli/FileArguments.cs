@@ -1,0 +1,115 @@
+using System.CommandLine;
+using Melos.Formats;
+using Melos.Formats.Audio;
+using Melos.Music;
+
+namespace Melos.Cli;
+
+/// <summary>
+/// The command line's side of melody files: the formats it reads and writes (<see cref="Data.MelodyFiles.Formats"/>,
+/// which chooses each by file name ending), <c>--formats</c>, the overwrite check and reading a command's input melody.
+/// </summary>
+public static class FileArguments
+{
+    /// <summary>Every format the commands read or write.</summary>
+    public static FormatRegistry Formats => Data.MelodyFiles.Formats;
+
+    /// <summary>The format names accepted by <c>--formats</c>.</summary>
+    public static string Names => string.Join(",", Formats.Writable.Select(f => f.Name));
+
+    /// <summary>Parses a comma-separated list of format names (<c>mid,abc,musicxml,wav,png</c>); null or empty is every writable format.</summary>
+    /// <exception cref="CliError">An unknown or repeated name.</exception>
+    public static IReadOnlyList<MelodyFormat> ParseFormats(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return [.. Formats.Writable];
+        var chosen = new List<MelodyFormat>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var format = Formats.Named(part) is { CanWrite: true } f ? f : throw new CliError($"--formats: unknown format '{part}'; choose from {Names}");
+            if (chosen.Contains(format)) throw new CliError($"--formats: '{part}' is listed twice");
+            chosen.Add(format);
+        }
+        if (chosen.Count == 0) throw new CliError($"--formats names no format; choose from {Names}");
+        return Formats.InOrder(chosen);
+    }
+
+    /// <summary>Refuses to go on when any target exists and <paramref name="force"/> is off, naming the first such file.</summary>
+    /// <exception cref="CliError">A target exists.</exception>
+    public static void EnsureWritable(IEnumerable<string> paths, bool force)
+    {
+        if (force) return;
+        var existing = paths.FirstOrDefault(File.Exists);
+        if (existing is not null) throw new CliError($"{existing} exists; use --force to overwrite it");
+    }
+
+    /// <summary>Reads the melody of a file in any readable format (for ABC, tune <paramref name="tune"/> or the first).</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="tune">For formats holding many tunes (ABC), the tune's number, or null for the first.</param>
+    /// <param name="what">What the file is to the command, for messages ("file", "primer file").</param>
+    /// <param name="requireNotes">Refuse a melody without notes.</param>
+    /// <exception cref="CliError">The file is missing, <paramref name="tune"/> is given for a one-tune format, or the melody has no notes.</exception>
+    /// <exception cref="UnknownFormatException">The ending names no readable format; the message lists those that do.</exception>
+    public static Melody ReadMelody(string path, int? tune = null, string what = "file", bool requireNotes = true)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var format = Formats.ForReading(path);
+        if (!File.Exists(path)) throw new CliError($"{what} not found: {path}");
+        if (tune is not null && !format.HoldsManyTunes)
+            throw new CliError($"--tune is for {string.Join(" or ", Formats.Readable.Where(f => f.HoldsManyTunes).Select(f => f.Title))} input files");
+        var melody = format.Read(path, new MelodyReadOptions { Tune = tune });
+        if (requireNotes && melody.Notes.IsEmpty) throw new CliError($"the {what} {path} has no notes");
+        return melody;
+    }
+}
+
+/// <summary>The output options shared by commands that write melody files: <c>--synth</c>, <c>--soundfont</c>, <c>--mono</c>.</summary>
+public sealed class MelodyFileCliOptions
+{
+    /// <summary><c>--synth builtin|fluidsynth</c>.</summary>
+    public Option<string> Synth { get; } = new("--synth")
+    {
+        Description = "How .wav audio is made: builtin (Melos's own synthesizer) or fluidsynth (renders the MIDI with a General MIDI sound font).",
+        DefaultValueFactory = _ => "builtin",
+    };
+
+    /// <summary><c>--soundfont PATH</c>.</summary>
+    public Option<string> SoundFont { get; } = new("--soundfont")
+    {
+        Description = $"The sound font for --synth fluidsynth (default {FluidSynth.DefaultSoundFont}).",
+        DefaultValueFactory = _ => FluidSynth.DefaultSoundFont,
+    };
+
+    /// <summary><c>--mono</c>.</summary>
+    public Option<bool> Mono { get; } = new("--mono") { Description = "Write mono .wav audio with the built-in synthesizer (default stereo, 44.1 kHz)." };
+
+    /// <summary>Adds the options to a command.</summary>
+    public void AddTo(Command command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        command.Add(Synth);
+        command.Add(SoundFont);
+        command.Add(Mono);
+    }
+
+    /// <summary>The options given.</summary>
+    /// <exception cref="CliError">An unknown synthesizer.</exception>
+    public MelodyWriteOptions Read(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        var synth = parse.GetValue(Synth)?.Trim().ToLowerInvariant() switch
+        {
+            "builtin" or "built-in" => SynthKind.Builtin,
+            "fluidsynth" => SynthKind.FluidSynth,
+            var other => throw new CliError($"--synth must be builtin or fluidsynth, not '{other}'"),
+        };
+        return new MelodyWriteOptions
+        {
+            Audio = new WavWriteOptions
+            {
+                Synth = synth,
+                SoundFont = parse.GetValue(SoundFont) ?? FluidSynth.DefaultSoundFont,
+                SynthOptions = SynthOptions.Default with { Format = new WavFormat(44_100, parse.GetValue(Mono) ? 1 : 2) },
+            },
+        };
+    }
+}
