@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Melos.Data;
 using Melos.Formats.Abc;
 using Melos.Formats.Midi;
 using Melos.Formats.MusicXml;
 using Melos.Music;
+using Melos.Reports;
 
 namespace Melos.Bench;
 

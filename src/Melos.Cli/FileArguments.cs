@@ -6,13 +6,13 @@ using Melos.Music;
 namespace Melos.Cli;
 
 /// <summary>
-/// The command line's side of melody files: the formats it reads and writes (<see cref="Data.MelodyFiles.Formats"/>,
+/// The command line's side of melody files: the formats it reads and writes (<see cref="Reports.MelodyFiles.Formats"/>,
 /// which chooses each by file name ending), <c>--formats</c>, the overwrite check and reading a command's input melody.
 /// </summary>
 public static class FileArguments
 {
     /// <summary>Every format the commands read or write.</summary>
-    public static FormatRegistry Formats => Data.MelodyFiles.Formats;
+    public static FormatRegistry Formats => Reports.MelodyFiles.Formats;
 
     /// <summary>The format names accepted by <c>--formats</c>.</summary>
     public static string Names => string.Join(",", Formats.Writable.Select(f => f.Name));

@@ -159,6 +159,24 @@ public sealed class ChordSymbol : IEquatable<ChordSymbol>
         }
     }
 
+    /// <summary>
+    /// The chord as a block of MIDI note numbers, lowest first: the root from C3 (48..59), the other tones above it within
+    /// the octave, a slash bass an octave below (from C2). The MIDI chord track and the synthesizer's pad both voice chords so.
+    /// </summary>
+    public IReadOnlyList<int> Voicing()
+    {
+        int root = 48 + Root.PitchClass;
+        var pitches = new SortedSet<int>();
+        foreach (var pc in PitchClasses)
+            pitches.Add(root + (((pc - Root.PitchClass) % 12) + 12) % 12);
+        if (Bass is { } bass)
+        {
+            pitches.Remove(root + (((bass.PitchClass - Root.PitchClass) % 12) + 12) % 12);
+            pitches.Add(36 + bass.PitchClass);
+        }
+        return [.. pitches];
+    }
+
     /// <summary>True when <paramref name="pitchClass"/> is one of the chord's tones.</summary>
     public bool Contains(int pitchClass) => PitchClasses.Contains(((pitchClass % 12) + 12) % 12);
 

@@ -1,11 +1,11 @@
 using Melos.Cli;
-using Melos.Data.Rendering;
 using Melos.Formats;
 using Melos.Formats.Abc;
 using Melos.Formats.Audio;
 using Melos.Formats.Midi;
 using Melos.Formats.MusicXml;
 using Melos.Music;
+using Melos.Reports.Rendering;
 using SkiaSharp;
 using static Melos.Tests.CliRun;
 

@@ -70,4 +70,13 @@ public sealed class ChordSymbolTests
         Assert.Throws<ArgumentException>(() => new ChordSymbol(NoteName.Parse("C"), ChordQuality.Major, ["b9"]));
         Assert.Throws<ArgumentException>(() => new ChordSymbol(NoteName.Parse("C"), ChordQuality.Dominant7, ["x"]));
     }
+
+    [Theory]
+    [InlineData("C", new[] { 48, 52, 55 })]
+    [InlineData("G7", new[] { 55, 59, 62, 65 })]
+    [InlineData("Am", new[] { 57, 60, 64 })]
+    [InlineData("C/E", new[] { 40, 48, 55 })]
+    [InlineData("D/C", new[] { 36, 50, 54, 57 })]
+    public void VoicingPutsTheRootFromC3AndASlashBassAnOctaveLower(string chord, int[] midi) =>
+        Assert.Equal(midi, ChordSymbol.Parse(chord).Voicing());
 }

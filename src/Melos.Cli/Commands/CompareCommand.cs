@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Melos.Data.Corpus;
 using Melos.Evaluation;
+using Melos.Reports;
 
 namespace Melos.Cli.Commands;
 

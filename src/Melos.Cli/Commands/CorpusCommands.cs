@@ -3,6 +3,7 @@ using System.Globalization;
 using Melos.Data.Corpus;
 using Melos.Data.Sources;
 using Melos.Data.Statistics;
+using Melos.Reports;
 
 namespace Melos.Cli.Commands;
 

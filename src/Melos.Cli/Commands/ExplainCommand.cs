@@ -4,6 +4,7 @@ using Melos.Data.Tokenizers;
 using Melos.Generation;
 using Melos.Generation.Explanation;
 using Melos.Music;
+using Melos.Reports;
 
 namespace Melos.Cli.Commands;
 
@@ -31,8 +32,8 @@ public static class ExplainCommand
             var melody = FileArguments.ReadMelody(path, pr.GetValue(tune));
             using var generator = MelodyGenerator.Load(pr.GetValue(model) ?? GenerateCommand.DefaultModelPath());
             var explanation = Explain(generator, melody, new ExplainOptions { Attribution = !pr.GetValue(noAttribution) });
-            if (pr.GetValue(json)) context.Out.WriteLine(ExplanationReport.ToJson(explanation).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-            else context.Out.Write(ExplanationReport.ToText(explanation));
+            if (pr.GetValue(json)) context.Out.WriteLine(ExplanationWriter.ToJson(explanation).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            else context.Out.Write(ExplanationWriter.ToText(explanation));
             if (reportDir is not null)
             {
                 var written = ExplanationReport.Write(reportDir, melody, explanation);

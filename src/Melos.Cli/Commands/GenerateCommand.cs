@@ -6,6 +6,7 @@ using Melos.Generation;
 using Melos.Generation.Explanation;
 using Melos.Models.Training;
 using Melos.Music;
+using Melos.Reports;
 
 namespace Melos.Cli.Commands;
 

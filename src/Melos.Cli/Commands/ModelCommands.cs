@@ -9,6 +9,7 @@ using Melos.Data.Tokenizers;
 using Melos.Models;
 using Melos.Models.Training;
 using Melos.Music;
+using Melos.Reports;
 
 namespace Melos.Cli.Commands;
 

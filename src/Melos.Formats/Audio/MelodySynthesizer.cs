@@ -1,4 +1,3 @@
-using Melos.Formats.Midi;
 using Melos.Music;
 
 namespace Melos.Formats.Audio;
@@ -97,7 +96,7 @@ public sealed record RenderedAudio(WavFormat Format, float[] Samples)
 /// <summary>
 /// A small built-in synthesizer: the melody on a plucked tone (harmonics with decays that grow with harmonic number and
 /// pitch, a short raised-cosine attack and release, so neither onsets nor ends click) and, under it, the chord symbols as
-/// a soft sustained pad voiced as the MIDI chord track is (<see cref="MidiMelody.Voicing"/>), spread across the stereo
+/// a soft sustained pad voiced as the MIDI chord track is (<see cref="ChordSymbol.Voicing"/>), spread across the stereo
 /// field. Timing follows the melody's tempi (120 BPM when it has none). Rests are exact silence once releases end.
 /// The same melody and options always give the same samples.
 /// </summary>
@@ -138,7 +137,7 @@ public static class MelodySynthesizer
                 if (end <= c.At) continue;
                 int start = Frame(c.At);
                 int length = Math.Max(1, Frame(end) - start);
-                var tones = MidiMelody.Voicing(c.Chord);
+                var tones = c.Chord.Voicing();
                 for (int j = 0; j < tones.Count; j++)
                 {
                     double pan = tones.Count == 1 ? 0 : -0.5 + (double)j / (tones.Count - 1);

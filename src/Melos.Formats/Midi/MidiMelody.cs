@@ -291,7 +291,7 @@ public static class MidiMelody
                 var end = i + 1 < melody.Chords.Length ? melody.Chords[i + 1].At : melody.Length;
                 chordEvents.Add(MidiEvent.MetaText(T(c.At), MidiMeta.Text, c.Chord.ToString()));
                 if (end <= c.At) continue;
-                foreach (var p in Voicing(c.Chord)) blocks.Add((T(c.At), T(end), p, options.ChordVelocity));
+                foreach (var p in c.Chord.Voicing()) blocks.Add((T(c.At), T(end), p, options.ChordVelocity));
             }
             var notesOnly = new List<MidiEvent>();
             AddNotes(notesOnly, blocks, options.ChordChannel);
@@ -308,22 +308,6 @@ public static class MidiMelody
         var tracks = new List<MidiTrack> { new([.. conductor.OrderBy(e => e.Tick)]), new([.. lead], length) };
         if (chordEvents.Count > 0) tracks.Add(new MidiTrack([.. chordEvents], length));
         return new MidiFile(1, division, tracks);
-    }
-
-    /// <summary>A block chord: root from C3, the other tones above it within the octave, a slash bass an octave below.</summary>
-    public static IReadOnlyList<int> Voicing(ChordSymbol chord)
-    {
-        ArgumentNullException.ThrowIfNull(chord);
-        int root = 48 + chord.Root.PitchClass;
-        var pitches = new SortedSet<int>();
-        foreach (var pc in chord.PitchClasses)
-            pitches.Add(root + (((pc - chord.Root.PitchClass) % 12) + 12) % 12);
-        if (chord.Bass is { } bass)
-        {
-            pitches.Remove(root + (((bass.PitchClass - chord.Root.PitchClass) % 12) + 12) % 12);
-            pitches.Add(36 + bass.PitchClass);
-        }
-        return [.. pitches];
     }
 
     // Note events sorted by tick, note-offs before note-ons at the same tick.

@@ -10,7 +10,7 @@ namespace Melos.Data.Tests.Corpus;
 public sealed class RealCorpusTests(ITestOutputHelper output)
 {
     [DatasetFact]
-    public void FourCollectionsBuildWithDiscardsCountedAndStatsReported()
+    public void FourCollectionsBuildWithDiscardsCountedAndStatsComputed()
     {
         var options = new CorpusBuildOptions
         {
@@ -37,16 +37,5 @@ public sealed class RealCorpusTests(ITestOutputHelper output)
         var stats = CorpusStatistics.Compute(corpus.Entries, s);
         Assert.True(stats.Modes["major"] > stats.Modes["minor"]);
         Assert.Contains(stats.Warnings, w => w.Contains("major mode"));
-        var dir = Directory.CreateTempSubdirectory("melos-real-report-").FullName;
-        try
-        {
-            var files = StatsReport.Write(dir, "four collections", stats);
-            Assert.Equal(14, files.Count);
-            Assert.All(files, f => Assert.True(new FileInfo(f).Length > 100, f));
-        }
-        finally
-        {
-            Directory.Delete(dir, true);
-        }
     }
 }

@@ -7,15 +7,6 @@ namespace Melos.Data.Tests.Statistics;
 
 public sealed class StatisticsTests
 {
-    private static List<CorpusEntry> HandMade() =>
-    [
-        // Three C-major scales in 4/4 (8 quarters = 2 bars, 8 notes, span 12), one A-minor arpeggio in 3/4.
-        Entry(Line("C4 D4 E4 F4 G4 A4 B4 C5", "C", chords: ["C", "G"]), "a", "folk", "nottingham"),
-        Entry(Line("C4 D4 E4 F4 G4 A4 B4 C5", "C"), "b", "folk", "nottingham"),
-        Entry(Line("C4 D4 E4 F4 G4 A4 B4 C5", "C"), "c", "folk", "oneills"),
-        Entry(Line("A4 C5 E5 A5 E5 C5", "A minor", "3/4"), "d", "pop", "pop909", keyEstimated: true),
-    ];
-
     [Fact]
     public void CountsAndDistributionsMatchHandComputation()
     {
@@ -71,27 +62,5 @@ public sealed class StatisticsTests
         using var doc = System.Text.Json.JsonDocument.Parse(json);
         foreach (var key in new[] { "melodies", "discarded", "byStyle", "byCollection", "keys", "modes", "meters", "tempo", "lengthBars", "pitchRange", "noteDensity", "intervals", "pitchClasses", "rhythms", "imbalance", "warnings" })
             Assert.True(doc.RootElement.TryGetProperty(key, out _), $"missing {key}");
-    }
-
-    [Fact]
-    public void ReportWritesChartsAndHtml()
-    {
-        var dir = Path.Combine(Path.GetTempPath(), "melos-report-" + Guid.NewGuid().ToString("N"));
-        try
-        {
-            var s = CorpusStatistics.Compute(HandMade());
-            var files = StatsReport.Write(dir, "hand", s, "other", CorpusStatistics.Compute(HandMade().Take(2).ToList()));
-            Assert.Contains(files, f => f.EndsWith("keys.png"));
-            var png = File.ReadAllBytes(Path.Combine(dir, "keys.png"));
-            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
-            Assert.True(png.Length > 5000, "a chart with text and bars is several KB");
-            var html = File.ReadAllText(Path.Combine(dir, "index.html"));
-            Assert.Contains("<img src=\"keys.png\"", html);
-            Assert.Contains("75% of melodies are in a major mode", html);
-        }
-        finally
-        {
-            if (Directory.Exists(dir)) Directory.Delete(dir, true);
-        }
     }
 }

@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Melos.Data.Statistics;
 using ScottPlot;
 
-namespace Melos.Data.Statistics;
+namespace Melos.Reports;
 
 /// <summary>Writes the corpus report: one PNG bar chart per distribution and an HTML page that shows them with the warnings.</summary>
 public static class StatsReport
@@ -25,9 +26,6 @@ public static class StatsReport
         ("tempo", "Tempo", "BPM", s => [.. s.Tempo.Select(kv => KeyValuePair.Create(kv.Key, (double)kv.Value))]),
     ];
 
-    /// <summary>Text in every chart uses DejaVu Sans (Debian's fonts-dejavu-core): without a font, charts lose their text silently.</summary>
-    internal static void UseReportFont() => Fonts.Default = "DejaVu Sans";
-
     private static IReadOnlyList<KeyValuePair<string, double>> Top(IReadOnlyDictionary<string, int> d, int n) =>
         [.. d.Take(n).Select(kv => KeyValuePair.Create(kv.Key, (double)kv.Value))];
 
@@ -40,7 +38,7 @@ public static class StatsReport
     {
         Directory.CreateDirectory(dir);
         var written = new List<string>();
-        UseReportFont();
+        ReportFont.Use();
         foreach (var (file, title, xlabel, values) in Charts)
         {
             var path = Path.Combine(dir, file + ".png");

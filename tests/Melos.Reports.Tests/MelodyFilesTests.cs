@@ -1,9 +1,9 @@
-using Melos.Data.Rendering;
 using Melos.Data.Sources;
 using Melos.Formats;
 using Melos.Music;
+using Melos.Reports.Rendering;
 
-namespace Melos.Data.Tests.Rendering;
+namespace Melos.Reports.Tests;
 
 /// <summary>The piano roll registers beside the formats of Melos.Formats; the corpus sources recognise files by the same endings.</summary>
 public sealed class MelodyFilesTests : IDisposable

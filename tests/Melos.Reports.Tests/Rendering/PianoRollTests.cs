@@ -1,8 +1,8 @@
-using Melos.Data.Rendering;
 using Melos.Music;
+using Melos.Reports.Rendering;
 using SkiaSharp;
 
-namespace Melos.Data.Tests.Rendering;
+namespace Melos.Reports.Tests.Rendering;
 
 public sealed class PianoRollTests
 {

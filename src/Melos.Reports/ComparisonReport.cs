@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Melos.Evaluation;
 using ScottPlot;
 
-namespace Melos.Evaluation;
+namespace Melos.Reports;
 
 /// <summary>
 /// Writes the comparison report: <c>index.html</c> with the headline figures and tables, <c>compare.json</c>, and PNG
@@ -21,8 +22,7 @@ public static class ComparisonReport
         ArgumentNullException.ThrowIfNull(dir);
         ArgumentNullException.ThrowIfNull(result);
         Directory.CreateDirectory(dir);
-        // Text in every chart uses DejaVu Sans (Debian's fonts-dejavu-core), as the corpus report does.
-        Fonts.Default = "DejaVu Sans";
+        ReportFont.Use();
         var written = new List<string>();
         string gen = result.Generated.Name, refName = result.Reference.Name;
         foreach (var f in result.FeatureList)

@@ -1,6 +1,6 @@
 using ScottPlot;
 
-namespace Melos.Data.Statistics;
+namespace Melos.Reports;
 
 /// <summary>Draws a training run's loss curves (training and validation loss against step) as a PNG.</summary>
 public static class LossPlot
@@ -8,7 +8,7 @@ public static class LossPlot
     /// <summary>Writes the plot; <paramref name="validation"/> may be empty.</summary>
     public static void Write(string path, IReadOnlyList<(int Step, double Loss)> training, IReadOnlyList<(int Step, double Loss)> validation, string title)
     {
-        StatsReport.UseReportFont();
+        ReportFont.Use();
         var plot = new Plot();
         if (training.Count > 0)
         {

@@ -2,7 +2,7 @@ using System.Globalization;
 using Melos.Music;
 using SkiaSharp;
 
-namespace Melos.Data.Rendering;
+namespace Melos.Reports.Rendering;
 
 /// <summary>An sRGB colour with alpha, written <c>#rrggbb</c> or <c>#rrggbbaa</c>.</summary>
 /// <param name="R">Red 0..255.</param>

@@ -1,7 +1,7 @@
 using Melos.Formats;
 using Melos.Music;
 
-namespace Melos.Data.Rendering;
+namespace Melos.Reports.Rendering;
 
 /// <summary>The piano roll picture (<c>.png</c>, written only) as a melody file format, registered in <see cref="MelodyFiles.Formats"/>.</summary>
 public sealed class PianoRollFormat : MelodyFormat

@@ -1,47 +1,21 @@
-using System.Text.Json;
-using Melos.Generation.Explanation;
-using Melos.Music;
+using Melos.Generation.Tests.Explanation;
 using Melos.Tests;
 using Microsoft.Playwright;
 using SkiaSharp;
 
-namespace Melos.Generation.Tests.Explanation;
+namespace Melos.Reports.Tests;
 
 public sealed class ExplanationReportTests
 {
-    private static (Melody Melody, MelodyExplanation Explanation) Explained()
-    {
-        var melody = Melody.Create(NoteSequence.Parse("C4 E4 G4 E4 C4 E4 G4 E4 F4 A4 C5 A4 G4/2 F4/2 E4 D4 C4"), Key.CMajor,
-            [new MeterChange(Duration.Zero, TimeSignature.CommonTime)],
-            chords: new[] { "C", "C", "F", "G", "C" }.Select((c, b) => new ChordChange(Duration.FromQuarters(4 * b), ChordSymbol.Parse(c))),
-            info: new MelodyInfo { Title = "Repeats" });
-        return (melody, new Explainer(TinyModel.Shared.Generator).Explain(melody));
-    }
-
     [Fact]
-    public void JsonCarriesEveryNoteWithTheDocumentedKeys()
+    public void ReportDrawsItsPictures()
     {
-        var (melody, e) = Explained();
-        using var doc = JsonDocument.Parse(ExplanationReport.ToJson(e).ToJsonString());
-        var notes = doc.RootElement.GetProperty("notes");
-        Assert.Equal(melody.Notes.Length, notes.GetArrayLength());
-        foreach (var key in new[] { "pitch", "start", "probability", "rank", "surprisalBits", "entropyBits", "alternatives" })
-            Assert.True(notes[0].TryGetProperty(key, out _), $"missing {key}");
-        Assert.Equal("E4", notes[1].GetProperty("pitch").GetString());
-        Assert.Equal(1.0, notes[1].GetProperty("start").GetDouble());
-        double p = notes[3].GetProperty("probability").GetDouble();
-        Assert.Equal(-Math.Log2(p), notes[3].GetProperty("surprisalBits").GetDouble(), 9);
-        Assert.Contains("bar 2 repeats bar 1 exactly", ExplanationReport.ToText(e), StringComparison.Ordinal);
-    }
-
-    [ToolFact("chromium")]
-    public async Task ReportRendersItsPicturesAndOpensInChromium()
-    {
-        var (melody, e) = Explained();
+        var (melody, e) = ExplainedSample.Explained();
         var dir = Directory.CreateTempSubdirectory("melos-explain-").FullName;
         try
         {
             var written = ExplanationReport.Write(dir, melody, e);
+            Assert.Equal(["explanation.json", "piano-roll.png", "surprisal.png", "attribution.png", "index.html"], written.Select(Path.GetFileName));
             foreach (var png in new[] { "piano-roll.png", "surprisal.png", "attribution.png" })
             {
                 Assert.Contains(Path.Combine(dir, png), written);
@@ -54,7 +28,21 @@ public sealed class ExplanationReportTests
                     for (int x = 0; x < bitmap.Width; x += 7) colours.Add((uint)bitmap.GetPixel(x, y));
                 Assert.True(colours.Count > 5, $"{png} looks blank");
             }
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
 
+    [ToolFact("chromium")]
+    public async Task ReportOpensInChromium()
+    {
+        var (melody, e) = ExplainedSample.Explained();
+        var dir = Directory.CreateTempSubdirectory("melos-explain-").FullName;
+        try
+        {
+            ExplanationReport.Write(dir, melody, e);
             using var playwright = await Playwright.CreateAsync();
             await using var browser = await playwright.Chromium.LaunchAsync(new()
             {
