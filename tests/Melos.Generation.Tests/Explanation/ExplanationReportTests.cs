@@ -34,7 +34,7 @@ public sealed class ExplanationReportTests
         Assert.Contains("bar 2 repeats bar 1 exactly", ExplanationReport.ToText(e), StringComparison.Ordinal);
     }
 
-    [ToolFact("chromium")]
+    [ProgramFact("chromium")]
     public async Task ReportRendersItsPicturesAndOpensInChromium()
     {
         var (melody, e) = Explained();
