@@ -42,23 +42,51 @@ public static class FileArguments
         if (existing is not null) throw new CliError($"{existing} exists; use --force to overwrite it");
     }
 
+    /// <summary>
+    /// Checks that <paramref name="path"/> is a file: a directory is called a directory (<c>X is a directory, not a
+    /// file</c>), a missing file <c>file not found: X</c>.
+    /// </summary>
+    /// <param name="path">The path given.</param>
+    /// <param name="what">What the file is to the command, for messages ("file", "primer file", "corpus file").</param>
+    /// <returns><paramref name="path"/>.</returns>
+    /// <exception cref="CliError">The path is a directory or does not exist.</exception>
+    public static string RequireFile(string path, string what = "file")
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path)) throw new CliError($"{path} is a directory, not a {what}");
+        if (!File.Exists(path)) throw new CliError($"{what} not found: {path}");
+        return path;
+    }
+
     /// <summary>Reads the melody of a file in any readable format (for ABC, tune <paramref name="tune"/> or the first).</summary>
     /// <param name="path">The file.</param>
     /// <param name="tune">For formats holding many tunes (ABC), the tune's number, or null for the first.</param>
     /// <param name="what">What the file is to the command, for messages ("file", "primer file").</param>
     /// <param name="requireNotes">Refuse a melody without notes.</param>
-    /// <exception cref="CliError">The file is missing, <paramref name="tune"/> is given for a one-tune format, or the melody has no notes.</exception>
+    /// <exception cref="CliError">The file is missing or a directory, <paramref name="tune"/> is given for a one-tune format, or the melody has no notes.</exception>
     /// <exception cref="UnknownFormatException">The ending names no readable format; the message lists those that do.</exception>
     public static Melody ReadMelody(string path, int? tune = null, string what = "file", bool requireNotes = true)
     {
         ArgumentNullException.ThrowIfNull(path);
+        RequireFile(path, what);
         var format = Formats.ForReading(path);
-        if (!File.Exists(path)) throw new CliError($"{what} not found: {path}");
         if (tune is not null && !format.HoldsManyTunes)
             throw new CliError($"--tune is for {string.Join(" or ", Formats.Readable.Where(f => f.HoldsManyTunes).Select(f => f.Title))} input files");
         var melody = format.Read(path, new MelodyReadOptions { Tune = tune });
         if (requireNotes && melody.Notes.IsEmpty) throw new CliError($"the {what} {path} has no notes");
         return melody;
+    }
+
+    /// <summary>
+    /// The melody of a <see cref="Data.Corpus.GridFit"/>, after a <c>note:</c> on stderr saying that it was quantized
+    /// and what that cost (nothing is printed for a melody that was on the model's grid).
+    /// </summary>
+    public static Melody OnGrid(CliContext context, Data.Corpus.GridFit fit)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(fit);
+        if (fit.Summary is { } summary) context.Err.WriteLine($"note: {summary}");
+        return fit.Melody;
     }
 }
 
@@ -92,7 +120,7 @@ public sealed class MelodyFileCliOptions
     }
 
     /// <summary>The options given.</summary>
-    /// <exception cref="CliError">An unknown synthesizer.</exception>
+    /// <exception cref="CliError">An unknown synthesizer, or a sound font that is a directory.</exception>
     public MelodyWriteOptions Read(ParseResult parse)
     {
         ArgumentNullException.ThrowIfNull(parse);
@@ -102,12 +130,14 @@ public sealed class MelodyFileCliOptions
             "fluidsynth" => SynthKind.FluidSynth,
             var other => throw new CliError($"--synth must be builtin or fluidsynth, not '{other}'"),
         };
+        var soundFont = parse.GetValue(SoundFont) ?? FluidSynth.DefaultSoundFont;
+        if (synth == SynthKind.FluidSynth && Directory.Exists(soundFont)) throw new CliError($"--soundfont: {soundFont} is a directory, not a sound font file");
         return new MelodyWriteOptions
         {
             Audio = new WavWriteOptions
             {
                 Synth = synth,
-                SoundFont = parse.GetValue(SoundFont) ?? FluidSynth.DefaultSoundFont,
+                SoundFont = soundFont,
                 SynthOptions = SynthOptions.Default with { Format = new WavFormat(44_100, parse.GetValue(Mono) ? 1 : 2) },
             },
         };

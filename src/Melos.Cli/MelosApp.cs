@@ -55,7 +55,7 @@ public sealed class CliContext(TextWriter output, TextWriter error)
     public bool Verbose { get; set; }
 
     /// <summary>
-    /// Runs a command body: user errors become one line on stderr and exit code 1 (or the error's own); an
+    /// Runs a command body: user errors become one line on stderr (control characters escaped) and exit code 1 (or the error's own); an
     /// <see cref="InvalidRequestException"/> names the flag of its field (<paramref name="flagOf"/>, by default
     /// <see cref="RequestFlags.Generate"/>). Anything else is a bug in Melos: one line and exit code
     /// <see cref="MelosApp.InternalErrorExitCode"/>, with the stack trace under <c>--verbose</c>.
@@ -69,7 +69,7 @@ public sealed class CliContext(TextWriter output, TextWriter error)
         }
         catch (CliError e)
         {
-            Err.WriteLine($"error: {e.Message}");
+            Err.WriteLine($"error: {OneLine(e.Message)}");
             return e.ExitCode;
         }
         catch (InvalidRequestException e)
@@ -92,8 +92,12 @@ public sealed class CliContext(TextWriter output, TextWriter error)
         }
     }
 
-    /// <summary>The text on one line: line breaks become spaces.</summary>
-    private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    /// <summary>
+    /// The text on one line: line breaks become spaces, and any other control character (a message may quote a file's
+    /// contents) is escaped by <see cref="TerminalText.Escape"/>.
+    /// </summary>
+    private static string OneLine(string text) =>
+        TerminalText.Escape(string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
 
     /// <summary>
     /// The failures caused by the user's input or environment, by type: unreadable or malformed files and text, a

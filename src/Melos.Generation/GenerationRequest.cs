@@ -143,8 +143,12 @@ public sealed record GenerationRequest
             : throw new InvalidRequestException(RequestField.TempoBpm, $"must be 1..1000 quarter notes per minute, not {InvalidRequestException.Show(value)}");
     } = 120;
 
-    /// <summary>Seeds every random choice: the same request and model give the same melodies.</summary>
-    public int Seed { get; init; }
+    /// <summary>Seeds every random choice: the same request and model give the same melodies. 0 or more (a negative seed is refused).</summary>
+    public int Seed
+    {
+        get;
+        init => field = value >= 0 ? value : throw new InvalidRequestException(RequestField.Seed, $"must be 0 or more, not {value}");
+    }
 
     /// <summary>The length of the requested melody.</summary>
     public Duration Length => Duration.FromQuarters(Meter.BarLength.Quarters * Bars);

@@ -95,8 +95,12 @@ public sealed record InfillRequest
         init => field = value ?? throw new ArgumentNullException(nameof(Pitches));
     } = PitchConstraints.None;
 
-    /// <summary>Seeds every random choice.</summary>
-    public int Seed { get; init; }
+    /// <summary>Seeds every random choice. 0 or more (a negative seed is refused).</summary>
+    public int Seed
+    {
+        get;
+        init => field = value >= 0 ? value : throw new InvalidRequestException(RequestField.Seed, $"must be 0 or more, not {value}");
+    }
 
     /// <summary>Checks the bars against the melody and the range.</summary>
     /// <exception cref="InvalidRequestException">The bars are inverted or outside the melody, the range is inverted, or the melody has no notes and no key and range are given.</exception>

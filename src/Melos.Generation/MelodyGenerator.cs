@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Melos.Data.Corpus;
 using Melos.Data.Tokenizers;
 using Melos.Generation.Decoding;
 using Melos.Models;
@@ -81,6 +82,16 @@ public sealed partial class MelodyGenerator : IDisposable
         var info = Checkpoint.ReadInfo(directory);
         return new MelodyGenerator(Checkpoint.LoadModel(directory), info.Tokenizer.Create(), info.Conditioning, ownsModel: true, info.Training?.MaxSequenceLength);
     }
+
+    /// <summary>
+    /// A melody on its way in (to explain, infill or vary), on this model's time grid: unchanged when it lies on it,
+    /// else quantized as corpora are (<see cref="GridFit.To"/>), with the error that cost for the caller to report.
+    /// </summary>
+    public GridFit FitToGrid(Melody melody) => GridFit.To(melody, Tokenizer.Config.StepsPerQuarter);
+
+    /// <summary><see cref="FitToGrid(Melody)"/> for the model in a checkpoint folder, without loading the model.</summary>
+    public static GridFit FitToGrid(Melody melody, string modelDirectory) =>
+        GridFit.To(melody, Checkpoint.ReadInfo(modelDirectory).Tokenizer.StepsPerQuarter);
 
     /// <summary>Checks a request against this model (style label, meter, grid, primer, density) without generating.</summary>
     /// <exception cref="InvalidRequestException">The request cannot be served; the exception names the field and says why.</exception>

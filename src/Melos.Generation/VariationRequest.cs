@@ -63,8 +63,12 @@ public sealed record VariationRequest
         init => field = value ?? throw new ArgumentNullException(nameof(Pitches));
     } = PitchConstraints.None;
 
-    /// <summary>Seeds every random choice (which notes, and their new pitches).</summary>
-    public int Seed { get; init; }
+    /// <summary>Seeds every random choice (which notes, and their new pitches). 0 or more (a negative seed is refused).</summary>
+    public int Seed
+    {
+        get;
+        init => field = value >= 0 ? value : throw new InvalidRequestException(RequestField.Seed, $"must be 0 or more, not {value}");
+    }
 
     /// <summary>The number of notes redrawn in <paramref name="noteCount"/>: <c>round(Amount × noteCount)</c> (half away from zero), at least 1.</summary>
     public int NotesToRedraw(int noteCount) => noteCount == 0 ? 0 : Math.Clamp((int)Math.Round(Amount * noteCount, MidpointRounding.AwayFromZero), 1, noteCount);

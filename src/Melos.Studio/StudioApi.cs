@@ -276,7 +276,8 @@ public static class StudioApi
         _ => JsonNamingPolicy.CamelCase.ConvertName(field.ToString()),
     };
 
-    private static ProblemHttpResult BadRequest(string field, string reason) =>
+    /// <summary>The 400 for the caller's mistake: <c>field: reason</c> as the detail, and the field's JSON path as <c>field</c>.</summary>
+    internal static ProblemHttpResult BadRequest(string field, string reason) =>
         TypedResults.Problem($"{field}: {reason}", statusCode: StatusCodes.Status400BadRequest, title: "The request cannot be served",
             extensions: new Dictionary<string, object?> { ["field"] = field });
 

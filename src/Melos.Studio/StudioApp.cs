@@ -1,11 +1,16 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Melos.Studio;
 
@@ -33,6 +38,8 @@ public static class StudioApp
         builder.Services.AddSingleton<StudioInference>();
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
+        // An unknown field is a mistake worth a 400 that names it (a misspelt "temprature" would otherwise do nothing).
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow);
         builder.Services.AddOpenApi();
         var app = builder.Build();
         _ = app.Services.GetRequiredService<StudioInference>(); // load the model now: a bad folder fails here, not on the first request
@@ -80,7 +87,10 @@ public static class StudioApp
         return TypedResults.Problem(detail, statusCode: status).ExecuteAsync(context);
     }
 
-    /// <summary>A body over the limit is 413 and malformed JSON 400, each with a one-line problem detail.</summary>
+    /// <summary>
+    /// A body over the limit is 413 and malformed JSON 400, each with a one-line problem detail; a field of the wrong type
+    /// or an unknown field is 400 with the field's JSON path as <c>field</c> (<see cref="StudioJsonErrors"/>).
+    /// </summary>
     private static async Task BodyErrors(HttpContext context, RequestDelegate next, long maxBodyBytes)
     {
         if (context.Request.ContentLength is { } length && length > maxBodyBytes)
@@ -92,6 +102,14 @@ public static class StudioApp
         try
         {
             await next(context);
+        }
+        catch (BadHttpRequestException e) when (!context.Response.HasStarted && e.InnerException is JsonException json
+            && StudioJsonErrors.Describe(json, context.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType,
+                context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions) is var (field, reason))
+        {
+            // A field of the wrong type or one the request does not have: the API's 400 that names the field.
+            context.Response.Clear();
+            await StudioApi.BadRequest(field, reason).ExecuteAsync(context);
         }
         catch (BadHttpRequestException e) when (!context.Response.HasStarted)
         {

@@ -180,7 +180,7 @@ public sealed class OutputTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_dir, "bad")));
     }
 
-    [Melos.Tests.ToolFact("fluidsynth", FluidSynth.DefaultSoundFont)]
+    [Melos.Tests.ProgramFact("fluidsynth", FluidSynth.DefaultSoundFont)]
     public void Convert_renders_with_fluidsynth_when_asked()
     {
         var wav = Path.Combine(_dir, "fluid.wav");

@@ -139,6 +139,11 @@ public sealed class EditCommandTests : IDisposable
     [InlineData("infill FILE --bars 2 --range C4-A4", "narrower than an octave")]
     [InlineData("infill FILE --bars 2 --temperature -1", "error: --temperature: must be a finite number greater than 0, not -1")]
     [InlineData("infill nope.abc --bars 2", "file not found")]
+    [InlineData("infill DIR --bars 2", "is a directory, not a file")]
+    [InlineData("vary DIR", "is a directory, not a file")]
+    [InlineData("infill FILE --bars 2 --seed -1", "error: --seed: must be 0 or more, not -1")]
+    [InlineData("vary FILE --seed -5", "error: --seed: must be 0 or more, not -5")]
+    [InlineData("generate --bars 2 --seed -1", "error: --seed: must be 0 or more, not -1")]
     [InlineData("infill FILE.txt --bars 2", "error: cannot read '.txt' files; readable: .mid, .midi, .abc, .musicxml, .xml, .mxl")]
     [InlineData("vary FILE.txt", "error: cannot read '.txt' files; readable: .mid, .midi, .abc, .musicxml, .xml, .mxl")]
     [InlineData("vary FILE --amount 0", "error: --amount: must be in (0, 1], not 0")]
@@ -161,7 +166,7 @@ public sealed class EditCommandTests : IDisposable
         var file = TuneFile(".abc");
         File.WriteAllText(file + ".txt", "not music");
         var outDir = Path.Combine(_dir, "bad");
-        var args = options.Split(' ').Select(a => a switch { "FILE" => file, "FILE.txt" => file + ".txt", _ => a.Replace('|', ' ') }).ToList();
+        var args = options.Split(' ').Select(a => a switch { "FILE" => file, "FILE.txt" => file + ".txt", "DIR" => Directory.CreateDirectory(Path.Combine(_dir, "dir.abc")).FullName, _ => a.Replace('|', ' ') }).ToList();
         args.AddRange(["--model", Model, "--out", outDir]);
         var (code, _, err) = Run([.. args]);
         Assert.Equal(1, code);
@@ -203,5 +208,55 @@ public sealed class EditCommandTests : IDisposable
         Assert.True(code == 0, err);
         var exact = MidiMelody.Read(Path.Combine(exactDir, "melody-01.mid"));
         Assert.All(Enumerable.Range(0, 3), bar => Assert.Equal(4, exact.Notes.Count(n => exact.BarOf(n.Start).Bar == bar)));
+    }
+    /// <summary>
+    /// The tune's MIDI file (480 ticks per quarter) with every note on and off one tick late: what a performance or abc2midi
+    /// writes, and what the model's grid cannot take as it is.
+    /// </summary>
+    private string OneTickLate()
+    {
+        var file = MidiReader.Read(TuneFile(".mid")).File;
+        Assert.Equal(480, file.Division.TicksPerQuarter);
+        var tracks = file.Tracks.Select(t => new MidiTrack(
+            [.. t.Events.Select(e => (e.Status & 0xE0) == 0x80 ? e with { Tick = e.Tick + 1 } : e).OrderBy(e => e.Tick)], t.EndTick + 1));
+        var path = Path.Combine(_dir, "late.mid");
+        File.WriteAllBytes(path, MidiWriter.Write(new MidiFile(file.Format, file.Division, tracks)));
+        Assert.Equal(new Rational(1, 480), MidiMelody.Read(path).Notes[0].Start.Quarters);
+        return path;
+    }
+
+    /// <summary>The note a command prints for the one-tick-late file: the tiny model's grid is 4 steps per quarter.</summary>
+    private const string QuantizedNote = "note: quantized to 4 steps per quarter: mean onset error 0.0021 quarters, max 0.0021 quarters";
+
+    [Fact]
+    public void Explain_quantizes_a_performed_midi_file_says_so_and_explains_the_tune_it_snaps_to()
+    {
+        var (gridCode, gridOutput, gridErr) = Run("explain", TuneFile(".mid"), "--model", Model, "--no-attribution");
+        Assert.True(gridCode == 0, gridErr);
+        Assert.Equal("", gridErr); // an on-grid file is explained without a note
+        var (code, output, err) = Run("explain", OneTickLate(), "--model", Model, "--no-attribution");
+        Assert.True(code == 0, err);
+        Assert.Equal(QuantizedNote, err.Trim());
+        Assert.Equal(gridOutput, output);
+    }
+
+    [Fact]
+    public void Infill_and_vary_quantize_a_performed_midi_file_say_so_and_write_what_the_on_grid_file_gives()
+    {
+        var late = OneTickLate();
+        foreach (var verb in new[] { "infill", "vary" })
+        {
+            string[] extra = verb == "infill" ? ["--bars", "3-4", "--candidates", "2"] : ["--amount", "0.5"];
+            var onGrid = Path.Combine(_dir, verb + "-grid");
+            var (gridCode, _, gridErr) = Run([verb, TuneFile(".mid"), .. extra, "--model", Model, "--seed", "3", "--out", onGrid]);
+            Assert.True(gridCode == 0, gridErr);
+            Assert.DoesNotContain("quantized", gridErr, StringComparison.Ordinal);
+            var performed = Path.Combine(_dir, verb + "-late");
+            var (code, _, err) = Run([verb, late, .. extra, "--model", Model, "--seed", "3", "--out", performed]);
+            Assert.True(code == 0, err);
+            Assert.Equal(QuantizedNote, err.Trim());
+            Assert.Equal(MidiMelody.Read(Path.Combine(onGrid, $"tune-{verb}-01.mid")).Notes.Select(n => (n.Pitch.Number, n.Start, n.Length)),
+                MidiMelody.Read(Path.Combine(performed, $"late-{verb}-01.mid")).Notes.Select(n => (n.Pitch.Number, n.Start, n.Length)));
+        }
     }
 }

@@ -58,13 +58,16 @@ public sealed class InvalidRequestTests
         [(RequestField.Candidates, "257 candidates")] = () => _ = new InfillRequest(Tune, 1, 2) { Candidates = 257 },
         [(RequestField.Scoring, "an undefined scoring")] = () => _ = new InfillRequest(Tune, 1, 2) { Scoring = (InfillScoring)7 },
         [(RequestField.Amount, "amount 0")] = () => _ = new VariationRequest(Tune, 0),
+        [(RequestField.Seed, "seed -1")] = () => _ = new GenerationRequest { Seed = -1 },
+        [(RequestField.Seed, "seed -1 for an infilling")] = () => _ = new InfillRequest(Tune, 1, 2) { Seed = -1 },
+        [(RequestField.Seed, "seed int.MinValue for a variation")] = () => _ = new VariationRequest(Tune, 0.5) { Seed = int.MinValue },
     };
 
     /// <summary>
-    /// Fields no value of which is wrong on its own (flags, the seed, the key: a null key is a programming error; the high
+    /// Fields no value of which is wrong on its own (flags, the key: a null key is a programming error; the high
     /// pitch: the range is checked as a whole and reported as <see cref="RequestField.Low"/>).
     /// </summary>
-    private static readonly RequestField[] AlwaysValid = [RequestField.Key, RequestField.EndOnTonic, RequestField.Chromatic, RequestField.Seed, RequestField.Rhythm, RequestField.High];
+    private static readonly RequestField[] AlwaysValid = [RequestField.Key, RequestField.EndOnTonic, RequestField.Chromatic, RequestField.Rhythm, RequestField.High];
 
     [Theory]
     [MemberData(nameof(BadValues))]
@@ -101,6 +104,8 @@ public sealed class InvalidRequestTests
         var count = Record.Exception(() => _ = new InfillRequest(Tune, 1, 1) { Count = n });
         var candidates = Record.Exception(() => _ = new InfillRequest(Tune, 1, 1) { Candidates = n });
         var leap = Record.Exception(() => _ = new PitchConstraints { MaxLeap = n });
+        var seed = Record.Exception(() => _ = new GenerationRequest { Seed = n });
+        Assert.Equal(n >= 0 ? null : RequestField.Seed, (seed as InvalidRequestException)?.Field);
         Assert.Equal(n is >= 1 and <= GenerationRequest.MaxBars ? null : RequestField.Bars, (bars as InvalidRequestException)?.Field);
         Assert.Equal(n is >= 1 and <= GenerationRequest.MaxCount ? null : RequestField.Count, (count as InvalidRequestException)?.Field);
         Assert.Equal(n is >= 1 and <= InfillRequest.MaxCandidates ? null : RequestField.Candidates, (candidates as InvalidRequestException)?.Field);

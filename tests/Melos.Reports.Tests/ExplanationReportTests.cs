@@ -35,7 +35,7 @@ public sealed class ExplanationReportTests
         }
     }
 
-    [ToolFact("chromium")]
+    [ProgramFact("chromium")]
     public async Task ReportOpensInChromium()
     {
         var (melody, e) = ExplainedSample.Explained();

@@ -54,11 +54,15 @@ public sealed class DatasetTheoryAttribute : TheoryAttribute
     }
 }
 
-/// <summary>A fact that needs an external program (e.g. python3-mido, abc2midi); skipped with a reason when it is missing.</summary>
-public sealed class ToolFactAttribute : FactAttribute
+/// <summary>
+/// A fact that needs both the shared datasets and an external program (e.g. abc2midi over the Nottingham files);
+/// skipped with a reason when either is missing. A test that needs the program alone is a <see cref="ProgramFactAttribute"/>,
+/// so that it runs wherever the program is installed.
+/// </summary>
+public sealed class DatasetToolFactAttribute : FactAttribute
 {
     /// <summary>Creates the attribute; <paramref name="tools"/> are absolute paths or names looked up on PATH.</summary>
-    public ToolFactAttribute(params string[] tools)
+    public DatasetToolFactAttribute(params string[] tools)
     {
         var missing = tools.Where(t => !Tools.Exists(t)).ToList();
         if (Datasets.Root is null) Skip = Datasets.MissingMessage;

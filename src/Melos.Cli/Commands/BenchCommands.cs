@@ -28,7 +28,7 @@ public static class BenchCommands
         var config = new Option<string?>("--config") { Description = "A JSON file overriding model and training fields (hidden, layers, dropout, learningRate, window, patience, ...)." };
         var epochs = new Option<int?>("--epochs") { Description = "The most epochs (default 200; early stopping usually ends sooner)." };
         var minutes = new Option<double?>("--max-minutes") { Description = "Start no new epoch after this many minutes; the best model so far is scored." };
-        var seed = new Option<int?>("--seed") { Description = "Seed for weights, data order and dropout (default 1)." };
+        var seed = new Option<int?>("--seed") { Description = $"Seed for weights, data order and dropout (default 1). {SeedOption.Range}" };
         var data = new Option<string?>("--data") { Description = "The benchmark folder (default: piano-roll-benchmark under MELOS_DATASETS or ../shared/datasets beside Melos.sln)." };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON: validNll, testNll, epochs, parameters, trainSeconds, baselines." };
         var cmd = new Command("pianoroll", "Train on a piano-roll benchmark set, select on valid, and report NLL per frame by the published protocol (with the floor baselines).")
@@ -36,6 +36,7 @@ public static class BenchCommands
         cmd.SetAction(pr => context.Guard(() =>
         {
             var ci = CultureInfo.InvariantCulture;
+            var theSeed = SeedOption.Check(pr.GetValue(seed));
             var name = PianoRollSet.ParseName(pr.GetValue(set)!);
             var folder = pr.GetValue(data) ?? DefaultFolder();
             var path = Path.Combine(folder, PianoRollSet.FileName(name));
@@ -46,7 +47,7 @@ public static class BenchCommands
                 : new FrameModelConfig();
             modelConfig = modelConfig with { Architecture = Enum.Parse<FrameArchitecture>(pr.GetValue(arch)!, ignoreCase: true) };
             if (pr.GetValue(epochs) is { } n) modelConfig = modelConfig with { MaxEpochs = n >= 1 ? n : throw new CliError($"--epochs must be at least 1, not {n}") };
-            if (pr.GetValue(seed) is { } s) modelConfig = modelConfig with { Seed = s };
+            if (theSeed is { } s) modelConfig = modelConfig with { Seed = s };
             modelConfig.Validate();
             TimeSpan? limit = pr.GetValue(minutes) is { } m ? (m > 0 ? TimeSpan.FromMinutes(m) : throw new CliError($"--max-minutes must be above 0, not {m.ToString(ci)}")) : null;
 

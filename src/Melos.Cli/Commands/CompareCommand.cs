@@ -24,7 +24,7 @@ public static class CompareCommand
         var noDiscriminator = new Option<bool>("--no-discriminator") { Description = "Skip the discriminator (the only part that trains a network)." };
         var folds = new Option<int>("--folds") { Description = "Cross-validation folds of the discriminator.", DefaultValueFactory = _ => 5 };
         var epochs = new Option<int>("--epochs") { Description = "Training epochs per fold of the discriminator.", DefaultValueFactory = _ => 30 };
-        var seed = new Option<int>("--seed") { Description = "Seeds the discriminator's subsampling, folds and weights.", DefaultValueFactory = _ => 1 };
+        var seed = new Option<int>("--seed") { Description = $"Seeds the discriminator's subsampling, folds and weights. {SeedOption.Range}", DefaultValueFactory = _ => 1 };
         var collection = new Option<string?>("--collection") { Description = "Keep only the reference melodies of this collection (e.g. nottingham), to compare against one style's test split." };
         var cmd = new Command("compare", "Measure generated melodies against real ones: Yang and Lerch and MusPy metrics, novelty, structure, a discriminator.")
             { generated, reference, train, bars, json, report, noDiscriminator, folds, epochs, seed, collection };
@@ -39,7 +39,7 @@ public static class CompareCommand
             {
                 Bars = pr.GetValue(bars),
                 RunDiscriminator = !pr.GetValue(noDiscriminator),
-                Discriminator = new DiscriminatorOptions { Folds = k, Epochs = e, Seed = pr.GetValue(seed) },
+                Discriminator = new DiscriminatorOptions { Folds = k, Epochs = e, Seed = SeedOption.Check(pr.GetValue(seed)) },
             };
 
             SetLocation genAt, refAt;
@@ -104,7 +104,7 @@ public static class CompareCommand
     {
         var ci = CultureInfo.InvariantCulture;
         string F(double v) => v.ToString("0.000", ci);
-        w.WriteLine($"{r.Generated.Name} ({r.Generated.WithNotes} melodies) vs {r.Reference.Name} ({r.Reference.WithNotes} melodies)"
+        w.WriteLine($"{TerminalText.Escape(r.Generated.Name)} ({r.Generated.WithNotes} melodies) vs {TerminalText.Escape(r.Reference.Name)} ({r.Reference.WithNotes} melodies)"
             + (r.Bars is { } b ? $", first {b} bars" : ""));
         if (r.Discriminator is { } d)
             w.WriteLine($"discriminator accuracy: {F(d.Accuracy)} (95% CI {F(d.Ci95Low)}-{F(d.Ci95High)}; {d.MelodiesPerClass} per set, {d.Folds} folds; 0.5 = indistinguishable)");
@@ -113,14 +113,14 @@ public static class CompareCommand
         foreach (var f in r.FeatureList) w.WriteLine($"{YangLerchFeatures.Title(f.Feature),-38} {F(f.OverlapArea),8} {F(f.Kl),8}");
         if (r.Novelty is { } n)
         {
-            w.WriteLine($"novelty against {n.Training.Name} ({n.Training.Melodies} melodies): windows found verbatim (up to transposition)");
+            w.WriteLine($"novelty against {TerminalText.Escape(n.Training.Name)} ({n.Training.Melodies} melodies): windows found verbatim (up to transposition)");
             foreach (var win in n.Generated.Windows)
             {
                 var rw = n.Reference.For(win.Bars);
                 w.WriteLine(string.Create(ci, $"  {win.Bars} bar(s): generated {100 * win.VerbatimShare:0.0}% ({100 * win.TransposedShare:0.0}%) of {win.Windows}; reference {100 * rw.VerbatimShare:0.0}% ({100 * rw.TransposedShare:0.0}%) of {rw.Windows}"));
             }
             if (n.Generated.LongestRun is { } run)
-                w.WriteLine(string.Create(ci, $"  longest run shared with a training melody: mean {run.Mean:0.0} notes, max {run.Max:0} ({n.Generated.Longest?.Melody} and {n.Generated.Longest?.TrainingMelody})"));
+                w.WriteLine(string.Create(ci, $"  longest run shared with a training melody: mean {run.Mean:0.0} notes, max {run.Max:0} ({TerminalText.Escape(n.Generated.Longest?.Melody)} and {TerminalText.Escape(n.Generated.Longest?.TrainingMelody)})"));
         }
         void Block(string title, MetricSummaries m)
         {

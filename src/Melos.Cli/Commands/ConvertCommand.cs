@@ -27,7 +27,7 @@ public static class ConvertCommand
             var inPath = pr.GetValue(input)!;
             var outPath = pr.GetValue(output)!;
             var formats = FileArguments.Formats;
-            if (!File.Exists(inPath)) throw new CliError($"file not found: {inPath}");
+            FileArguments.RequireFile(inPath);
             formats.ForReading(inPath); // an unreadable IN is named before OUT is looked at
             var outFormat = formats.ForWriting(outPath);
             if (Path.GetFullPath(inPath) == Path.GetFullPath(outPath)) throw new CliError("IN and OUT are the same file");
@@ -40,7 +40,7 @@ public static class ConvertCommand
             if (Path.GetDirectoryName(Path.GetFullPath(outPath)) is { } dir) Directory.CreateDirectory(dir);
             formats.Write(outPath, melody, fileOptions);
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"wrote {outPath}: {melody.Notes.Length} notes, {melody.BarCount} bars, {melody.Key?.ToString() ?? "key unknown"}, {melody.Meter}"));
+                $"wrote {TerminalText.Escape(outPath)}: {melody.Notes.Length} notes, {melody.BarCount} bars, {melody.Key?.ToString() ?? "key unknown"}, {melody.Meter}"));
             return 0;
         }));
         return cmd;

@@ -54,18 +54,36 @@ public static class CorpusCommands
             var builder = new CorpusBuilder(TuneSources.Default);
             var corpus = ConsoleUi.WithProgress(context, "reading files", report =>
                 builder.Build(options, new SyncProgress<BuildProgress>(p => report(p.FilesDone, p.FilesTotal))));
+            if (corpus.Entries.Count == 0)
+            {
+                PrintNothingKept(context.Err, corpus.Summary, outPath);
+                return 1;
+            }
             CorpusFile.Write(outPath, corpus);
             PrintSummary(context.Out, corpus.Summary, outPath);
-            return corpus.Entries.Count == 0 ? 1 : 0;
+            return 0;
         }));
         return cmd;
+    }
+
+    /// <summary>
+    /// Reports a build that kept no melody (and wrote nothing): one <c>error:</c> line, then every discarded tune with
+    /// its reason and detail, one a line.
+    /// </summary>
+    public static void PrintNothingKept(TextWriter w, BuildSummary s, string path)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(s);
+        w.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"error: no melody kept from {s.TunesFound} tune{(s.TunesFound == 1 ? "" : "s")} in {s.FilesRead} file{(s.FilesRead == 1 ? "" : "s")}, so {TerminalText.Escape(path)} was not written; why each was discarded:"));
+        foreach (var d in s.Discards) w.WriteLine($"  {TerminalText.Escape(d.Source)}: {d.Reason}: {TerminalText.Escape(d.Detail)}");
     }
 
     /// <summary>Prints a build summary: files, kept, discards by reason with a few examples, splits.</summary>
     public static void PrintSummary(TextWriter w, BuildSummary s, string path)
     {
         var ci = CultureInfo.InvariantCulture;
-        w.WriteLine(string.Create(ci, $"wrote {path}: {s.MelodiesKept} melodies from {s.TunesFound} tunes in {s.FilesRead} files ({s.Seconds:0.0} s)"));
+        w.WriteLine(string.Create(ci, $"wrote {TerminalText.Escape(path)}: {s.MelodiesKept} melodies from {s.TunesFound} tunes in {s.FilesRead} files ({s.Seconds:0.0} s)"));
         w.WriteLine("splits: " + string.Join(", ", s.BySplit.Select(kv => $"{kv.Key.ToLowerInvariant()} {kv.Value}")));
         w.WriteLine(s.NearDuplicateFamilies == 0 ? "near-duplicates: none"
             : $"near-duplicates: {s.MelodiesInFamilies} tunes in {s.NearDuplicateFamilies} families (each family in one split)");
@@ -74,7 +92,7 @@ public static class CorpusCommands
         foreach (var (reason, count) in s.DiscardedByReason)
         {
             w.WriteLine($"  {reason}: {count}");
-            foreach (var d in s.Discards.Where(d => d.Reason.ToString() == reason).Take(3)) w.WriteLine($"    {d.Source}: {d.Detail}");
+            foreach (var d in s.Discards.Where(d => d.Reason.ToString() == reason).Take(3)) w.WriteLine($"    {TerminalText.Escape(d.Source)}: {TerminalText.Escape(d.Detail)}");
         }
         w.WriteLine(string.Create(ci, $"keys estimated: {s.KeysEstimated}; mean quantization error {s.MeanQuantizationError:0.0000} quarters"));
     }
@@ -89,7 +107,7 @@ public static class CorpusCommands
         cmd.SetAction(pr => context.Guard(() =>
         {
             var path = pr.GetValue(corpus)!;
-            var data = CorpusFile.Read(path);
+            var data = CorpusFile.Read(FileArguments.RequireFile(path, "corpus file"));
             var stats = CorpusStatistics.Compute(data.Entries, data.Summary);
             CorpusStatistics? other = null;
             string? otherName = null;
@@ -119,10 +137,10 @@ public static class CorpusCommands
     {
         var ci = CultureInfo.InvariantCulture;
         static string Top(IReadOnlyDictionary<string, int> d, int total, int n) =>
-            string.Join(", ", d.Take(n).Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {100.0 * kv.Value / Math.Max(1, total):0}%")));
+            string.Join(", ", d.Take(n).Select(kv => string.Create(CultureInfo.InvariantCulture, $"{TerminalText.Escape(kv.Key)} {100.0 * kv.Value / Math.Max(1, total):0}%")));
         void Block(string name, CorpusStatistics x)
         {
-            w.WriteLine($"{name}: {x.Melodies} melodies" + (x.Discarded.Count > 0 ? $" ({x.Discarded.Values.Sum()} discarded: {string.Join(", ", x.Discarded.Select(kv => $"{kv.Key} {kv.Value}"))})" : ""));
+            w.WriteLine($"{TerminalText.Escape(name)}: {x.Melodies} melodies" + (x.Discarded.Count > 0 ? $" ({x.Discarded.Values.Sum()} discarded: {string.Join(", ", x.Discarded.Select(kv => $"{kv.Key} {kv.Value}"))})" : ""));
             w.WriteLine($"  collections: {Top(x.ByCollection, x.Melodies, 6)}");
             w.WriteLine($"  styles:      {Top(x.ByStyle, x.Melodies, 6)}");
             w.WriteLine($"  modes:       {Top(x.Modes, x.Melodies, 7)}");
@@ -130,7 +148,7 @@ public static class CorpusCommands
             w.WriteLine($"  meters:      {Top(x.Meters, x.Melodies, 6)}");
             w.WriteLine(string.Create(ci, $"  length:      median {x.LengthBarsSummary?.Median ?? 0} bars, {x.NotesPerMelody?.Mean ?? 0:0} notes on average, {x.NoteDensity?.Mean ?? 0:0.0} notes per bar"));
             w.WriteLine($"  range:       {x.OverallRange ?? "-"}; chords on {(x.WithChordsShare * 100).ToString("0", ci)}% of melodies");
-            foreach (var warn in x.Warnings) w.WriteLine($"  warning: {warn}");
+            foreach (var warn in x.Warnings) w.WriteLine($"  warning: {TerminalText.Escape(warn)}");
         }
         Block("corpus", s);
         if (other is not null) Block(otherName ?? "compare", other);

@@ -34,7 +34,8 @@ public static class EditCommands
         cmd.Add(scoring);
         cmd.SetAction(pr => context.Guard(() =>
         {
-            // Every input is checked before the model is loaded or anything is written.
+            // Every input is checked before the model is loaded or anything is written; a melody off the model's grid
+            // (performed MIDI) is quantized to it first, with a note saying so.
             var input = common.Read(pr, pr.GetValue(file)!);
             var (first, last) = ParseBars(pr.GetValue(bars)!);
             var rank = pr.GetValue(scoring) switch
@@ -51,8 +52,12 @@ public static class EditCommands
             };
             request.Validate();
             var names = common.OutputNames(pr, "infill", settings.Count);
+            var modelDir = common.ModelDirectory(pr);
+            input = FileArguments.OnGrid(context, MelodyGenerator.FitToGrid(input, modelDir));
+            request = request with { Melody = input };
+            request.Validate();
 
-            using var generator = MelodyGenerator.Load(common.ModelDirectory(pr));
+            using var generator = MelodyGenerator.Load(modelDir);
             generator.Check(request);
             var results = generator.Infill(request);
             var rows = results.Select((r, i) => (names[i], r.Melody, string.Create(CultureInfo.InvariantCulture,
@@ -83,8 +88,11 @@ public static class EditCommands
             };
             request.Validate();
             var names = common.OutputNames(pr, "vary", settings.Count);
+            var modelDir = common.ModelDirectory(pr);
+            request = request with { Melody = FileArguments.OnGrid(context, MelodyGenerator.FitToGrid(input, modelDir)) };
+            request.Validate();
 
-            using var generator = MelodyGenerator.Load(common.ModelDirectory(pr));
+            using var generator = MelodyGenerator.Load(modelDir);
             generator.Check(request);
             var results = generator.Vary(request);
             var rows = results.Select((r, i) => (names[i], r.Melody, string.Create(CultureInfo.InvariantCulture,
@@ -120,9 +128,9 @@ public static class EditCommands
         {
             var (name, melody, figures) = rows[i];
             FileArguments.Formats.Write(Path.Combine(outDir, name), melody, Outputs, new MelodyWriteOptions { TuneNumber = i + 1 });
-            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name + Outputs[0].Ending,-28} {melody.BarCount,4} {melody.Notes.Length,5} {figures}"));
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{TerminalText.Escape(name + Outputs[0].Ending),-28} {melody.BarCount,4} {melody.Notes.Length,5} {figures}"));
         }
-        w.WriteLine($"wrote {rows.Count * Outputs.Length} files to {outDir}");
+        w.WriteLine($"wrote {rows.Count * Outputs.Length} files to {TerminalText.Escape(outDir)}");
     }
 
     /// <summary>The settings both commands share (the sampling and pitch settings checked as they are made).</summary>
@@ -134,7 +142,7 @@ public static class EditCommands
         private readonly Option<string?> _model = new("--model") { Description = $"A model folder from 'melos train' (grid or note tokenizer). Default: ${GenerateCommand.ModelVariable}, else {GenerateCommand.DefaultModelFolder} next to the program or beside Melos.sln." };
         private readonly Option<int?> _tune = new("--tune") { Description = "For ABC files: the tune's X: number (default: the first tune)." };
         private readonly Option<int> _count = new("--count") { Description = $"Results to write (1..{GenerationRequest.MaxCount}).", DefaultValueFactory = _ => 1 };
-        private readonly Option<int> _seed = new("--seed") { Description = "Seeds every random choice: the same command and model write the same files.", DefaultValueFactory = _ => 1 };
+        private readonly Option<int> _seed = new("--seed") { Description = $"Seeds every random choice: the same command and model write the same files. {SeedOption.Range}", DefaultValueFactory = _ => 1 };
         private readonly Option<double> _temperature = new("--temperature") { Description = "Softmax temperature above 0.", DefaultValueFactory = _ => 1.0 };
         private readonly Option<int?> _topK = new("--top-k") { Description = "Draw among the K most likely allowed tokens only." };
         private readonly Option<double?> _topP = new("--top-p") { Description = "Draw among the most likely allowed tokens whose probabilities add up to P, 0 < P <= 1." };
@@ -165,7 +173,7 @@ public static class EditCommands
             bool chromatic = pr.GetValue(_chromatic);
             var (low, high) = pr.GetValue(_range) is { } rangeText ? GenerateCommand.ParseRange(rangeText, chromatic) : (null, null);
             var pitches = new PitchConstraints { Low = low, High = high, MaxLeap = pr.GetValue(_maxLeap), Chromatic = chromatic };
-            return new Settings(pr.GetValue(_count), pr.GetValue(_seed), sampling, key, pitches);
+            return new Settings(pr.GetValue(_count), SeedOption.Check(pr.GetValue(_seed)), sampling, key, pitches);
         }
 
         public string OutputDirectory(ParseResult pr) => pr.GetValue(_out)!;

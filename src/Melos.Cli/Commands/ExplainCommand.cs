@@ -29,8 +29,9 @@ public static class ExplainCommand
             var reportDir = pr.GetValue(report);
             if (reportDir is not null && Directory.Exists(reportDir) && Directory.EnumerateFileSystemEntries(reportDir).Any() && !pr.GetValue(force))
                 throw new CliError($"{reportDir} exists and is not empty; use --force to replace its files");
-            var melody = FileArguments.ReadMelody(path, pr.GetValue(tune));
+            var read = FileArguments.ReadMelody(path, pr.GetValue(tune));
             using var generator = MelodyGenerator.Load(pr.GetValue(model) ?? GenerateCommand.DefaultModelPath());
+            var melody = FileArguments.OnGrid(context, generator.FitToGrid(read));
             var explanation = Explain(generator, melody, new ExplainOptions { Attribution = !pr.GetValue(noAttribution) });
             if (pr.GetValue(json)) context.Out.WriteLine(ExplanationWriter.ToJson(explanation).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             else context.Out.Write(ExplanationWriter.ToText(explanation));

@@ -25,7 +25,7 @@ public static class GenerateCommand
         var model = new Option<string?>("--model") { Description = $"A model folder from 'melos train' (grid or note tokenizer). Default: ${ModelVariable}, else {DefaultModelFolder} next to the program or beside Melos.sln." };
         var bars = new Option<int>("--bars") { Description = $"Bars per melody (1..{GenerationRequest.MaxBars}); every melody is exactly this long.", Required = true };
         var count = new Option<int>("--count") { Description = $"Melodies to write (1..{GenerationRequest.MaxCount}).", DefaultValueFactory = _ => 1 };
-        var seed = new Option<int>("--seed") { Description = "Seeds every random choice: the same command and model write the same melodies.", DefaultValueFactory = _ => 1 };
+        var seed = new Option<int>("--seed") { Description = $"Seeds every random choice: the same command and model write the same melodies. {SeedOption.Range}", DefaultValueFactory = _ => 1 };
         var temperature = new Option<double>("--temperature") { Description = "Softmax temperature above 0 (lower: safer, higher: wilder).", DefaultValueFactory = _ => 1.0 };
         var topK = new Option<int?>("--top-k") { Description = "Draw among the K most likely allowed tokens only." };
         var topP = new Option<double?>("--top-p") { Description = "Draw among the most likely allowed tokens whose probabilities add up to P, 0 < P <= 1." };
@@ -67,7 +67,7 @@ public static class GenerateCommand
             {
                 Bars = pr.GetValue(bars),
                 Count = pr.GetValue(count),
-                Seed = pr.GetValue(seed),
+                Seed = SeedOption.Check(pr.GetValue(seed)),
                 Sampling = new SamplingSettings { Temperature = pr.GetValue(temperature), TopK = pr.GetValue(topK), TopP = pr.GetValue(topP) },
                 Key = theKey,
                 Meter = theMeter,

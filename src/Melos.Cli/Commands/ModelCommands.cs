@@ -39,7 +39,7 @@ public static class ModelCommands
         var epochs = new Option<int?>("--epochs") { Description = "Passes over the training data (sets the step budget)." };
         var steps = new Option<int?>("--steps") { Description = "Optimisation steps (overrides --epochs)." };
         var minutes = new Option<double?>("--max-minutes") { Description = "Stop after this many minutes; the checkpoint is still written." };
-        var seed = new Option<int>("--seed") { Description = "Seed for weights, data order and dropout.", DefaultValueFactory = _ => 1234 };
+        var seed = new Option<int>("--seed") { Description = $"Seed for weights, data order and dropout. {SeedOption.Range}", DefaultValueFactory = _ => 1234 };
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out." };
         var balance = new Option<string?>("--balance") { Description = "Resample training melodies so each group weighs the same: style, collection, key, mode or meter." };
         var force = new Option<bool>("--force") { Description = "Overwrite an existing model folder (without --resume)." };
@@ -50,6 +50,7 @@ public static class ModelCommands
             { corpus, arch, output, config, epochs, steps, minutes, seed, resume, balance, force, chordDropout, tokenizerOption };
         cmd.SetAction(pr => context.Guard(() =>
         {
+            int theSeed = SeedOption.Check(pr.GetValue(seed)); // before anything is deleted
             var outDir = pr.GetValue(output)!;
             bool isResume = pr.GetValue(resume);
             if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any() && !isResume && !pr.GetValue(force))
@@ -57,14 +58,14 @@ public static class ModelCommands
             if (pr.GetValue(force) && !isResume && Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
 
             var corpusPath = pr.GetValue(corpus)!;
-            var data = CorpusFile.Read(corpusPath);
+            var data = CorpusFile.Read(FileArguments.RequireFile(corpusPath, "corpus file"));
             var train = data.Split(CorpusSplit.Train).ToList();
             var valid = data.Split(CorpusSplit.Valid).Select(e => e.Melody).ToList();
             if (train.Count == 0) throw new CliError($"{corpusPath} has no training melodies");
 
             var architecture = pr.GetValue(arch)!;
             var (modelConfig, tokenizerConfig, trainingConfig) = LoadConfig(pr.GetValue(config), architecture);
-            trainingConfig = trainingConfig with { Seed = pr.GetValue(seed) };
+            trainingConfig = trainingConfig with { Seed = theSeed };
             tokenizerConfig = pr.GetValue(tokenizerOption) switch
             {
                 "grid" => new GridTokenizerConfig(),
@@ -145,7 +146,7 @@ public static class ModelCommands
         {
             var dir = pr.GetValue(model)!;
             if (!File.Exists(Path.Combine(dir, Checkpoint.ConfigFile))) throw new CliError($"{dir} is not a model folder (no {Checkpoint.ConfigFile})");
-            var data = CorpusFile.Read(pr.GetValue(corpus)!);
+            var data = CorpusFile.Read(FileArguments.RequireFile(pr.GetValue(corpus)!, "corpus file"));
             var which = pr.GetValue(split)!;
             var entries = which == "all" ? data.Entries.ToList() : data.Split(Enum.Parse<CorpusSplit>(which, ignoreCase: true)).ToList();
             if (entries.Count == 0) throw new CliError($"the {which} split is empty");
@@ -189,9 +190,9 @@ public static class ModelCommands
                 var ci = CultureInfo.InvariantCulture;
                 context.Out.WriteLine(string.Create(ci, $"{info.Architecture} on {which} ({entries.Count - skipped} melodies, {skipped} skipped): {o.NllPerToken:0.0000} nats/token, {o.BitsPerNote:0.000} bits/note, perplexity {o.Perplexity:0.000}, accuracy {o.Accuracy:0.000} ({o.Tokens} tokens, {o.Notes} notes)"));
                 foreach (var (name, g) in byCollection.ByGroup.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-                    context.Out.WriteLine(string.Create(ci, $"  collection {name}: {g.BitsPerNote:0.000} bits/note, {g.NllPerToken:0.0000} nats/token"));
+                    context.Out.WriteLine(string.Create(ci, $"  collection {TerminalText.Escape(name)}: {g.BitsPerNote:0.000} bits/note, {g.NllPerToken:0.0000} nats/token"));
                 foreach (var (name, g) in byStyle.ByGroup.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-                    context.Out.WriteLine(string.Create(ci, $"  style {name}: {g.BitsPerNote:0.000} bits/note, {g.NllPerToken:0.0000} nats/token"));
+                    context.Out.WriteLine(string.Create(ci, $"  style {TerminalText.Escape(name)}: {g.BitsPerNote:0.000} bits/note, {g.NllPerToken:0.0000} nats/token"));
             }
             return 0;
         }));

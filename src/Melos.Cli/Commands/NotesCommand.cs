@@ -18,7 +18,7 @@ public static class NotesCommand
         cmd.SetAction(pr => context.Guard(() =>
         {
             var path = pr.GetValue(file)!.FullName;
-            if (!File.Exists(path)) throw new CliError($"file not found: {path}");
+            FileArguments.RequireFile(path);
             var reader = NotesReaders.ForReading(path);
             var doc = reader.Read(path, new NotesReadOptions(pr.GetValue(tune)));
             if (pr.GetValue(json)) context.Out.WriteLine(doc.ToJson());
@@ -36,7 +36,7 @@ public static class NotesCommand
             w.WriteLine(t.Bpm is { } bpm ? string.Create(ci, $"tempo {bpm:0.###} bpm at tick {t.Tick}") : string.Create(ci, $"tempo 0 microseconds per quarter (time stands still) at tick {t.Tick}"));
         foreach (var track in doc.Tracks)
         {
-            w.WriteLine(string.Create(ci, $"track {track.Index} {track.Name ?? "(unnamed)"}: {track.Notes.Count} notes"));
+            w.WriteLine(string.Create(ci, $"track {track.Index} {(track.Name is null ? "(unnamed)" : TerminalText.Escape(track.Name))}: {track.Notes.Count} notes"));
             foreach (var n in track.Notes)
             {
                 var name = Pitch.FromMidi(n.Pitch).ToString();

@@ -35,7 +35,7 @@ public static class TuneCommand
         var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 1.5e-4 };
         var bars = new Option<int>("--bars") { Description = "Bars per sampled melody.", DefaultValueFactory = _ => 8 };
         var samples = new Option<int>("--samples") { Description = "Melodies sampled before and after for the report (same requests and seeds).", DefaultValueFactory = _ => 100 };
-        var seed = new Option<int>("--seed") { Description = "Seeds the requests and sampling.", DefaultValueFactory = _ => 1 };
+        var seed = new Option<int>("--seed") { Description = $"Seeds the requests and sampling. {SeedOption.Range}", DefaultValueFactory = _ => 1 };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Write a checkpoint every N steps (and at the end).", DefaultValueFactory = _ => 50 };
         var minutes = new Option<double?>("--max-minutes") { Description = "Stop tuning after this many minutes; the checkpoint and report are still written." };
         var report = new Option<string?>("--report") { Description = "Write report.json, report.md and the before/after samples (.mid) into this folder." };
@@ -45,6 +45,7 @@ public static class TuneCommand
             { model, corpus, reward, output, kl, steps, batch, lr, bars, samples, seed, checkpointEvery, minutes, report, resume, force };
         cmd.SetAction(pr => context.Guard(() =>
         {
+            int theSeed = SeedOption.Check(pr.GetValue(seed));
             var modelDir = pr.GetValue(model)!;
             var outDir = pr.GetValue(output)!;
             bool isResume = pr.GetValue(resume);
@@ -69,7 +70,7 @@ public static class TuneCommand
             var config = new TuningConfig
             {
                 Kl = pr.GetValue(kl), Steps = pr.GetValue(steps), BatchSize = pr.GetValue(batch), LearningRate = pr.GetValue(lr),
-                Seed = pr.GetValue(seed), CheckpointEvery = pr.GetValue(checkpointEvery),
+                Seed = theSeed, CheckpointEvery = pr.GetValue(checkpointEvery),
             };
             try
             {
@@ -82,7 +83,7 @@ public static class TuneCommand
 
             var info = Checkpoint.ReadInfo(modelDir);
             if (info.Architecture == "ngram") throw new CliError("the n-gram model has no gradients to tune; use an lstm or transformer model");
-            var data = CorpusFile.Read(pr.GetValue(corpus)!);
+            var data = CorpusFile.Read(FileArguments.RequireFile(pr.GetValue(corpus)!, "corpus file"));
             var train = data.Split(CorpusSplit.Train).Select(e => e.Melody).ToList();
             var test = data.Split(CorpusSplit.Test).Select(e => e.Melody).ToList();
             if (train.Count == 0) throw new CliError($"{pr.GetValue(corpus)} has no training melodies to take requests from");

@@ -257,7 +257,18 @@ public sealed class CorpusBuilder(IReadOnlyList<ITuneSource> sources)
         }
         if (melody.Notes.All(n => OnGrid(n.Start) && OnGrid(n.End)) && melody.Chords.All(c => OnGrid(c.At)) && melody.Meters.All(m => OnGrid(m.At)))
             return (melody, 0);
+        var (quantized, report) = Quantize(melody, grid);
+        return (quantized, report.MeanOnsetError);
+    }
 
+    /// <summary>
+    /// Snaps a melody to the grid: its notes made one line by <see cref="Quantizer"/> (spelled in its key), its chords,
+    /// meter changes, tempo changes and length snapped; with the quantizer's report of what moved and what was dropped.
+    /// </summary>
+    public static (Melody Melody, QuantizationReport Report) Quantize(Melody melody, QuantizationGrid grid)
+    {
+        ArgumentNullException.ThrowIfNull(melody);
+        ArgumentNullException.ThrowIfNull(grid);
         var performed = melody.Notes.Select(n => new PerformedNote(n.Pitch.Number, n.Start.ToQuarterDouble(), n.End.ToQuarterDouble(), n.Velocity));
         var (notes, report) = Quantizer.Quantize(performed, grid);
         if (melody.Key is { } key) notes = [.. notes.Select(n => n with { Pitch = Pitch.FromMidi(n.Pitch.Number, key.Spell(n.Pitch.PitchClass)) })];
@@ -271,7 +282,7 @@ public sealed class CorpusBuilder(IReadOnlyList<ITuneSource> sources)
         }
         var tempos = melody.Tempos.Select(t => new TempoChange(grid.Snap(t.At.ToQuarterDouble()), t.MicrosecondsPerQuarter)).OrderBy(t => t.At).ToList();
         var q = Melody.Create(notes, melody.Key, meters, tempos, chords, melody.Info, grid.Snap(melody.Length.ToQuarterDouble()));
-        return (q, report.MeanOnsetError);
+        return (q, report);
     }
 
     private static string ContentHash(IReadOnlyList<CorpusEntry> entries, IReadOnlyList<string> fingerprints)

@@ -5,7 +5,7 @@ namespace Melos.Formats.Tests.Abc;
 
 public sealed class Abc2MidiCrossCheckTests(ITestOutputHelper output)
 {
-    [ToolFact("abc2midi")]
+    [DatasetToolFact("abc2midi")]
     public void Melos_reads_at_least_99_percent_of_the_collections_tunes_exactly_as_abc2midi_plays_them()
     {
         var report = Abc2MidiCrossCheck.Run();

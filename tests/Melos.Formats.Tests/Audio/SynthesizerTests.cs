@@ -138,7 +138,7 @@ public sealed class SynthesizerTests
         Assert.Contains("sound font not found: /nowhere/x.sf2", noFont.Message);
     }
 
-    [ToolFact("fluidsynth", FluidSynth.DefaultSoundFont)]
+    [ProgramFact("fluidsynth", FluidSynth.DefaultSoundFont)]
     public void FluidSynth_renders_the_written_midi_at_the_melody_length()
     {
         var dir = Directory.CreateTempSubdirectory("melos-fluid-").FullName;

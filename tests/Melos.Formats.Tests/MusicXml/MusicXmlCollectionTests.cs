@@ -39,7 +39,7 @@ public sealed class MusicXmlCollectionTests(ITestOutputHelper output)
     /// own, which Melos reads strictly back to the same notes, key signature, meters, chords and length (MuseScore drops the
     /// mode of A minor and other keys without sharps or flats).
     /// </summary>
-    [ToolFact("mscore3")]
+    [DatasetToolFact("mscore3")]
     public void MuseScore_plays_the_written_musicxml_with_our_pitches_onsets_and_lengths()
     {
         var files = new[] { "jigs.abc", "reelsa-c.abc", "waltzes.abc", "hpps.abc", "xmas.abc", "slip.abc" };

@@ -42,7 +42,7 @@ public sealed class EditPropertyTests
         {
             Candidates = 1 + r.Next(3),
             Pitches = new PitchConstraints { MaxLeap = r.Next(2) == 0 ? 5 + r.Next(5) : null },
-            Seed = seed,
+            Seed = seed & int.MaxValue, // seeds are 0 or more
         };
         var gapStart = tune.BarStart(first - 1);
         var gapEnd = last >= bars ? tune.Length : tune.BarStart(last);
@@ -76,7 +76,7 @@ public sealed class EditPropertyTests
         var r = new Random(seed);
         var tune = Tune(generator, r);
         bool rhythm = r.Next(2) == 0;
-        var request = new VariationRequest(tune, 0.2 + 0.6 * r.NextDouble()) { Rhythm = rhythm, Pitches = new PitchConstraints { MaxLeap = r.Next(2) == 0 ? 7 : null }, Seed = seed };
+        var request = new VariationRequest(tune, 0.2 + 0.6 * r.NextDouble()) { Rhythm = rhythm, Pitches = new PitchConstraints { MaxLeap = r.Next(2) == 0 ? 7 : null }, Seed = seed & int.MaxValue };
         var v = generator.Vary(request)[0];
         var m = v.Melody;
         Assert.Equal(tune.Length, m.Length);

@@ -30,7 +30,7 @@ public sealed class NoteGrammarTests
             MaxNotesPerBar = max,
             EndOnTonic = r.Next(2) == 0,
             Style = r.Next(3) switch { 0 => "reel", 1 => "waltz", _ => null },
-            Seed = seed,
+            Seed = seed & int.MaxValue, // seeds are 0 or more
             Sampling = new() { Temperature = 0.6 + r.NextDouble(), TopP = r.Next(3) == 0 ? 0.9 : null },
             Pitches = new() { Low = low is { } l ? Pitch.FromMidi(l) : null, High = high is { } h ? Pitch.FromMidi(h) : null, MaxLeap = r.Next(3) == 0 ? 2 + r.Next(8) : null, Chromatic = r.Next(5) == 0 },
         };

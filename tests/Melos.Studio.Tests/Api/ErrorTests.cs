@@ -50,6 +50,52 @@ public sealed class ErrorTests(StudioServer server)
         Assert.StartsWith("temperature: ", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{"temprature":0.5}""", "temprature", "temprature: is not a field of this request")]
+    [InlineData("""{"melody":{"colour":"red"}}""", "melody.colour", "melody.colour: is not a field of this request")]
+    [InlineData("""{"melody":{"notes":[{"pitch":60,"start":0,"duration":1,"velocity":90}]}}""", "melody.notes[0].velocity", "melody.notes[0].velocity: is not a field")]
+    [InlineData("""{"bars":"x"}""", "bars", "bars: must be a whole number")]
+    [InlineData("""{"bars":2.5}""", "bars", "bars: must be a whole number")]
+    [InlineData("""{"temperature":"hot"}""", "temperature", "temperature: must be a number")]
+    [InlineData("""{"topP":"high"}""", "topP", "topP: must be a number or null")]
+    [InlineData("""{"seed":"lucky"}""", "seed", "seed: must be a whole number or null")]
+    [InlineData("""{"chromatic":1}""", "chromatic", "chromatic: must be true or false")]
+    [InlineData("""{"low":60}""", "low", "low: must be a string")]
+    [InlineData("""{"melody":{"notes":5}}""", "melody.notes", "melody.notes: must be an array")]
+    [InlineData("""{"melody":{"notes":[{"pitch":"x"}]}}""", "melody.notes[0].pitch", "melody.notes[0].pitch: must be a whole number")]
+    [InlineData("""{"melody":{"chords":[{"start":0,"symbol":7}]}}""", "melody.chords[0].symbol", "melody.chords[0].symbol: must be a string")]
+    [InlineData("""{"melody":[]}""", "melody", "melody: must be an object")]
+    public async Task A_field_of_the_wrong_type_or_an_unknown_field_is_400_naming_the_field_not_a_dotnet_type(string fields, string field, string detail)
+    {
+        // The fields given replace the valid request's, melody fields inside its melody.
+        var body = StudioServer.Body(fields: new { bars = 2, seed = 1 });
+        foreach (var (k, v) in JsonNode.Parse(fields)!.AsObject().ToList())
+        {
+            if (k == "melody" && v is JsonObject m && body["melody"] is JsonObject target)
+                foreach (var (mk, mv) in m.ToList()) target[mk] = mv?.DeepClone();
+            else body[k] = v?.DeepClone();
+        }
+        using var response = await server.Post("/api/continue", body);
+        var (status, problem) = await Problem(response);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(field, problem["field"]!.GetValue<string>());
+        var text = problem["detail"]!.GetValue<string>();
+        Assert.StartsWith(detail, text, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Melos.", text, StringComparison.Ordinal);
+        Assert.Null(problem["errorId"]);
+    }
+
+    [Fact]
+    public async Task A_negative_seed_is_400_naming_the_seed()
+    {
+        using var response = await server.Post("/api/continue", StudioServer.Body(fields: new { bars = 2, seed = -1 }));
+        var (status, problem) = await Problem(response);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("seed", problem["field"]!.GetValue<string>());
+        Assert.Equal("seed: must be 0 or more, not -1", problem["detail"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task An_unexpected_exception_is_500_with_an_id_that_the_server_log_gives_with_the_exception()
     {
