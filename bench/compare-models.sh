@@ -9,6 +9,7 @@
 # Torch on a shared 2-core machine: one OpenMP thread, or it runs many times slower.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/licences.sh
 export OMP_NUM_THREADS=1
 d=../shared/datasets
 work=${WORK:-${TMPDIR:-/tmp}/melos-compare}
@@ -18,8 +19,8 @@ dotnet build -c Release bench/Melos.Bench >/dev/null
 melos() { nice -n 5 dotnet src/Melos.Cli/bin/Release/net10.0/*/melos.dll "$@"; }
 bench() { nice -n 5 dotnet bench/Melos.Bench/bin/Release/net10.0/*/Melos.Bench.dll "$@"; }
 
-melos corpus build "$d/nottingham/ABC_cleaned" --collection nottingham --out "$work/nottingham.corpus" --force
-melos corpus build "$d/nottingham" "$d/folk-abc/oneills1850" "$d/folk-abc/ryans-mammoth" --out "$work/folk.corpus" --force
+melos corpus build "$d/nottingham/ABC_cleaned" --collection nottingham --out "$work/nottingham.corpus" --force "${LICENCES[@]}"
+melos corpus build "$d/nottingham" "$d/folk-abc/oneills1850" "$d/folk-abc/ryans-mammoth" --out "$work/folk.corpus" --force "${LICENCES[@]}"
 
 run() { # NAME MODEL [compare options...]
   local name=$1 model=$2; shift 2

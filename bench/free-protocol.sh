@@ -8,6 +8,7 @@
 # Writes $WORK/NAME-COLLECTION-sSEED.json (compare's JSON) and prints the summary line of each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/licences.sh
 model=${1:?usage: bench/free-protocol.sh MODEL NAME [SEEDS...]}
 name=${2:?usage: bench/free-protocol.sh MODEL NAME [SEEDS...]}
 shift 2
@@ -22,7 +23,7 @@ melos() { dotnet src/Melos.Cli/bin/Release/net10.0/*/melos.dll "$@"; }
 bench() { dotnet bench/Melos.Bench/bin/Release/net10.0/*/Melos.Bench.dll "$@"; }
 corpus=${CORPUS:-$work/folk.corpus}
 [ -f "$corpus" ] || melos corpus build "$d/nottingham" "$d/folk-abc/oneills1850" "$d/folk-abc/ryans-mammoth" "$d/folk-abc/airds-airs" \
-  --out "$corpus" --force >/dev/null
+  --out "$corpus" --force "${LICENCES[@]}" >/dev/null
 for collection in ${COLLECTIONS:-nottingham oneills1850}; do
   for seed in "${seeds[@]}"; do
     out="$work/$name-$collection-s$seed"

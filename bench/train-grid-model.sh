@@ -4,11 +4,12 @@
 # Only config.json and weights.bin are needed to generate; the optimizer state is left out of the shipped copy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/licences.sh
 d=../shared/datasets
 work=${TMPDIR:-/tmp}/melos-default-model
 mkdir -p "$work"
 melos() { dotnet run -c Release --project src/Melos.Cli -- "$@"; }
-melos corpus build "$d/nottingham" "$d/folk-abc/oneills1850" "$d/folk-abc/ryans-mammoth" --out "$work/folk.corpus" --force
+melos corpus build "$d/nottingham" "$d/folk-abc/oneills1850" "$d/folk-abc/ryans-mammoth" --out "$work/folk.corpus" --force "${LICENCES[@]}"
 melos train --corpus "$work/folk.corpus" --arch lstm --config bench/configs/default-model.json --epochs 4 --max-minutes 15 \
   --seed 1234 --out "$work/model" --force
 melos evaluate --model "$work/model" --corpus "$work/folk.corpus" --split test

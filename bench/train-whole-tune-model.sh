@@ -9,6 +9,7 @@
 # Transformer on the same tokens instead; RESUME=1 continues an interrupted run from its checkpoint in the work folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/licences.sh
 dest=${1:-models/default}
 d=../shared/datasets
 arch=${ARCH:-lstm}
@@ -21,7 +22,7 @@ dotnet build -c Release src/Melos.Cli >/dev/null
 rm -rf "$work/bin" && cp -r src/Melos.Cli/bin/Release/net10.0/linux-x64 "$work/bin"
 melos() { dotnet "$work/bin/melos.dll" "$@"; }
 [ -f "$work/folk.corpus" ] || melos corpus build "$d/nottingham" "$d/folk-abc/oneills1850" "$d/folk-abc/ryans-mammoth" "$d/folk-abc/airds-airs" \
-  --out "$work/folk.corpus" --force
+  --out "$work/folk.corpus" --force "${LICENCES[@]}"
 if [ "${RESUME:-0}" = 1 ]; then again=(--resume); else again=(--force); fi
 melos train --corpus "$work/folk.corpus" --arch "$arch" --config "$config" --epochs "${EPOCHS:-20}" --max-minutes "$minutes" \
   --chord-dropout 0.5 --seed 1234 --out "$work/model" "${again[@]}"

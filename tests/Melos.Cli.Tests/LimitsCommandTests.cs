@@ -29,6 +29,8 @@ public sealed class LimitsCommandTests : IDisposable
     [Theory]
     [InlineData("--max-file-bytes", "0", "--max-file-bytes must be positive")]
     [InlineData("--max-seconds-per-file", "0", "--max-seconds-per-file must be positive")]
+    [InlineData("--licence", "GPL", "--licence takes COLLECTION=TEXT (for example nottingham=\"GNU GPLv3\"), not 'GPL'")]
+    [InlineData("--licence", "folk=", "--licence takes COLLECTION=TEXT (for example nottingham=\"GNU GPLv3\"), not 'folk='")]
     public void CorpusBuildRefusesLimitsThatAreNotPositive(string option, string value, string message)
     {
         var folk = Directory.CreateDirectory(Path.Combine(_dir, "folk")).FullName;
@@ -36,6 +38,17 @@ public sealed class LimitsCommandTests : IDisposable
         var (code, _, err) = Run("corpus", "build", folk, "--out", Path.Combine(_dir, "c.corpus"), option, value);
         Assert.Equal(1, code);
         Assert.Equal($"error: {message}", err.Trim());
+    }
+
+    [Fact]
+    public void CorpusBuildRecordsTheLicenceGivenForACollection()
+    {
+        var folk = Directory.CreateDirectory(Path.Combine(_dir, "folk")).FullName;
+        File.WriteAllText(Path.Combine(folk, "a.abc"), Reel);
+        var corpus = Path.Combine(_dir, "c.corpus");
+        var (code, _, err) = Run("corpus", "build", folk, "--out", corpus, "--licence", "folk=public domain (test)");
+        Assert.True(code == 0, err);
+        Assert.Equal("public domain (test)", Melos.Data.Corpus.CorpusFile.Read(corpus).Header.Licences["folk"]);
     }
 
     [Fact]

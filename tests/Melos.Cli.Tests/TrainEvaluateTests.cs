@@ -27,7 +27,7 @@ public sealed class TrainEvaluateTests : IDisposable
             entries.Add(new CorpusEntry($"toy/{i}", "toy", i % 2 == 0 ? "a" : "b", split, m, 0, false));
         }
         var path = Path.Combine(_dir, withTrain ? "toy.corpus" : "notrain.corpus");
-        CorpusFile.Write(path, new CorpusData(entries, new BuildSummary { MelodiesKept = entries.Count }, new CorpusHeader { ContentHash = "abc123" }));
+        CorpusFile.Write(path, new CorpusData(entries, new BuildSummary { MelodiesKept = entries.Count }, new CorpusHeader { ContentHash = "abc123", Licences = System.Collections.Immutable.ImmutableSortedDictionary<string, string>.Empty.Add("toy", "CC0 (made by the test)") }));
         return path;
     }
 
@@ -43,7 +43,7 @@ public sealed class TrainEvaluateTests : IDisposable
         Assert.Equal("abc123", config.GetProperty("corpus").GetProperty("contentHash").GetString());
         var card = File.ReadAllText(Path.Combine(model, "model-card.md"));
         Assert.Contains("## Known biases of the training data", card);
-        Assert.Contains("| toy | 24 |", card);
+        Assert.Contains("| toy | 24 | CC0 (made by the test) |", card);
 
         var (ecode, eout, eerr) = Run("evaluate", "--model", model, "--corpus", corpus, "--json");
         Assert.True(ecode == 0, eerr);

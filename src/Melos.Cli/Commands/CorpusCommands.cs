@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.CommandLine;
 using System.Globalization;
 using Melos.Data.Corpus;
@@ -30,8 +31,14 @@ public static class CorpusCommands
         var maxFileBytes = new Option<long>("--max-file-bytes") { Description = "Files larger than this many bytes are skipped as over the limit.", DefaultValueFactory = _ => 16L * 1024 * 1024 };
         var maxSeconds = new Option<double>("--max-seconds-per-file") { Description = "A file that takes longer to read is skipped as over the limit.", DefaultValueFactory = _ => 60 };
         var keepDuplicates = new Option<bool>("--keep-duplicates") { Description = "Keep melodies that repeat an earlier one up to transposition (default: discard them)." };
+        var licence = new Option<string[]>("--licence")
+        {
+            Description = "COLLECTION=TEXT: the licence of a collection's data, recorded in the corpus and quoted by the model cards of models trained on it (repeatable; default: a \"licence\" in the collection's melos.json sidecar).",
+            Arity = ArgumentArity.ZeroOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
         var cmd = new Command("build", "Read folders of music into a corpus: one quantized melody per tune, with chords, key, meter, style and split.")
-            { inputs, output, style, collection, minNotes, valid, test, force, keepDuplicates, maxFileBytes, maxSeconds };
+            { inputs, output, style, collection, minNotes, valid, test, force, keepDuplicates, maxFileBytes, maxSeconds, licence };
         cmd.SetAction(pr => context.Guard(() =>
         {
             var outPath = pr.GetValue(output)!;
@@ -48,6 +55,7 @@ public static class CorpusCommands
                 MinNotes = pr.GetValue(minNotes),
                 Ratios = new SplitRatios(validShare, testShare),
                 KeepDuplicates = pr.GetValue(keepDuplicates),
+                Licences = Licences(pr.GetValue(licence) ?? []),
                 MaxFileBytes = pr.GetValue(maxFileBytes) is > 0 and var mb ? mb : throw new CliError("--max-file-bytes must be positive"),
                 MaxTimePerFile = pr.GetValue(maxSeconds) is > 0 and < 1e6 and var ms ? TimeSpan.FromSeconds(ms) : throw new CliError("--max-seconds-per-file must be positive"),
             };
@@ -77,6 +85,20 @@ public static class CorpusCommands
         w.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"error: no melody kept from {s.TunesFound} tune{(s.TunesFound == 1 ? "" : "s")} in {s.FilesRead} file{(s.FilesRead == 1 ? "" : "s")}, so {TerminalText.Escape(path)} was not written; why each was discarded:"));
         foreach (var d in s.Discards) w.WriteLine($"  {TerminalText.Escape(d.Source)}: {d.Reason}: {TerminalText.Escape(d.Detail)}");
+    }
+
+    private static ImmutableSortedDictionary<string, string> Licences(IEnumerable<string> values)
+    {
+        var licences = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        foreach (var value in values)
+        {
+            int eq = value.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0 || string.IsNullOrWhiteSpace(value[(eq + 1)..]))
+                throw new CliError($"--licence takes COLLECTION=TEXT (for example nottingham=\"GNU GPLv3\"), not '{TerminalText.Escape(value)}'");
+            var name = value[..eq].Trim();
+            if (!licences.TryAdd(name, value[(eq + 1)..].Trim())) throw new CliError($"--licence names the collection {TerminalText.Escape(name)} twice");
+        }
+        return licences.ToImmutable();
     }
 
     /// <summary>Prints a build summary: files, kept, discards by reason with a few examples, splits.</summary>

@@ -16,17 +16,6 @@ namespace Melos.Cli.Commands;
 /// <summary><c>melos train</c> and <c>melos evaluate</c>.</summary>
 public static class ModelCommands
 {
-    /// <summary>Licences of the collections the project knows, for model cards.</summary>
-    private static readonly Dictionary<string, string> KnownLicences = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["nottingham"] = "GNU GPLv3 (the cleaned Nottingham Music Database repository)",
-        ["pop909"] = "MIT (POP909)",
-        ["oneills1850"] = "public-domain tunes (O'Neill's Music of Ireland, 1903); files from a BSD-licensed corpus",
-        ["ryans-mammoth"] = "public-domain tunes (Ryan's Mammoth Collection, 1883)",
-        ["airds-airs"] = "public-domain tunes (Aird's Selection of Scotch, English, Irish and Foreign Airs, 1778-1803); encodings by Jack Campin, distributed with the music21 corpus by permission (non-commercial restrictions may apply)",
-        ["misc-folk"] = "public-domain tunes (American fife tunes, Northumbrian minstrelsy); encodings distributed with the music21 corpus",
-        ["jsb-chorales"] = "see the JSB chorales dataset README",
-    };
 
     /// <summary>Creates <c>melos train</c>.</summary>
     public static Command Train(CliContext context)
@@ -64,7 +53,7 @@ public static class ModelCommands
             if (train.Count == 0) throw new CliError($"{corpusPath} has no training melodies");
 
             var architecture = pr.GetValue(arch)!;
-            var (modelConfig, tokenizerConfig, trainingConfig) = LoadConfig(pr.GetValue(config), architecture);
+            var (modelConfig, tokenizerConfig, trainingConfig) = TrainingSetup.LoadConfig(pr.GetValue(config), architecture);
             trainingConfig = trainingConfig with { Seed = theSeed };
             tokenizerConfig = pr.GetValue(tokenizerOption) switch
             {
@@ -87,21 +76,11 @@ public static class ModelCommands
             if (dropChords is < 0 or > 1 || double.IsNaN(dropChords)) throw new CliError($"--chord-dropout must be 0..1, not {dropChords.ToString(CultureInfo.InvariantCulture)}");
             if (dropChords > 0) trainMelodies = [.. Augmentation.DropChords(trainMelodies, dropChords, unchecked(trainingConfig.Seed * 31 + 17))];
 
-            var (fits, skipReasons, tokenCounts) = Fits(trainMelodies, tokenizerConfig);
-            if (architecture != "ngram" && fits < trainingConfig.BatchSize)
-                throw new CliError($"{corpusPath} has {fits} training melodies that fit the tokenizer, fewer than one batch of {trainingConfig.BatchSize}; add melodies or lower training.batchSize in --config");
-
-            if (pr.GetValue(steps) is { } s) trainingConfig = trainingConfig with { MaxSteps = s };
-            else if (pr.GetValue(epochs) is { } n)
-            {
-                if (n < 1) throw new CliError("--epochs must be at least 1");
-                trainingConfig = trainingConfig with { MaxSteps = Math.Max(1, n * StepsPerEpoch(tokenCounts, trainingConfig)) };
-            }
-            trainingConfig = trainingConfig with
-            {
-                EvaluateEvery = Math.Clamp(trainingConfig.MaxSteps / 10, 1, trainingConfig.EvaluateEvery),
-                CheckpointEvery = Math.Clamp(trainingConfig.MaxSteps / 5, 1, trainingConfig.CheckpointEvery),
-            };
+            var fit = TrainingSetup.Fit(trainMelodies, tokenizerConfig);
+            if (architecture != "ngram" && fit.Fits < trainingConfig.BatchSize)
+                throw new CliError($"{corpusPath} has {fit.Fits} training melodies that fit the tokenizer, fewer than one batch of {trainingConfig.BatchSize}; add melodies or lower training.batchSize in --config");
+            if (pr.GetValue(epochs) is < 1 && pr.GetValue(steps) is null) throw new CliError("--epochs must be at least 1");
+            trainingConfig = TrainingSetup.WithBudget(trainingConfig, fit, pr.GetValue(epochs), pr.GetValue(steps));
 
             using var cancel = new CancellationTokenSource();
             if (pr.GetValue(minutes) is { } m) cancel.CancelAfter(TimeSpan.FromMinutes(m));
@@ -122,7 +101,7 @@ public static class ModelCommands
             clock.Stop();
             Finish(outDir, architecture, corpusPath, data, outcome, clock.Elapsed, pr.GetValue(balance));
             var ci = CultureInfo.InvariantCulture;
-            var why = skipReasons.Count == 0 ? "" : ": " + string.Join(", ", skipReasons.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Value} {kv.Key}"));
+            var why = fit.Reasons.Count == 0 ? "" : ": " + string.Join(", ", fit.Reasons.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Value} {kv.Key}"));
             context.Out.WriteLine(string.Create(ci, $"wrote {outDir}: {architecture}, {outcome.TrainSequences} training melodies ({outcome.SkippedTrain} skipped{why}), {clock.Elapsed.TotalSeconds:0} s"));
             if (outcome.State is { } st) context.Out.WriteLine($"steps {st.Step}, stopped: {st.StopReason ?? "interrupted"}");
             if (outcome.Validation is { } r)
@@ -222,91 +201,10 @@ public static class ModelCommands
         return o;
     }
 
-    private static (ModelConfig, TokenizerConfig, TrainingConfig) LoadConfig(string? path, string architecture)
-    {
-        ModelConfig model = TrainingRun.DefaultConfig(architecture);
-        TokenizerConfig tokenizer = new GridTokenizerConfig();
-        var training = new TrainingConfig();
-        if (path is null) return (model, tokenizer, training);
-        if (!File.Exists(path)) throw new CliError($"config file not found: {path}");
-        JsonNode? root;
-        try
-        {
-            root = JsonNode.Parse(File.ReadAllText(path));
-        }
-        catch (JsonException e)
-        {
-            throw new CliError($"{path}: not valid JSON at line {e.LineNumber + 1}: {e.Message}");
-        }
-        if (root is not JsonObject obj) throw new CliError($"{path}: expected a JSON object with \"model\", \"tokenizer\" or \"training\"");
-        if (obj["model"] is JsonObject m)
-        {
-            // Unspecified fields keep the architecture's defaults.
-            var merged = JsonNode.Parse(model.ToJson())!.AsObject();
-            foreach (var (k, v) in m) merged[k] = v?.DeepClone();
-            merged["architecture"] = architecture;
-            model = ModelConfig.FromJson(merged.ToJsonString());
-        }
-        if (obj["tokenizer"] is JsonObject t) tokenizer = TokenizerConfig.FromJson(t.ToJsonString());
-        if (obj["training"] is JsonObject tr)
-        {
-            var merged = JsonSerializer.SerializeToNode(training, TokenizerConfig.JsonOptions)!.AsObject();
-            foreach (var (k, v) in tr) merged[k] = v?.DeepClone();
-            training = merged.Deserialize<TrainingConfig>(TokenizerConfig.JsonOptions)!;
-        }
-        model.Validate();
-        training.Validate();
-        return (model, tokenizer, training);
-    }
-
-    /// <summary>How many melodies the tokenizer can write, why the others do not fit (counted by reason), and the token count of each that fits.</summary>
-    private static (int Fits, Dictionary<string, int> Reasons, List<int> TokenCounts) Fits(IReadOnlyList<Melody> melodies, TokenizerConfig tokenizerConfig)
-    {
-        var tokenizer = tokenizerConfig.Create();
-        var reasons = new Dictionary<string, int>(StringComparer.Ordinal);
-        var counts = new List<int>();
-        foreach (var m in melodies)
-        {
-            if (tokenizer.TryEncode(m, out var tokens, out var error)) { counts.Add(tokens!.Count); continue; }
-            string reason = error?.Kind switch
-            {
-                TokenizationFailure.PitchRange => "with a pitch outside the tokenizer's range",
-                TokenizationFailure.OffGrid => "off the tokenizer's grid",
-                TokenizationFailure.Meter => "with a meter the tokenizer cannot write",
-                TokenizationFailure.TooLong => "longer than the tokenizer can write",
-                TokenizationFailure.Duration => "with a length the duration vocabulary cannot write",
-                _ => "not writable with the tokenizer",
-            };
-            reasons[reason] = reasons.GetValueOrDefault(reason) + 1;
-        }
-        return (counts.Count, reasons, counts);
-    }
-
-    /// <summary>Batches per epoch of the training windows of melodies of these token counts.</summary>
-    private static int StepsPerEpoch(IReadOnlyList<int> tokenCounts, TrainingConfig training)
-    {
-        long windows = tokenCounts.Sum(count => (long)Math.Max(1, (count - 2) / training.MaxSequenceLength + 1));
-        return (int)Math.Max(1, (windows + training.BatchSize - 1) / training.BatchSize);
-    }
-
     /// <summary>Adds the corpus identity to config.json and writes loss.png and model-card.md beside the checkpoint.</summary>
     private static void Finish(string dir, string architecture, string corpusPath, CorpusData data, TrainingOutcome outcome, TimeSpan elapsed, string? balance)
     {
-        var configPath = Path.Combine(dir, Checkpoint.ConfigFile);
-        var config = JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
-        config["corpus"] = new JsonObject
-        {
-            ["file"] = Path.GetFileName(corpusPath),
-            ["contentHash"] = data.Header.ContentHash,
-            ["melodies"] = data.Entries.Count,
-            ["collections"] = new JsonArray([.. data.Entries.Select(e => e.Collection).Distinct().Order().Select(c => (JsonNode)c)]),
-            ["balance"] = balance,
-        };
-        config["trainSeconds"] = Math.Round(elapsed.TotalSeconds, 1);
-        var tmp = configPath + ".tmp";
-        File.WriteAllText(tmp, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(tmp, configPath, overwrite: true);
-
+        ModelCard.Write(dir, architecture, corpusPath, data, outcome, elapsed, balance);
         var log = Path.Combine(dir, Checkpoint.LogFile);
         if (File.Exists(log))
         {
@@ -322,33 +220,5 @@ public static class ModelCommands
             }
             if (train.Count > 0) LossPlot.Write(Path.Combine(dir, "loss.png"), train, valid, $"{architecture} on {Path.GetFileName(corpusPath)}");
         }
-        File.WriteAllText(Path.Combine(dir, "model-card.md"), ModelCard(architecture, corpusPath, data, outcome, elapsed, config));
-    }
-
-    private static string ModelCard(string architecture, string corpusPath, CorpusData data, TrainingOutcome outcome, TimeSpan elapsed, JsonObject config)
-    {
-        var ci = CultureInfo.InvariantCulture;
-        var stats = CorpusStatistics.Compute(data.Entries, data.Summary);
-        var sb = new StringBuilder();
-        sb.AppendLine($"# Model card: {architecture} on {Path.GetFileName(corpusPath)}").AppendLine();
-        sb.AppendLine("## Model").AppendLine();
-        sb.AppendLine($"- Architecture: {architecture}; configuration in `config.json` (`model`, `tokenizer`, `training`).");
-        sb.AppendLine(string.Create(ci, $"- Trained for {outcome.State?.Step.ToString(ci) ?? "n/a (counted, not trained)"} steps in {elapsed.TotalMinutes:0.0} minutes; stopped: {outcome.State?.StopReason ?? (outcome.State is null ? "fitted" : "interrupted")}."));
-        sb.AppendLine(string.Create(ci, $"- Training melodies used: {outcome.TrainSequences}; skipped (outside the tokenizer's range or grid): {outcome.SkippedTrain}.")).AppendLine();
-        sb.AppendLine("## Data").AppendLine();
-        sb.AppendLine(string.Create(ci, $"Corpus `{Path.GetFileName(corpusPath)}` (content hash {data.Header.ContentHash}): {data.Entries.Count} melodies; splits {string.Join(", ", data.Summary.BySplit.Select(kv => $"{kv.Key.ToLowerInvariant()} {kv.Value}"))}.")).AppendLine();
-        sb.AppendLine("| collection | melodies | licence |").AppendLine("|---|---|---|");
-        foreach (var (c, n) in stats.ByCollection)
-            sb.AppendLine($"| {c} | {n} | {KnownLicences.GetValueOrDefault(c, "unknown: check the source before redistributing outputs")} |");
-        sb.AppendLine().AppendLine("## Metrics (validation split)").AppendLine();
-        if (outcome.Validation is { } r)
-            sb.AppendLine(string.Create(ci, $"{r.Overall.NllPerToken:0.0000} nats per token, {r.Overall.BitsPerNote:0.000} bits per note, perplexity {r.Overall.Perplexity:0.000}, next-token accuracy {r.Overall.Accuracy:0.000}. Measure the test split with `melos evaluate --model <this folder> --corpus {Path.GetFileName(corpusPath)}`."));
-        else sb.AppendLine("No validation melodies.");
-        sb.AppendLine().AppendLine("## Intended use").AppendLine();
-        sb.AppendLine("Generating melody ideas in the style of the training data, and research on melody models. Outputs may reproduce passages of training tunes; check novelty before publishing generated music, and respect the data licences above.");
-        sb.AppendLine().AppendLine("## Known biases of the training data").AppendLine();
-        foreach (var w in stats.Warnings) sb.AppendLine($"- {w}");
-        if (stats.Warnings.Count == 0) sb.AppendLine("- None flagged by `melos corpus stats`.");
-        return sb.ToString();
     }
 }

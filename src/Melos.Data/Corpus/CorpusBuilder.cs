@@ -18,6 +18,11 @@ public sealed record CorpusBuildOptions
     public string? Collection { get; init; }
     /// <summary>A style label for every melody (overrides sidecar files and tune fields).</summary>
     public string? Style { get; init; }
+    /// <summary>
+    /// The licence of each collection's data, by collection name (it wins over a sidecar's <c>"licence"</c>); written into
+    /// the corpus header for model cards.
+    /// </summary>
+    public ImmutableSortedDictionary<string, string> Licences { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
     /// <summary>The quantization grid.</summary>
     public QuantizationGrid Grid { get; init; } = QuantizationGrid.Default;
     /// <summary>Melodies with fewer notes are discarded as too short.</summary>
@@ -50,6 +55,9 @@ public sealed record CorpusBuildOptions
         if (MaxFileBytes < 1) throw new ArgumentOutOfRangeException(nameof(MaxFileBytes), MaxFileBytes, "MaxFileBytes must be at least 1.");
         if (MaxTimePerFile <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MaxTimePerFile), MaxTimePerFile, "MaxTimePerFile must be positive.");
         if (Parallelism < 1) throw new ArgumentOutOfRangeException(nameof(Parallelism), Parallelism, "Parallelism must be at least 1.");
+        foreach (var (collection, licence) in Licences)
+            if (string.IsNullOrWhiteSpace(collection) || string.IsNullOrWhiteSpace(licence))
+                throw new ArgumentException($"A licence needs a collection name and a text, not '{collection}'='{licence}'.", nameof(Licences));
         Ratios.Validate();
     }
 }
@@ -147,6 +155,7 @@ public sealed class CorpusBuilder(IReadOnlyList<ITuneSource> sources)
             GridStepsPerQuarter = [.. options.Grid.StepsPerQuarter],
             ContentHash = ContentHash(entries, fingerprints),
             Count = entries.Count,
+            Licences = LicencesOf(entries, files, options, sidecars),
         };
         return new CorpusData(entries, summary, header);
     }
@@ -292,7 +301,25 @@ public sealed class CorpusBuilder(IReadOnlyList<ITuneSource> sources)
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())))[..16];
     }
 
-    private sealed record SidecarInfo(string? Style, string? Collection);
+    private sealed record SidecarInfo(string? Style, string? Collection, string? Licence);
+
+    /// <summary>Each kept collection's licence: the options' first, else the first sidecar (in file order) that names one.</summary>
+    private static ImmutableSortedDictionary<string, string> LicencesOf(List<CorpusEntry> entries, List<(string Path, string Root, string Relative, ITuneSource Source)> files,
+        CorpusBuildOptions options, ConcurrentDictionary<string, SidecarInfo?> sidecars)
+    {
+        var kept = entries.Select(e => e.Collection).ToHashSet(StringComparer.Ordinal);
+        var licences = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        foreach (var (collection, licence) in options.Licences)
+            if (kept.Contains(collection)) licences[collection] = licence;
+        foreach (var (path, root, _, _) in files)
+        {
+            var sidecar = SidecarOf(Path.GetDirectoryName(path)!, root, sidecars);
+            if (sidecar?.Licence is not { } licence) continue;
+            var collection = options.Collection ?? sidecar.Collection ?? new DirectoryInfo(root).Name;
+            if (kept.Contains(collection)) licences.TryAdd(collection, licence);
+        }
+        return licences.ToImmutable();
+    }
 
     private static string CollectionOf(string path, string root, ConcurrentDictionary<string, SidecarInfo?> cache) =>
         SidecarOf(Path.GetDirectoryName(path)!, root, cache)?.Collection ?? new DirectoryInfo(root).Name;
@@ -320,7 +347,7 @@ public sealed class CorpusBuilder(IReadOnlyList<ITuneSource> sources)
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(f));
             string? Get(string name) => doc.RootElement.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-            return new SidecarInfo(Get("style"), Get("collection"));
+            return new SidecarInfo(Get("style"), Get("collection"), Get("licence"));
         }
         catch (JsonException)
         {

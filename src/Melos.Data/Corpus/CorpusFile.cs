@@ -36,6 +36,11 @@ public sealed record CorpusHeader
     public string ContentHash { get; init; } = "";
     /// <summary>Number of entries.</summary>
     public int Count { get; init; }
+    /// <summary>
+    /// The licence of each collection's data, by collection name, as the build was told (<see cref="CorpusBuildOptions.Licences"/>)
+    /// or found in a <c>melos.json</c> sidecar (<c>"licence"</c>); collections with none are absent. Model cards quote it.
+    /// </summary>
+    public ImmutableSortedDictionary<string, string> Licences { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
 }
 
 /// <summary>

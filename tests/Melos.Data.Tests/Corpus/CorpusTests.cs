@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Melos.Data.Corpus;
 using Melos.Data.Sources;
 using Melos.Music;
@@ -104,6 +105,36 @@ public sealed class CorpusTests : IDisposable
         var forced = builder.Build(new CorpusBuildOptions { Inputs = [Path.Combine(_dir, "root")], Style = "chorale" });
         Assert.Equal("chorale", forced.Entries[0].Style);
         Assert.Contains("chorale", forced.Entries[0].Melody.Info.Styles);
+    }
+
+    [Fact]
+    public void LicencesComeFromTheSidecarOrTheOptionsAndTravelInTheCorpusFile()
+    {
+        var bach = Path.Combine(_dir, "lic", "bach");
+        var folk = Path.Combine(_dir, "lic", "folk");
+        var other = Path.Combine(_dir, "lic", "other");
+        foreach (var (dir, seed) in new[] { (bach, 1), (folk, 2), (other, 3) })
+        {
+            Directory.CreateDirectory(dir);
+            WriteChoraleJson(Path.Combine(dir, "x.json"), RandomTune(new Random(seed), 12));
+        }
+        File.WriteAllText(Path.Combine(bach, CorpusBuilder.SidecarName), "{\"collection\":\"bach\",\"licence\":\"public domain\"}");
+        File.WriteAllText(Path.Combine(folk, CorpusBuilder.SidecarName), "{\"licence\":\"CC BY 4.0\"}");
+        var builder = new CorpusBuilder(TuneSources.Default);
+        var corpus = builder.Build(new CorpusBuildOptions
+        {
+            Inputs = [bach, folk, other],
+            Licences = ImmutableSortedDictionary<string, string>.Empty.Add("folk", "MIT (told)").Add("absent", "not in the corpus"),
+        });
+        // The sidecar names bach's licence; the option wins over folk's sidecar; other has none; a collection not kept is dropped.
+        Assert.Equal(["bach", "folk"], corpus.Header.Licences.Keys);
+        Assert.Equal("public domain", corpus.Header.Licences["bach"]);
+        Assert.Equal("MIT (told)", corpus.Header.Licences["folk"]);
+        var path = Path.Combine(_dir, "lic.corpus");
+        CorpusFile.Write(path, corpus);
+        Assert.Equal(corpus.Header.Licences, CorpusFile.Read(path).Header.Licences);
+        Assert.Throws<ArgumentException>(() => builder.Build(new CorpusBuildOptions
+            { Inputs = [bach], Licences = ImmutableSortedDictionary<string, string>.Empty.Add("bach", " ") }));
     }
 
     [Fact]
