@@ -7,6 +7,7 @@ using Melos.Formats.MusicXml;
 using Melos.Music;
 using Melos.Reports.Rendering;
 using SkiaSharp;
+using Melos.Tests;
 using static Melos.Tests.CliRun;
 
 namespace Melos.Cli.Tests;
@@ -73,6 +74,8 @@ public sealed class OutputTests : IDisposable
         if (options.Length > 0) args.AddRange(options.Split('|'));
         var (code, _, err) = Run([.. args]);
         Assert.Equal(1, code);
+        // Without FluidSynth the missing program is named before the missing sound font.
+        if (options.Contains("fluidsynth", StringComparison.Ordinal) && !Tools.Exists("fluidsynth")) message = "fluidsynth is not installed";
         Assert.Contains(message, err);
         Assert.Single(err.Trim().Split('\n'));
         Assert.False(File.Exists(Path.Combine(_dir, output)));

@@ -83,9 +83,42 @@ public sealed class ProgramFactAttribute : FactAttribute
     }
 }
 
+/// <summary>
+/// A fact that needs the shared datasets and a Python module (e.g. mido): skipped with a reason when the datasets,
+/// python3 or the module are missing.
+/// </summary>
+public sealed class DatasetPythonFactAttribute : FactAttribute
+{
+    /// <summary>Creates the attribute.</summary>
+    public DatasetPythonFactAttribute(string module)
+    {
+        if (Datasets.Root is null) Skip = Datasets.MissingMessage;
+        else if (!Tools.HasPythonModule(module)) Skip = $"needs python3 with the {module} module (python3-{module}, installed by .ci/run); skipped here";
+    }
+}
+
 /// <summary>Looks up external programs.</summary>
 public static class Tools
 {
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Modules = new();
+
+    /// <summary>True when python3 exists and imports <paramref name="module"/>.</summary>
+    public static bool HasPythonModule(string module) => Modules.GetOrAdd(module, m =>
+    {
+        if (Find("python3") is not { } python) return false;
+        try
+        {
+            using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(python, ["-c", "import " + m])
+                { RedirectStandardError = true, RedirectStandardOutput = true })!;
+            p.WaitForExit(30_000);
+            return p.HasExited && p.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    });
+
     /// <summary>True when the program exists (absolute path, or found on PATH).</summary>
     public static bool Exists(string tool) => Find(tool) is not null;
 
