@@ -89,11 +89,11 @@ public sealed class ProgramFactAttribute : FactAttribute
 /// </summary>
 public sealed class DatasetPythonFactAttribute : FactAttribute
 {
-    /// <summary>Creates the attribute.</summary>
-    public DatasetPythonFactAttribute(string module)
+    /// <summary>Creates the attribute; <paramref name="python"/> is the interpreter the test runs (a path, or a name on PATH).</summary>
+    public DatasetPythonFactAttribute(string module, string python = "python3")
     {
         if (Datasets.Root is null) Skip = Datasets.MissingMessage;
-        else if (!Tools.HasPythonModule(module)) Skip = $"needs python3 with the {module} module (python3-{module}, installed by .ci/run); skipped here";
+        else if (!Tools.HasPythonModule(module, python)) Skip = $"needs {python} with the {module} module (python3-{module}, installed by .ci/run); skipped here";
     }
 }
 
@@ -102,13 +102,13 @@ public static class Tools
 {
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Modules = new();
 
-    /// <summary>True when python3 exists and imports <paramref name="module"/>.</summary>
-    public static bool HasPythonModule(string module) => Modules.GetOrAdd(module, m =>
+    /// <summary>True when the interpreter <paramref name="python"/> (a path, or a name on PATH) exists and imports <paramref name="module"/>.</summary>
+    public static bool HasPythonModule(string module, string python = "python3") => Modules.GetOrAdd(python + "\u0000" + module, _ =>
     {
-        if (Find("python3") is not { } python) return false;
+        if (Find(python) is not { } program) return false;
         try
         {
-            using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(python, ["-c", "import " + m])
+            using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(program, ["-c", "import " + module])
                 { RedirectStandardError = true, RedirectStandardOutput = true })!;
             p.WaitForExit(30_000);
             return p.HasExited && p.ExitCode == 0;

@@ -80,7 +80,7 @@ public sealed class MidoCrossCheckTests(ITestOutputHelper output)
         Assert.NotNull(Difference(doc, doc with { Tempos = [new NotesTempo(0, 120.000001)] }));
     }
 
-    [DatasetPythonFact("mido")]
+    [DatasetPythonFact("mido", Python)]
     public void Every_dataset_file_has_the_same_notes_as_mido()
     {
         var files = AllMidiFiles();
@@ -124,7 +124,7 @@ public sealed class MidoCrossCheckTests(ITestOutputHelper output)
     /// The dataset files never leave a note-off unpaired or a note open at the end; these random files do, often: few pitches
     /// and two channels, so same-pitch overlaps (FIFO), stray note-offs, velocity-0 note-ons and notes left on all occur.
     /// </summary>
-    [DatasetPythonFact("mido")]
+    [DatasetPythonFact("mido", Python)]
     public void Random_files_full_of_pairing_edge_cases_have_the_same_notes_as_mido()
     {
         var dir = Directory.CreateTempSubdirectory("melos-mido-");
