@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Melos.Data.Corpus;
 using Melos.Data.Statistics;
+using Melos.Formats;
 
 namespace Melos.Models.Training;
 
@@ -43,10 +44,8 @@ public static class ModelCard
             ["balance"] = balance,
         };
         config["trainSeconds"] = Math.Round(elapsed.TotalSeconds, 1);
-        var tmp = configPath + ".tmp";
-        File.WriteAllText(tmp, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(tmp, configPath, overwrite: true);
-        File.WriteAllText(Path.Combine(directory, FileName), Text(architecture, corpusPath, data, outcome, elapsed));
+        AtomicFile.WriteAllBytes(configPath, Encoding.UTF8.GetBytes(config.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
+        AtomicFile.WriteAllBytes(Path.Combine(directory, FileName), Encoding.UTF8.GetBytes(Text(architecture, corpusPath, data, outcome, elapsed)));
     }
 
     /// <summary>The card's Markdown.</summary>
