@@ -20,13 +20,13 @@ public sealed class EvalGenerateBench : IBenchmark
 {
     public string Name => "eval-generate";
 
-    public string Description => "MODEL CORPUS.corpus[:SPLIT] OUT [--protocol free] [--collection C] [--count 100] [--bars 16] [--seed 1] [--temperature T] [--top-p P] [--forms CORPUS.corpus[:SPLIT]|reference] [--style S] [--chords reference]: melodies with the split's keys and meters, for melos compare";
+    public string Description => "MODEL CORPUS.corpus[:SPLIT] OUT [--protocol free] [--collection C] [--count 100] [--bars 16] [--seed 1] [--temperature T] [--top-p P] [--forms CORPUS.corpus[:SPLIT]|reference] [--style S] [--chromatic true] [--end-on-tonic true]: melodies with the split's keys and meters, for melos compare";
 
     public int Run(string[] args)
     {
         if (args.Length < 3)
         {
-            Console.Error.WriteLine("usage: eval-generate MODEL CORPUS.corpus[:SPLIT] OUT [--protocol free] [--collection C] [--count 100] [--bars 16] [--seed 1] [--temperature T] [--top-p P] [--forms CORPUS.corpus[:SPLIT]|reference] [--style S] [--chords reference]");
+            Console.Error.WriteLine("usage: eval-generate MODEL CORPUS.corpus[:SPLIT] OUT [--protocol free] [--collection C] [--count 100] [--bars 16] [--seed 1] [--temperature T] [--top-p P] [--forms CORPUS.corpus[:SPLIT]|reference] [--style S] [--chords reference] [--chromatic true] [--end-on-tonic true]");
             return 2;
         }
         var ci = CultureInfo.InvariantCulture;
@@ -35,7 +35,7 @@ public sealed class EvalGenerateBench : IBenchmark
         double temperature = 1;
         double? topP = null;
         string? formsArg = null, style = null, collection = null;
-        bool referenceChords = false, free = false, countGiven = false;
+        bool referenceChords = false, free = false, countGiven = false, chromatic = false, endOnTonic = false;
         for (int i = 3; i + 1 < args.Length; i += 2)
         {
             if (args[i] == "--protocol") { free = args[i + 1] == "free" ? true : throw new ArgumentException("--protocol takes 'free'"); continue; }
@@ -43,6 +43,8 @@ public sealed class EvalGenerateBench : IBenchmark
             if (args[i] == "--count") countGiven = true;
             if (args[i] == "--forms") { formsArg = args[i + 1]; continue; }
             if (args[i] == "--style") { style = args[i + 1]; continue; }
+            if (args[i] == "--chromatic") { chromatic = bool.Parse(args[i + 1]); continue; }
+            if (args[i] == "--end-on-tonic") { endOnTonic = bool.Parse(args[i + 1]); continue; }
             if (args[i] == "--chords") { referenceChords = args[i + 1] == "reference" ? true : throw new ArgumentException("--chords takes 'reference'"); continue; }
             double value = double.Parse(args[i + 1], ci);
             switch (args[i])
@@ -62,7 +64,7 @@ public sealed class EvalGenerateBench : IBenchmark
             Console.Error.WriteLine($"{corpusArg}: the split is empty{(collection is null ? "" : $" for the collection {collection}")}");
             return 1;
         }
-        if (free) return Free(model, corpusArg, output, entries, countGiven ? count : entries.Count, seed, temperature, topP);
+        if (free) return Free(model, corpusArg, output, entries, countGiven ? count : entries.Count, seed, temperature, topP, chromatic, endOnTonic);
         var conditions = Enumerable.Range(0, count).Select(i => reference[i % reference.Count])
             .Select(m => (Key: m.Key ?? Key.CMajor, Meter: m.Meter)).ToList();
         var groups = conditions.Select((c, i) => (c, i)).GroupBy(x => x.c).ToList();
@@ -148,13 +150,14 @@ public sealed class EvalGenerateBench : IBenchmark
     /// The free protocol: melody i gets only reference i's style label (when the model knows it), key, meter and number
     /// of bars (at most the model's longest tune): no chords, no form, no notes. One request per melody, seeded seed + i.
     /// </summary>
-    private static int Free(string model, string corpusArg, string output, List<CorpusEntry> entries, int count, int seed, double temperature, double? topP)
+    private static int Free(string model, string corpusArg, string output, List<CorpusEntry> entries, int count, int seed, double temperature, double? topP,
+        bool chromatic, bool endOnTonic)
     {
         var ci = CultureInfo.InvariantCulture;
         using var generator = MelodyGenerator.Load(model);
         int maxBars = generator.Tokenizer is Melos.Data.Tokenizers.NoteTokenizer { NumbersBars: true } nt ? nt.NoteConfig.MaxBars : GenerationRequest.MaxBars;
         Directory.CreateDirectory(output);
-        Console.WriteLine(string.Create(ci, $"model {model}; free protocol: {count} melodies with the style, key, meter and bars of {corpusArg} ({entries.Count} melodies); seed {seed}; temperature {temperature}; top-p {(topP is { } p ? p.ToString(ci) : "off")}"));
+        Console.WriteLine(string.Create(ci, $"model {model}; free protocol: {count} melodies with the style, key, meter and bars of {corpusArg} ({entries.Count} melodies); seed {seed}; temperature {temperature}; top-p {(topP is { } p ? p.ToString(ci) : "off")}; {(chromatic ? "any pitch the model chooses" : "the key's scale")}{(endOnTonic ? "; ending on the tonic" : "")}"));
         var clock = Stopwatch.StartNew();
         int notes = 0, unknownStyle = 0, shortened = 0, copied = 0, bars = 0;
         for (int i = 0; i < count; i++)
@@ -165,7 +168,8 @@ public sealed class EvalGenerateBench : IBenchmark
             if (style is null) unknownStyle++;
             int n = Math.Clamp(m.BarCount, 1, maxBars);
             if (n < m.BarCount) shortened++;
-            var request = new GenerationRequest { Bars = n, Key = m.Key ?? Key.CMajor, Meter = m.Meter, Style = style, Seed = seed + i, Sampling = new() { Temperature = temperature, TopP = topP } };
+            var request = new GenerationRequest { Bars = n, Key = m.Key ?? Key.CMajor, Meter = m.Meter, Style = style, Seed = seed + i, Sampling = new() { Temperature = temperature, TopP = topP },
+                Pitches = new() { Chromatic = chromatic }, EndOnTonic = endOnTonic };
             var g = generator.Generate(request)[0];
             File.WriteAllBytes(Path.Combine(output, string.Create(ci, $"melody-{i + 1:000}.mid")), MidiMelody.Write(g.Melody));
             notes += g.Melody.Notes.Length;

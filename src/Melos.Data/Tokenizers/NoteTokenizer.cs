@@ -14,7 +14,8 @@ namespace Melos.Data.Tokenizers;
 /// <remarks>
 /// Whole-tune options (<see cref="NoteTokenizerConfig.WholeTune"/>): with <see cref="NoteTokenizerConfig.ImplicitPositions"/>
 /// a note that starts where the previous one ended needs no POSITION; with <see cref="NoteTokenizerConfig.MaxBars"/> the
-/// tune opens with <c>LENGTH(n)</c> and each bar line is <c>BAR(i)</c>; with <see cref="NoteTokenizerConfig.MaxCopyDistance"/>
+/// tune opens with <c>LENGTH(n)</c> and each bar line is <c>BAR(i)</c> (i counted from the start, or with
+/// <see cref="NoteTokenizerConfig.NumberBarsFromEnd"/> the bars left to the end); with <see cref="NoteTokenizerConfig.MaxCopyDistance"/>
 /// a bar that repeats the bar k back is written <c>BAR(i) COPY(k)</c>. <see cref="TokenizedMelody.Times"/> holds, for every
 /// token, the time up to which the tokens before it have written the melody (the cursor the token is chosen at): the
 /// bar line for a bar's first token, the previous note's end for the next note, so that conditioning never tells the
@@ -93,11 +94,21 @@ public sealed class NoteTokenizer : ITokenizer
     public int LengthToken(int bars) =>
         bars >= 1 && bars <= NoteConfig.MaxBars ? _lengthBase + bars - 1 : throw new ArgumentOutOfRangeException(nameof(bars), bars, $"Bars outside 1..{NoteConfig.MaxBars}.");
 
-    /// <summary>The bar-line id of bar <paramref name="index"/> (0-based): <c>BAR(index)</c> when bars are numbered, else <see cref="BarId"/>.</summary>
-    public int BarToken(int index) =>
-        !NumbersBars ? BarId
-        : index >= 0 && index < NoteConfig.MaxBars ? _barBase + index
-        : throw new ArgumentOutOfRangeException(nameof(index), index, $"Bar index outside 0..{NoteConfig.MaxBars - 1}.");
+    /// <summary>
+    /// The bar-line id of bar <paramref name="index"/> (0-based) of a tune of <paramref name="bars"/> bars: <c>BAR(index)</c>
+    /// when bars are numbered, <c>BAR(bars - 1 - index)</c> when they are numbered from the end
+    /// (<see cref="NoteTokenizerConfig.NumberBarsFromEnd"/>), else <see cref="BarId"/>.
+    /// </summary>
+    public int BarToken(int index, int bars)
+    {
+        if (!NumbersBars) return BarId;
+        if (index < 0 || index >= NoteConfig.MaxBars)
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"Bar index outside 0..{NoteConfig.MaxBars - 1}.");
+        if (!NoteConfig.NumberBarsFromEnd) return _barBase + index;
+        if (bars < 1 || bars > NoteConfig.MaxBars || index >= bars)
+            throw new ArgumentOutOfRangeException(nameof(bars), bars, $"Bar {index} of a tune of {bars} bars (at most {NoteConfig.MaxBars}).");
+        return _barBase + bars - 1 - index;
+    }
 
     /// <summary>The COPY id of a bar that repeats the bar <paramref name="distance"/> bars back.</summary>
     public int CopyToken(int distance) =>
@@ -123,7 +134,8 @@ public sealed class NoteTokenizer : ITokenizer
 
     /// <summary>
     /// The number a token carries: the meter index of METER, the step of POSITION, the MIDI pitch of PITCH, the steps of
-    /// DURATION, the bars of LENGTH, the bar index of a numbered BAR (-1 for plain BAR), the distance of COPY; 0 otherwise.
+    /// DURATION, the bars of LENGTH, the number of a numbered BAR (the bar's index, or the bars left after it when bars are
+    /// numbered from the end; -1 for plain BAR), the distance of COPY; 0 otherwise.
     /// </summary>
     public int ValueOf(int id) => KindOf(id) switch
     {
@@ -214,7 +226,7 @@ public sealed class NoteTokenizer : ITokenizer
         {
             var start = melody.BarStart(bar);
             var meter = melody.MeterAt(start);
-            Add(BarToken(bar));
+            Add(BarToken(bar, bars));
             if (cursor < start) cursor = start;
             if (meter != previous)
             {

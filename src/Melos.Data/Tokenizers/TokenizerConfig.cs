@@ -110,6 +110,13 @@ public sealed record NoteTokenizerConfig : TokenizerConfig
     /// </summary>
     public int MaxCopyDistance { get; init; }
 
+    /// <summary>
+    /// When true (with <see cref="MaxBars"/> above zero), a bar line carries the bars left to the tune's end instead of
+    /// the bar's index: the last bar is <c>BAR(0)</c>, the one before it <c>BAR(1)</c>, so a model reads from every bar
+    /// line how close the ending is and can prepare its cadence. False (the default) numbers bars from the start.
+    /// </summary>
+    public bool NumberBarsFromEnd { get; init; }
+
     /// <summary>Meters known by default.</summary>
     public static ImmutableArray<string> DefaultMeters { get; } =
         ["2/4", "3/4", "4/4", "5/4", "6/4", "7/4", "2/2", "3/2", "4/2", "3/8", "5/8", "6/8", "7/8", "9/8", "12/8"];
@@ -131,6 +138,7 @@ public sealed record NoteTokenizerConfig : TokenizerConfig
             InvalidConfigurationException.Require(Music.TimeSignature.TryParse(m, out _), nameof(Meters), $"'{m}' is not a time signature");
         InvalidConfigurationException.Require(MaxBars is >= 0 and <= 4096, nameof(MaxBars), $"{MaxBars} must be 0..4096");
         InvalidConfigurationException.Require(MaxCopyDistance is >= 0 and <= 256, nameof(MaxCopyDistance), $"{MaxCopyDistance} must be 0..256");
+        InvalidConfigurationException.Require(!NumberBarsFromEnd || MaxBars > 0, nameof(NumberBarsFromEnd), "needs numbered bars (maxBars above zero)");
     }
 
     /// <summary>The whole-tune configuration: implicit positions, bar numbers up to 64 bars and bar copies up to 16 bars back.</summary>

@@ -157,7 +157,10 @@ internal sealed class NoteGrammar : IGrammarState
     /// <summary>True at a bar's first choice: after its bar line (and the first bar's meter).</summary>
     private bool AtBarStart => LastKind == NoteTokenKind.Meter || (LastKind == NoteTokenKind.Bar && _walker.Bar > 0);
 
-    private int EndToken => !LastBar ? _t.BarToken(_walker.Bar + 1) : _endsTune ? _t.Eos : _t.BarToken(_bars);
+    /// <summary>The whole tune's bars (its LENGTH; for an edit, more than the bars this grammar writes).</summary>
+    private int TuneBars => _walker.Length ?? _bars;
+
+    private int EndToken => !LastBar ? _t.BarToken(_walker.Bar + 1, TuneBars) : _endsTune ? _t.Eos : _t.BarToken(_bars, TuneBars);
 
     /// <summary>Sixteenth positions (grid slots) at or after bar step <paramref name="position"/>.</summary>
     private long SlotsFrom(long position) => position >= _barSteps ? 0 : (_barSteps - position + _slot - 1) / _slot;
@@ -195,10 +198,10 @@ internal sealed class NoteGrammar : IGrammarState
         switch (LastKind)
         {
             case NoteTokenKind.Bos:
-                allowed[_t.NumbersBars ? _t.LengthToken(_bars) : _t.BarToken(0)] = true;
+                allowed[_t.NumbersBars ? _t.LengthToken(_bars) : _t.BarToken(0, _bars)] = true;
                 return;
             case NoteTokenKind.Length:
-                allowed[_t.BarToken(0)] = true;
+                allowed[_t.BarToken(0, TuneBars)] = true;
                 return;
             case NoteTokenKind.Bar when _walker.Bar == 0:
                 allowed[_t.Meter(_meterIndex)] = true;

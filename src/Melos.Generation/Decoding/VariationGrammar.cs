@@ -243,15 +243,15 @@ internal sealed class NoteVariationGrammar : IGrammarState
         pitchIsChoice = false;
         switch (LastKind)
         {
-            case NoteTokenKind.Bos: return _t.NumbersBars ? _t.LengthToken(_bars) : _t.BarToken(0);
-            case NoteTokenKind.Length: return _t.BarToken(0);
+            case NoteTokenKind.Bos: return _t.NumbersBars ? _t.LengthToken(_bars) : _t.BarToken(0, _bars);
+            case NoteTokenKind.Length: return _t.BarToken(0, _bars);
             case NoteTokenKind.Bar when _walker.Bar == 0 && _meterIndex >= 0 && !_meterWritten: return _t.Meter(_meterIndex);
         }
         if (_remaining > 0) return LargestDuration(_remaining);
-        if (_next >= _melody.Notes.Length) return _walker.Bar < _bars - 1 ? _t.BarToken(_walker.Bar + 1) : _t.Eos;
+        if (_next >= _melody.Notes.Length) return _walker.Bar < _bars - 1 ? _t.BarToken(_walker.Bar + 1, _bars) : _t.Eos;
         var note = _melody.Notes[_next];
         int bar = _melody.BarOf(note.Start).Bar;
-        if (_walker.Bar < bar) return _t.BarToken(_walker.Bar + 1);
+        if (_walker.Bar < bar) return _t.BarToken(_walker.Bar + 1, _bars);
         bool positioned = _walker.Positioned || (_t.NoteConfig.ImplicitPositions && _walker.Cursor == note.Start && LastKind != NoteTokenKind.Position);
         if (!positioned) return _t.Position((int)Steps(note.Start - _walker.BarStart));
         pitchIsChoice = _chosen.Contains(_next);

@@ -191,6 +191,26 @@ public sealed class NoteTokenizerTests
     }
 
     [Fact]
+    public void BarsNumberedFromTheEndCountDownToTheLastBar()
+    {
+        var t = new NoteTokenizer(NoteTokenizerConfig.WholeTune with { StepsPerQuarter = 4, NumberBarsFromEnd = true });
+        var notes = NoteSequence.Parse("C4 D4 E4 F4 G4 r G4 r C4 D4 E4 F4 G4 r G4 r");
+        var melody = Melody.Create(notes, length: Duration.FromQuarters(16));
+        var encoded = t.Encode(melody);
+        Assert.Equal(["BAR(3)", "BAR(2)", "BAR(1)", "BAR(0)"], encoded.Tokens.Where(id => t.KindOf(id) == NoteTokenKind.Bar).Select(t.TokenName));
+        Assert.Equal("LENGTH(4)", t.TokenName(encoded.Tokens[1]));
+        Assert.Equal(melody.Notes, t.Decode(encoded.Tokens));
+        // The same bar of a longer tune has another token: the numbers say how far the end is.
+        Assert.Equal(t.BarToken(0, 4) + 4, t.BarToken(0, 8));
+        Assert.Throws<ArgumentOutOfRangeException>(() => t.BarToken(4, 4));
+        // Numbering from the end needs numbered bars, and survives the JSON round trip.
+        Assert.Throws<InvalidConfigurationException>(() => new NoteTokenizer(new NoteTokenizerConfig { NumberBarsFromEnd = true }));
+        var json = t.Config.ToJson();
+        Assert.Contains("\"numberBarsFromEnd\": true", json);
+        Assert.True(((NoteTokenizerConfig)TokenizerConfig.FromJson(json)).NumberBarsFromEnd);
+    }
+
+    [Fact]
     public void TunesLongerThanTheBarNumbersAreRefused()
     {
         var t = new NoteTokenizer(NoteTokenizerConfig.WholeTune with { StepsPerQuarter = 4, MaxBars = 2 });

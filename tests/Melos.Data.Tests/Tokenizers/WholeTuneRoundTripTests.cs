@@ -22,6 +22,7 @@ public sealed class WholeTuneRoundTripTests
         var data = new CorpusBuilder(TuneSources.Default).Build(new CorpusBuildOptions { Inputs = [Datasets.PathOf(collection.Split('/'))] });
         // Bar numbers up to 512, so that only notes off the grid or outside the range keep a tune out.
         var tokenizer = new NoteTokenizer(NoteTokenizerConfig.WholeTune with { MaxBars = 512 });
+        var fromEnd = new NoteTokenizer(NoteTokenizerConfig.WholeTune with { MaxBars = 512, NumberBarsFromEnd = true });
         int fitted = 0, copies = 0, bars = 0;
         foreach (var entry in data.Entries)
         {
@@ -33,6 +34,10 @@ public sealed class WholeTuneRoundTripTests
             fitted++;
             // Tokens keep pitch numbers, onsets and lengths (not spelling or velocity).
             Assert.Equal(entry.Melody.Notes.Select(n => (n.Pitch.Number, n.Start, n.Length)), tokenizer.Decode(encoded!.Tokens).Select(n => (n.Pitch.Number, n.Start, n.Length)));
+            // Bars numbered from the end: the same notes back, and the last bar line is BAR(0).
+            var counted = fromEnd.Encode(entry.Melody).Tokens;
+            Assert.Equal(entry.Melody.Notes.Select(n => (n.Pitch.Number, n.Start, n.Length)), fromEnd.Decode(counted).Select(n => (n.Pitch.Number, n.Start, n.Length)));
+            Assert.Equal(0, fromEnd.ValueOf(counted.Last(id => fromEnd.KindOf(id) == NoteTokenKind.Bar)));
             copies += encoded.Tokens.Count(id => tokenizer.KindOf(id) == NoteTokenKind.Copy);
             bars += encoded.Tokens.Count(id => tokenizer.KindOf(id) == NoteTokenKind.Bar);
         }

@@ -105,6 +105,31 @@ public sealed class NoteGrammarTests
     }
 
     [Fact]
+    public void Bars_numbered_from_the_end_count_down_in_generation_primers_infilling_and_variation()
+    {
+        var m = TinyNoteModel.FromEnd;
+        int[] BarNumbers(IEnumerable<int> tokens) => [.. tokens.Where(t => m.Tokenizer.KindOf(t) == NoteTokenKind.Bar).Select(m.Tokenizer.ValueOf)];
+        var request = new GenerationRequest { Bars = 6, Key = Key.CMajor, Seed = 4, Count = 2, EndOnTonic = true };
+        foreach (var g in m.Generator.Generate(request))
+        {
+            Assert.Equal([5, 4, 3, 2, 1, 0], BarNumbers(g.Tokens));
+            Assert.Null(Broken(request, g));
+        }
+        // A training tune as the primer: the grammar forces exactly the encoder's tokens, bar numbers included.
+        var tune = m.Melodies[0];
+        var primed = new GenerationRequest { Bars = tune.BarCount, Meter = tune.Meter, Key = tune.Key!, Primer = tune.Notes, Seed = 3 };
+        Grammars.For(m.Tokenizer, primed, m.Generator.Vocabulary, out var forced);
+        var encoded = m.Tokenizer.Encode(Melody.Create(tune.Notes, tune.Key, tune.Meters, length: tune.Length));
+        Assert.Equal(encoded.Tokens.Skip(1).Take(forced.Length), forced);
+        Assert.Equal(tune.BarCount - 1, m.Tokenizer.ValueOf(forced.First(t => m.Tokenizer.KindOf(t) == NoteTokenKind.Bar)));
+        // Infilling bars 2-3 of 8 and varying a tune keep the countdown of the whole tune.
+        var infilled = m.Generator.Infill(new InfillRequest(tune, 2, 3) { Seed = 2 }).Single();
+        Assert.Equal(tune.Notes.Where(n => tune.BarOf(n.Start).Bar < 1), infilled.Melody.Notes.Where(n => infilled.Melody.BarOf(n.Start).Bar < 1));
+        var varied = m.Generator.Vary(new VariationRequest(tune, 0.3) { Seed = 2 }).Single();
+        Assert.Equal([.. Enumerable.Range(0, tune.BarCount).Reverse()], BarNumbers(varied.Tokens));
+    }
+
+    [Fact]
     public void A_primer_is_kept_and_the_melody_continues_after_it()
     {
         var primer = NoteSequence.Parse("C4 D4 E4 F4 G4/2 A4/2");

@@ -8,15 +8,21 @@ namespace Melos.Generation.Tests.Decoding;
 /// <summary>A small LSTM over whole-tune note tokens (4 steps per quarter), trained once per test run on tunes with repeated bars.</summary>
 public sealed class TinyNoteModel : IDisposable
 {
-    private static readonly Lazy<TinyNoteModel> SharedLazy = new(() =>
+    private static readonly Lazy<TinyNoteModel> SharedLazy = new(() => Created(fromEnd: false));
+    private static readonly Lazy<TinyNoteModel> FromEndLazy = new(() => Created(fromEnd: true));
+
+    private static TinyNoteModel Created(bool fromEnd)
     {
-        var model = new TinyNoteModel();
+        var model = new TinyNoteModel(fromEnd);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => model.Dispose();
         return model;
-    });
+    }
 
     /// <summary>One model per test run.</summary>
     public static TinyNoteModel Shared => SharedLazy.Value;
+
+    /// <summary>The same model with bars numbered from the tune's end (<see cref="NoteTokenizerConfig.NumberBarsFromEnd"/>).</summary>
+    public static TinyNoteModel FromEnd => FromEndLazy.Value;
 
     private static readonly (string Meter, string A, string B)[] Tunes =
     [
@@ -26,7 +32,7 @@ public sealed class TinyNoteModel : IDisposable
         ("6/8", "C4/2 E4/2 G4/2 C5/2 G4/2 E4/2", "D4 F4/2 A4 D5/2"),
     ];
 
-    private TinyNoteModel()
+    private TinyNoteModel(bool fromEnd)
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("melos-note-model-").FullName;
         var melodies = new List<Melody>();
@@ -41,7 +47,7 @@ public sealed class TinyNoteModel : IDisposable
             int shift = i % 3 switch { 0 => 0, 1 => 7, _ => -5 };
             melodies.Add(m.Transpose(shift).WithKey(Key.CMajor.Transpose(shift)));
         }
-        var tokenizer = NoteTokenizerConfig.WholeTune with { StepsPerQuarter = 4, MinPitch = 48, MaxPitch = 84, MaxBars = 32 };
+        var tokenizer = NoteTokenizerConfig.WholeTune with { StepsPerQuarter = 4, MinPitch = 48, MaxPitch = 84, MaxBars = 32, NumberBarsFromEnd = fromEnd };
         var training = new TrainingConfig { MaxSteps = 30, BatchSize = 4, MaxSequenceLength = 128, WarmupSteps = 2, LogEvery = 10, Seed = 7 };
         TrainingRun.Run(new TrainingRequest(melodies, [], new LstmConfig { Layers = 1, Hidden = 32, EmbeddingSize = 16 }, tokenizer, training, Directory));
         Generator = MelodyGenerator.Load(Directory);
