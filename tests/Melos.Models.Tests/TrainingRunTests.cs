@@ -72,6 +72,36 @@ public sealed class TrainingRunTests : IDisposable
     }
 
     [Fact]
+    public void FineTuningStartsFromTheGivenWeightsAndKeepsTheirConditioning()
+    {
+        var train = Melodies(8, "riffs");
+        var valid = Melodies(2, "riffs");
+        var config = new LstmConfig { EmbeddingSize = 8, Hidden = 16, Layers = 1, Dropout = 0 };
+        var tokenizer = new GridTokenizerConfig { StepsPerQuarter = 4 };
+        var training = new TrainingConfig { MaxSteps = 30, WarmupSteps = 2, BatchSize = 4, LearningRate = 0.02, LogEvery = 10 };
+        var trained = TrainingRun.Run(new TrainingRequest(train, valid, config, tokenizer, training, Path.Combine(_root, "base")));
+        // One step at an almost-zero learning rate from the trained weights scores the validation tunes as the trained
+        // model does; the same step from fresh weights does not.
+        var barely = training with { MaxSteps = 1, WarmupSteps = 0, LearningRate = 1e-9 };
+        var other = Melodies(8, "other").Select(m => m.WithInfo(m.Info with { Styles = ["jig"] })).ToList();
+        var tuned = TrainingRun.Run(new TrainingRequest(other, valid, config, tokenizer, barely, Path.Combine(_root, "tuned")) { InitialWeights = Path.Combine(_root, "base") });
+        var fresh = TrainingRun.Run(new TrainingRequest(other, valid, config, tokenizer, barely, Path.Combine(_root, "fresh")));
+        Assert.Equal(trained.Validation!.Overall.NllPerToken, tuned.Validation!.Overall.NllPerToken, 4);
+        Assert.True(fresh.Validation!.Overall.NllPerToken > trained.Validation.Overall.NllPerToken + 0.1,
+            $"fresh {fresh.Validation.Overall.NllPerToken} vs trained {trained.Validation.Overall.NllPerToken}");
+        // The starting model's style ids are kept (its "reel"), not rebuilt from the new melodies ("jig").
+        Assert.Equal(["reel"], Checkpoint.ReadInfo(Path.Combine(_root, "tuned")).Conditioning.Styles.ToArray());
+        Assert.Equal(["jig"], Checkpoint.ReadInfo(Path.Combine(_root, "fresh")).Conditioning.Styles.ToArray());
+        // Another size, or a tokenizer of another vocabulary, is refused before any training.
+        var e = Assert.Throws<InvalidConfigurationException>(() => TrainingRun.Run(new TrainingRequest(other, valid, config with { Hidden = 32 }, tokenizer, barely,
+            Path.Combine(_root, "wrong")) { InitialWeights = Path.Combine(_root, "base") }));
+        Assert.Equal("initialWeights", e.Field);
+        e = Assert.Throws<InvalidConfigurationException>(() => TrainingRun.Run(new TrainingRequest(other, valid, config, new NoteTokenizerConfig { StepsPerQuarter = 4 }, barely,
+            Path.Combine(_root, "wrong")) { InitialWeights = Path.Combine(_root, "base") }));
+        Assert.Contains("vocabulary", e.Message);
+    }
+
+    [Fact]
     public void UnknownArchitectureNamesTheField()
     {
         Assert.Equal("architecture", Assert.Throws<InvalidConfigurationException>(() => TrainingRun.DefaultConfig("gru")).Field);

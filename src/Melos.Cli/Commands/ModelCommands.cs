@@ -35,13 +35,17 @@ public static class ModelCommands
         var tokenizerOption = new Option<string?>("--tokenizer") { Description = "grid (one token per grid step), note (REMI-like note events) or whole-tune (note events with the tune's length, numbered bars and COPY of repeated bars); overrides the config's \"tokenizer\"." };
         tokenizerOption.AcceptOnlyFromAmong("grid", "note", "whole-tune");
         var chordDropout = new Option<double>("--chord-dropout") { Description = "Train this share of the melodies that have chords without them (0..1, chosen by the seed), so the model also writes without chords.", DefaultValueFactory = _ => 0 };
+        var initFrom = new Option<string?>("--init-from") { Description = "Start from this model folder's weights (fine-tuning): same architecture and sizes (--config), a tokenizer of the same vocabulary size; its style, key and meter ids are kept." };
         var cmd = new Command("train", "Train a model on a corpus's training split, choose it on the validation split, and write a checkpoint folder.")
-            { corpus, arch, output, config, epochs, steps, minutes, seed, resume, balance, force, chordDropout, tokenizerOption };
+            { corpus, arch, output, config, epochs, steps, minutes, seed, resume, balance, force, chordDropout, tokenizerOption, initFrom };
         cmd.SetAction(pr => context.Guard(() =>
         {
             int theSeed = SeedOption.Check(pr.GetValue(seed)); // before anything is deleted
             var outDir = pr.GetValue(output)!;
             bool isResume = pr.GetValue(resume);
+            var startFrom = pr.GetValue(initFrom);
+            if (startFrom is not null && !File.Exists(Path.Combine(startFrom, Checkpoint.ConfigFile))) throw new CliError($"--init-from: {startFrom} is not a model folder (no {Checkpoint.ConfigFile})");
+            if (startFrom is not null && Path.GetFullPath(startFrom).TrimEnd('/') == Path.GetFullPath(outDir).TrimEnd('/')) throw new CliError("--init-from and --out are the same folder; write the fine-tuned model to a new one (or use --resume)");
             if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any() && !isResume && !pr.GetValue(force))
                 throw new CliError($"{outDir} exists; use --resume to continue it or --force to replace it");
             if (pr.GetValue(force) && !isResume && Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
@@ -89,6 +93,7 @@ public static class ModelCommands
                 TrainingRun.Run(new TrainingRequest(trainMelodies, valid, modelConfig, tokenizerConfig, trainingConfig, outDir)
                 {
                     Resume = isResume,
+                    InitialWeights = startFrom,
                     Cancellation = cancel.Token,
                     Progress = p =>
                     {

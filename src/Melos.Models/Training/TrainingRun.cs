@@ -23,6 +23,13 @@ public sealed record TrainingRequest(IReadOnlyList<Melody> Train, IReadOnlyList<
     /// <summary>Continue from the checkpoint in <see cref="OutputDirectory"/> when there is one (torch models only).</summary>
     public bool Resume { get; init; }
 
+    /// <summary>
+    /// A model folder whose weights training starts from (fine-tuning; torch models only): it must have the same
+    /// architecture and sizes as <see cref="Model"/> and a tokenizer of the same vocabulary size, and its conditioning
+    /// vocabulary is kept, so style, key and meter ids mean what they meant. Ignored when resuming a checkpoint.
+    /// </summary>
+    public string? InitialWeights { get; init; }
+
     /// <summary>Stops training after the current step; the checkpoint is still written.</summary>
     public CancellationToken Cancellation { get; init; }
 }
@@ -63,7 +70,8 @@ public static class TrainingRun
         CheckpointInfo? previous = request.Resume && File.Exists(Path.Combine(request.OutputDirectory, Checkpoint.ConfigFile))
             ? Checkpoint.ReadInfo(request.OutputDirectory, request.Model.Architecture) : null;
         var tokenizer = (previous?.Tokenizer ?? request.Tokenizer).Create();
-        var vocabulary = previous?.Conditioning ?? ConditioningVocabulary.FromMelodies(request.Train, tokenizer.Config.StepsPerQuarter);
+        var initial = previous is null && request.InitialWeights is { } from ? StartingPoint(from, request.Model, tokenizer) : null;
+        var vocabulary = previous?.Conditioning ?? initial?.Conditioning ?? ConditioningVocabulary.FromMelodies(request.Train, tokenizer.Config.StepsPerQuarter);
         var train = EncodedSequence.EncodeAll(tokenizer, vocabulary, request.Train, group, out int skippedTrain);
         var valid = EncodedSequence.EncodeAll(tokenizer, vocabulary, request.Valid, group, out int skippedValid);
         if (train.Count == 0) throw new ArgumentException($"None of the {request.Train.Count} training melodies fits the tokenizer.", nameof(request));
@@ -78,12 +86,27 @@ public static class TrainingRun
 
         using var trainer = previous is not null
             ? Trainer.Resume(request.OutputDirectory, request.Model.Architecture)
-            : new Trainer(ModelFactory.Create(request.Model, tokenizer, vocabulary, request.Training.Seed), request.Training, tokenizer.Config, vocabulary);
+            : new Trainer(initial is not null ? Checkpoint.LoadTorchModel(request.InitialWeights!, initial) : ModelFactory.Create(request.Model, tokenizer, vocabulary, request.Training.Seed),
+                request.Training, tokenizer.Config, vocabulary);
         using var model = trainer.Model;
         trainer.Progress = request.Progress;
         var state = trainer.Train(train, valid.Count > 0 ? valid : null, request.OutputDirectory, cancellation: request.Cancellation);
         var validation = valid.Count > 0 ? Evaluator.Evaluate(model, valid) : null;
         return new TrainingOutcome(request.OutputDirectory, state, validation, train.Count, skippedTrain, skippedValid);
+    }
+
+    /// <summary>The checkpoint a fine-tuning run starts from, checked against the run's model and tokenizer.</summary>
+    /// <exception cref="InvalidConfigurationException">Another architecture, other sizes or another vocabulary size.</exception>
+    private static CheckpointInfo StartingPoint(string directory, ModelConfig model, ITokenizer tokenizer)
+    {
+        var info = Checkpoint.ReadInfo(directory);
+        if (info.Architecture == "ngram" || model is NGramConfig)
+            throw new InvalidConfigurationException("initialWeights", $"fine-tuning starts from a neural model's weights; {directory} is {info.Architecture} and this run trains {model.Architecture}");
+        if (info.Model.ToJson() != model.ToJson())
+            throw new InvalidConfigurationException("initialWeights", $"{directory} has another model ({info.Model.ToJson().ReplaceLineEndings(" ")}) than this run ({model.ToJson().ReplaceLineEndings(" ")}); give the same model configuration");
+        if (info.VocabularySize != tokenizer.VocabularySize)
+            throw new InvalidConfigurationException("initialWeights", $"{directory} has {info.VocabularySize} tokens and this run's tokenizer {tokenizer.VocabularySize}; fine-tuning needs a tokenizer of the same vocabulary");
+        return info;
     }
 
     private static JsonObject Metrics(EvaluationReport? report, int trainSequences)
