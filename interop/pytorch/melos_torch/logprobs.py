@@ -28,12 +28,14 @@ def main(argv=None):
     tunes = [split.tune(i) for i in range(n)]
     with torch.no_grad():
         # Batches of tunes, right-padded: the models are causal, so padding after a tune does not change its positions.
+        # Tunes of similar length share a batch, so little is padding; rows go back in the tunes' order.
+        order = sorted(range(n), key=lambda i: len(tunes[i][0]))
         for start in range(0, n, a.batch_size):
-            chunk = tunes[start:start + a.batch_size]
-            inputs, _, cond = batch(chunk, config["pad"])
+            chunk = order[start:start + a.batch_size]
+            inputs, _, cond = batch([tunes[i] for i in chunk], config["pad"])
             logp = model(inputs, cond).log_softmax(-1).float().numpy()
-            for j, (t, _) in enumerate(chunk):
-                rows[start + j] = logp[j, :len(t) - 1]
+            for j, i in enumerate(chunk):
+                rows[i] = logp[j, :len(tunes[i][0]) - 1]
     np.save(a.out, np.concatenate(rows, 0).astype(np.float32))
     print(f"{n} tunes, {sum(len(r) for r in rows)} positions -> {a.out}")
 

@@ -8,9 +8,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-LSTM_DEFAULTS = {"formatVersion": 1, "architecture": "lstm", "embeddingSize": 64, "layers": 2, "hidden": 256, "dropout": 0.2,
+# "architecture" comes first: Melos reads it as the JSON type discriminator, which must lead the object.
+LSTM_DEFAULTS = {"architecture": "lstm", "formatVersion": 1, "embeddingSize": 64, "layers": 2, "hidden": 256, "dropout": 0.2,
                  "conditioning": "Sum", "attention": False, "attentionLength": 40, "lookback": False}
-TRANSFORMER_DEFAULTS = {"formatVersion": 1, "architecture": "transformer", "layers": 4, "width": 256, "heads": 8, "feedForward": 1024,
+TRANSFORMER_DEFAULTS = {"architecture": "transformer", "formatVersion": 1, "layers": 4, "width": 256, "heads": 8, "feedForward": 1024,
                         "dropout": 0.1, "maxRelativeDistance": 512, "conditioning": "Sum"}
 
 

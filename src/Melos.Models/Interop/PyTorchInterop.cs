@@ -105,7 +105,15 @@ public static class PyTorchInterop
         var configPath = Path.Combine(exchangeDirectory, Checkpoint.ConfigFile);
         if (!File.Exists(configPath)) throw new FileNotFoundException($"'{exchangeDirectory}' has no {Checkpoint.ConfigFile}; nothing was written", configPath);
         if (!File.Exists(weightsPath)) throw new FileNotFoundException($"'{exchangeDirectory}' has no {WeightsFile}; nothing was written", weightsPath);
-        var info = Checkpoint.ReadInfo(exchangeDirectory);
+        CheckpointInfo info;
+        try
+        {
+            info = Checkpoint.ReadInfo(exchangeDirectory);
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or NullReferenceException or KeyNotFoundException or FormatException)
+        {
+            throw new InteropFormatException(configPath, null, $"is not a Melos model configuration ({e.Message.TrimEnd('.')})");
+        }
         if (info.Architecture == "ngram") throw new IncompatibleFormatException("architecture", "lstm|transformer", "ngram");
         var (entries, metadata, dataStart) = SafeTensors.ReadHeader(weightsPath);
         if (metadata.TryGetValue(ArchitectureKey, out var declared) && declared != info.Architecture)

@@ -56,20 +56,24 @@ internal static class InteropTunes
         int v = model.VocabularySize;
         long rows = Tunes.Sum(t => (long)t.Tokens.Length - 1);
         Xunit.Assert.Equal([rows, v], shape);
+        // Tunes of similar length share a batch (little padding); each tune's rows start at its offset in the file.
+        var offsets = new long[Tunes.Count];
+        for (int i = 1; i < Tunes.Count; i++) offsets[i] = offsets[i - 1] + Tunes[i - 1].Tokens.Length - 1;
         double max = 0;
         long row = 0;
-        foreach (var chunk in Tunes.Chunk(16))
+        foreach (var chunk in Enumerable.Range(0, Tunes.Count).OrderBy(i => Tunes[i].Tokens.Length).Chunk(16))
         {
-            var logits = model.Forward(TokenBatch.Create(chunk, model.Pad));
+            var logits = model.Forward(TokenBatch.Create([.. chunk.Select(i => Tunes[i])], model.Pad));
             for (int b = 0; b < chunk.Length; b++)
-                for (int t = 0; t + 1 < chunk[b].Tokens.Length; t++, row++)
+                for (int t = 0; t + 1 < Tunes[chunk[b]].Tokens.Length; t++, row++)
                 {
                     var span = logits.At(b, t);
                     double top = double.NegativeInfinity, sum = 0;
                     foreach (var x in span) top = Math.Max(top, x);
                     foreach (var x in span) sum += Math.Exp(x - top);
                     double lse = top + Math.Log(sum);
-                    for (int k = 0; k < v; k++) max = Math.Max(max, Math.Abs(span[k] - lse - values[row * v + k]));
+                    long at = (offsets[chunk[b]] + t) * v;
+                    for (int k = 0; k < v; k++) max = Math.Max(max, Math.Abs(span[k] - lse - values[at + k]));
                 }
         }
         Xunit.Assert.Equal(rows, row);
