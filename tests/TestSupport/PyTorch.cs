@@ -40,7 +40,7 @@ public static class PyTorch
     {
         var info = new ProcessStartInfo(program, args) { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = PackageRoot };
         info.Environment["PYTHONPATH"] = PackageRoot;
-        info.Environment["OMP_NUM_THREADS"] = "2";
+        info.Environment["OMP_NUM_THREADS"] = "1";
         using var p = Process.Start(info)!;
         var err = p.StandardError.ReadToEndAsync();
         var output = p.StandardOutput.ReadToEnd();
