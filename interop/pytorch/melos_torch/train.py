@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 from . import checkpoint
 from .data import ExportedCorpus, IGNORE, batch
-from .models import build, model_defaults
+from .models import ConditioningVocabulary, build, model_defaults
 
 TRAINING_DEFAULTS = {"formatVersion": 1, "seed": 1234, "learningRate": 1e-3, "finalLearningRateRatio": 0.1, "weightDecay": 0.01,
                      "warmupSteps": 100, "maxSteps": 2000, "batchSize": 16, "maxSequenceLength": 256, "gradientClip": 1.0,
@@ -88,7 +88,8 @@ def main(argv=None):
         model, config = checkpoint.load(a.init)
         if config["vocabularySize"] != corpus.vocabulary_size or config["pad"] != corpus.pad:
             raise SystemExit(f"error: {a.init} has vocabulary {config['vocabularySize']} (PAD {config['pad']}) but the export has {corpus.vocabulary_size} (PAD {corpus.pad}): export the corpus with --model")
-        config["conditioning"] = corpus.conditioning if config.get("conditioning") is None else config["conditioning"]
+        if config["tokenizer"] != corpus.tokenizer or ConditioningVocabulary(config["conditioning"]).sizes != corpus.description["conditioningSizes"]:
+            raise SystemExit(f"error: {a.data} was exported with another tokenizer or conditioning vocabulary than {a.init}'s: export the corpus with --model")
     else:
         model_config = model_defaults(a.arch)
         model_config.update(overrides.get("model", {}))
