@@ -31,7 +31,12 @@ class Split:
     """One split: tune i is tokens[offsets[i]:offsets[i+1]] with conditioning rows of the same range."""
 
     def __init__(self, directory, name):
-        load = lambda suffix: np.load(os.path.join(directory, f"{name}.{suffix}.npy"), mmap_mode="r")
+        def load(suffix):
+            path = os.path.join(directory, f"{name}.{suffix}.npy")
+            try:
+                return np.load(path, mmap_mode="r")
+            except ValueError:  # an empty split: nothing to map
+                return np.load(path)
         self.tokens, self.offsets, self.conditioning = load("tokens"), load("offsets"), load("conditioning")
 
     def __len__(self):
