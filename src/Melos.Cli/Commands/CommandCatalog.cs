@@ -12,6 +12,7 @@ public static class CommandCatalog
         CorpusCommands.Create(context),
         ModelCommands.Train(context),
         ModelCommands.Evaluate(context),
+        InteropCommands.Model(context),
         GenerateCommand.Create(context),
         EditCommands.Infill(context),
         EditCommands.Vary(context),

@@ -16,6 +16,7 @@ public static class CorpusCommands
     {
         Build(context),
         Stats(context),
+        InteropCommands.CorpusExport(context),
     };
 
     private static Command Build(CliContext context)

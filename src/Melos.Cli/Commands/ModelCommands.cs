@@ -17,6 +17,15 @@ namespace Melos.Cli.Commands;
 public static class ModelCommands
 {
 
+    /// <summary>The tokenizer a <c>--tokenizer</c> value names (grid, note, whole-tune), or <paramref name="fallback"/> when none is given.</summary>
+    internal static TokenizerConfig TokenizerFrom(string? name, TokenizerConfig fallback) => name switch
+    {
+        "grid" => new GridTokenizerConfig(),
+        "note" => new NoteTokenizerConfig(),
+        "whole-tune" => NoteTokenizerConfig.WholeTune,
+        _ => fallback,
+    };
+
     /// <summary>Creates <c>melos train</c>.</summary>
     public static Command Train(CliContext context)
     {
@@ -59,13 +68,7 @@ public static class ModelCommands
             var architecture = pr.GetValue(arch)!;
             var (modelConfig, tokenizerConfig, trainingConfig) = TrainingSetup.LoadConfig(pr.GetValue(config), architecture);
             trainingConfig = trainingConfig with { Seed = theSeed };
-            tokenizerConfig = pr.GetValue(tokenizerOption) switch
-            {
-                "grid" => new GridTokenizerConfig(),
-                "note" => new NoteTokenizerConfig(),
-                "whole-tune" => NoteTokenizerConfig.WholeTune,
-                _ => tokenizerConfig,
-            };
+            tokenizerConfig = TokenizerFrom(pr.GetValue(tokenizerOption), tokenizerConfig);
 
             var trainMelodies = train.Select(e => e.Melody).ToList();
             if (pr.GetValue(balance) is { } by)

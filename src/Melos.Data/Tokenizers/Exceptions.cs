@@ -25,6 +25,17 @@ public sealed class TokenizationException : Exception
 
     /// <summary>Why the melody cannot be encoded.</summary>
     public string Reason { get; }
+
+    /// <summary>The reason a melody that failed with <paramref name="kind"/> is counted under (for example "off the tokenizer's grid").</summary>
+    public static string Describe(TokenizationFailure? kind) => kind switch
+    {
+        TokenizationFailure.PitchRange => "with a pitch outside the tokenizer's range",
+        TokenizationFailure.OffGrid => "off the tokenizer's grid",
+        TokenizationFailure.Meter => "with a meter the tokenizer cannot write",
+        TokenizationFailure.TooLong => "longer than the tokenizer can write",
+        TokenizationFailure.Duration => "with a length the duration vocabulary cannot write",
+        _ => "not writable with the tokenizer",
+    };
 }
 
 /// <summary>Why a melody does not fit a tokenizer.</summary>

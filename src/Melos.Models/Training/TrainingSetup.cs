@@ -81,15 +81,7 @@ public static class TrainingSetup
         foreach (var m in melodies)
         {
             if (tokenizer.TryEncode(m, out var tokens, out var error)) { counts.Add(tokens!.Count); continue; }
-            string reason = error?.Kind switch
-            {
-                TokenizationFailure.PitchRange => "with a pitch outside the tokenizer's range",
-                TokenizationFailure.OffGrid => "off the tokenizer's grid",
-                TokenizationFailure.Meter => "with a meter the tokenizer cannot write",
-                TokenizationFailure.TooLong => "longer than the tokenizer can write",
-                TokenizationFailure.Duration => "with a length the duration vocabulary cannot write",
-                _ => "not writable with the tokenizer",
-            };
+            string reason = TokenizationException.Describe(error?.Kind);
             reasons[reason] = reasons.GetValueOrDefault(reason) + 1;
         }
         return new TokenizerFit(counts.Count, reasons.ToImmutable(), counts.ToImmutable());
