@@ -224,9 +224,12 @@ public static class Checkpoint
 
     /// <summary>Loads any checkpoint's model for evaluation or generation (torch models on the best device).</summary>
     /// <exception cref="IncompatibleFormatException">Another format version or, when given, another architecture.</exception>
+    /// <exception cref="Vae.ModelKindException">A VAE checkpoint (not a next-token model).</exception>
     public static ISequenceModel LoadModel(string directory, string? expectedArchitecture = null)
     {
         var info = ReadInfo(directory, expectedArchitecture);
+        if (info.Architecture == "vae")
+            throw new Vae.ModelKindException(directory, "vae", "an autoregressive model (lstm, transformer or ngram); a VAE is for interpolate, similar and generate");
         return info.Architecture == "ngram" ? LoadNGram(directory) : LoadTorchModel(directory, info);
     }
 
