@@ -13,6 +13,8 @@ public static class CommandCatalog
         ModelCommands.Train(context),
         ModelCommands.Evaluate(context),
         GenerateCommand.Create(context),
+        LatentCommands.Interpolate(context),
+        LatentCommands.Similar(context),
         EditCommands.Infill(context),
         EditCommands.Vary(context),
         ExplainCommand.Create(context),
