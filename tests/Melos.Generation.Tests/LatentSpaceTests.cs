@@ -156,10 +156,10 @@ public sealed class LatentSpaceTests : IDisposable
         File.WriteAllBytes(a, MidiMelody.Write(TinyVae.Tune(0)));
         var (code, _, err) = Run(["interpolate", a, a, "--model", TinyModel.Shared.Directory, "--out", Path.Combine(_dir, "x")]);
         Assert.Equal(1, code);
-        Assert.Contains("holds an lstm model; this needs a VAE", err);
+        Assert.Contains("holds an autoregressive model (lstm); this needs a VAE", err);
         var (code2, _, err2) = Run(["infill", a, "--bars", "2-3", "--model", TinyVae.Shared.Directory, "--out", Path.Combine(_dir, "y.mid")]);
         Assert.Equal(1, code2);
-        Assert.Contains("holds a vae model; this needs an autoregressive model", err2);
+        Assert.Contains("holds a VAE; this needs an autoregressive model", err2);
         var waltz = Path.Combine(_dir, "w.mid");
         File.WriteAllBytes(waltz, MidiMelody.Write(Melody.Create(NoteSequence.Parse("C4 D4 E4 F4 G4 A4"), Key.CMajor, [new MeterChange(Duration.Zero, TimeSignature.Parse("3/4"))])));
         var (code3, _, err3) = Run(["interpolate", a, waltz, "--model", TinyVae.Shared.Directory, "--out", Path.Combine(_dir, "z")]);

@@ -113,7 +113,7 @@ public sealed class VaeTests
             var (b, _) = loaded.Model.EncodeWindows([Window(config, 2)]);
             Assert.Equal(a[0], b[0]);
             var e = Assert.Throws<ModelKindException>(() => Checkpoint.LoadModel(dir));
-            Assert.Contains("holds a vae model; this needs an autoregressive model", e.Message);
+            Assert.Contains("holds a VAE; this needs an autoregressive model", e.Message);
             Assert.Equal(config, ModelConfig.FromJson(config.ToJson()));
             Assert.Throws<InvalidConfigurationException>(() => (config with { LatentSize = 0 }).Validate());
         }

@@ -309,7 +309,7 @@ public sealed record LoadedVae(MelodyVae Model, CheckpointInfo Info, GridTokeniz
 /// (generation, evaluation, infilling, tuning) or an autoregressive model where a VAE is needed (interpolate, similar).
 /// </summary>
 public sealed class ModelKindException(string directory, string architecture, string needed)
-    : Exception($"{directory} holds a{(architecture.Length > 0 && "aeiou".Contains(architecture[0], StringComparison.Ordinal) ? "n" : "")} {architecture} model; this needs {needed}")
+    : Exception(architecture == "vae" ? $"{directory} holds a VAE; this needs {needed}" : $"{directory} holds an autoregressive model ({architecture}); this needs {needed}")
 {
     /// <summary>The model folder.</summary>
     public string Directory { get; } = directory;
