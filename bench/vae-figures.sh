@@ -23,5 +23,5 @@ rm -rf "$work/sets"
 bench vae-eval "$vae" "$corpus" "$work/sets" --collection nottingham --pairs 100 --ar "$ar" --seed 1
 for set in midpoints ar; do
   melos compare "$work/sets/$set" "$work/sets/real" --train "$corpus:train" --bars 4 --seed 1 --json > "$work/$set.json"
-  echo "$set: $(grep -m1 -o '"accuracy": [0-9.]*' "$work/$set.json" || true) ($work/$set.json)"
+  echo "$set: $(grep -m1 -o '"discriminatorAccuracy": [0-9.]*' "$work/$set.json" || true) ($work/$set.json)"
 done

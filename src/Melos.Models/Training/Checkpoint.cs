@@ -228,15 +228,16 @@ public static class Checkpoint
     public static ISequenceModel LoadModel(string directory, string? expectedArchitecture = null)
     {
         var info = ReadInfo(directory, expectedArchitecture);
-        if (info.Architecture == "vae")
-            throw new Vae.ModelKindException(directory, "vae", "an autoregressive model (lstm, transformer or ngram); a VAE is for interpolate, similar and generate");
         return info.Architecture == "ngram" ? LoadNGram(directory) : LoadTorchModel(directory, info);
     }
 
     /// <summary>Loads a torch checkpoint's model with its weights.</summary>
+    /// <exception cref="Vae.ModelKindException">A VAE checkpoint (not a next-token model).</exception>
     public static TorchSequenceModel LoadTorchModel(string directory, CheckpointInfo info)
     {
         ArgumentNullException.ThrowIfNull(info);
+        if (info.Model is Vae.VaeConfig)
+            throw new Vae.ModelKindException(directory, "vae", "an autoregressive model (lstm, transformer or ngram); a VAE is for interpolate, similar and generate");
         var model = ModelFactory.Create(info.Model, info.VocabularySize, info.Pad, info.Conditioning, info.Seed);
         try
         {
