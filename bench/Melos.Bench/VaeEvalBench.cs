@@ -77,6 +77,8 @@ public sealed class VaeEvalBench : IBenchmark
         var dirs = new[] { "midpoints", "real", "ar" }.Select(d => Path.Combine(output, d)).ToArray();
         foreach (var d in dirs) Directory.CreateDirectory(d);
         int smoothInputs = 0, smoothEnds = 0;
+        var meanToA = new double[9];
+        var meanToB = new double[9];
         var windowMelodies = new Func<int, Melody>(i => space.Prepare(MelodyOf(set.Windows[i], space), "window").Melody);
         for (int p = 0; p < pairs; p++)
         {
@@ -89,6 +91,7 @@ public sealed class VaeEvalBench : IBenchmark
             var toA = steps.Select(s => Hamming(s.Tokens, set.Windows[a])).ToList();
             var toB = steps.Select(s => Hamming(s.Tokens, set.Windows[b])).ToList();
             if (Monotonic(toA, rising: true) && Monotonic(toB, rising: false)) smoothInputs++;
+            for (int k = 0; k < 9; k++) { meanToA[k] += toA[k] / (double)pairs; meanToB[k] += toB[k] / (double)pairs; }
             var endA = steps.Select(s => Hamming(s.Tokens, steps[0].Tokens)).ToList();
             var endB = steps.Select(s => Hamming(s.Tokens, steps[^1].Tokens)).ToList();
             if (Monotonic(endA, rising: true) && Monotonic(endB, rising: false)) smoothEnds++;
@@ -97,6 +100,8 @@ public sealed class VaeEvalBench : IBenchmark
             File.WriteAllBytes(Path.Combine(dirs[1], name), MidiMelody.Write(WithKey(windowMelodies(real), test[set.Origins[real].Melody].Key ?? Key.CMajor)));
         }
         Console.WriteLine(string.Create(ci, $"interpolation smoothness over {pairs} pairs, 9 steps: distance to A never falls and to B never rises for {smoothInputs / (double)pairs:0.00} of pairs (Hamming distance of the grid tokens to the input windows), {smoothEnds / (double)pairs:0.00} measured to the two reconstructions"));
+        Console.WriteLine($"mean Hamming distance (of {config.Length} tokens) to A along the 9 steps: {string.Join(" ", meanToA.Select(x => x.ToString("0.0", ci)))}");
+        Console.WriteLine($"mean Hamming distance (of {config.Length} tokens) to B along the 9 steps: {string.Join(" ", meanToB.Select(x => x.ToString("0.0", ci)))}");
 
         if (ar is not null)
         {
