@@ -3,7 +3,7 @@
 # repeats left out) from the Nottingham training split, bench/configs/vae-4bar.json (bidirectional LSTM encoder of 128
 # per direction, 64-dimensional latent, one decoder LSTM of 192, free bits 96, KL weight annealed to 0.1), at most
 # 10 epochs (about 1,400 steps) or MINUTES (default 30) minutes on a shared 2-core machine. One torch thread: on an oversubscribed machine
-# two OpenMP threads were five times slower per step (8 s against 1.7 s). Needs ../shared/datasets beside the repository.
+# a smaller probe configuration took 8.5 s per step with two OpenMP threads against 1.7 s with one. Needs ../shared/datasets beside the repository.
 # Usage: bench/train-vae.sh [DEST]   (default models/vae)
 set -euo pipefail
 cd "$(dirname "$0")/.."
