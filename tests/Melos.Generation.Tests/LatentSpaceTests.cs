@@ -195,6 +195,8 @@ public sealed class LatentSpaceTests : IDisposable
         var card = File.ReadAllText(Path.Combine(model, ModelCard.FileName));
         Assert.Contains("## Variational autoencoder", card);
         Assert.Contains("hierarchical decoder (a conductor per bar)", card);
+        Assert.Contains("- Training windows used: ", card);
+        Assert.DoesNotContain("Training melodies used", card);
         var (bad, _, badErr) = Run(["train", "--corpus", corpus, "--arch", "lstm", "--bars", "8", "--out", Path.Combine(_dir, "x")]);
         Assert.Equal(1, bad);
         Assert.Contains("--bars is for --arch vae only", badErr);

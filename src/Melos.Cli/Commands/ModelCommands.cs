@@ -141,7 +141,8 @@ public static class ModelCommands
             }, cancel.Token));
         clock.Stop();
         Finish(outDir, "vae", corpusPath, data, outcome.AsTrainingOutcome(), clock.Elapsed, null);
-        File.AppendAllText(Path.Combine(outDir, ModelCard.FileName), outcome.CardSection(config));
+        var cardPath = Path.Combine(outDir, ModelCard.FileName);
+        File.WriteAllText(cardPath, Melos.Models.Vae.VaeTrainingOutcome.FixCard(File.ReadAllText(cardPath), outcome) + outcome.CardSection(config));
         var ci = CultureInfo.InvariantCulture;
         var left = string.Join(", ", outcome.Discarded.Select(kv => $"{kv.Value} {kv.Key}"));
         context.Out.WriteLine(string.Create(ci, $"wrote {outDir}: vae, {outcome.TrainWindows} training windows of {config.Bars} bars{(left.Length > 0 ? $" (left out: {left})" : "")}, {clock.Elapsed.TotalSeconds:0} s"));

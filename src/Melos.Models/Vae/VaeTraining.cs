@@ -21,6 +21,19 @@ public sealed record VaeTrainingOutcome(string OutputDirectory, TrainingState St
     public TrainingOutcome AsTrainingOutcome() =>
         new(OutputDirectory, State, null, TrainWindows, Discarded.Where(kv => kv.Key.StartsWith("melodies", StringComparison.Ordinal)).Sum(kv => kv.Value), 0);
 
+    /// <summary>The shared card's line on training melodies, said of windows for a VAE.</summary>
+    public static string FixCard(string card, VaeTrainingOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(card);
+        ArgumentNullException.ThrowIfNull(outcome);
+        var lines = card.Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+            if (lines[i].StartsWith("- Training melodies used:", StringComparison.Ordinal))
+                lines[i] = string.Create(CultureInfo.InvariantCulture,
+                    $"- Training windows used: {outcome.TrainWindows}; training melodies left out: {outcome.Discarded.Where(kv => kv.Key.StartsWith("melodies", StringComparison.Ordinal)).Sum(kv => kv.Value)} (see below).");
+        return string.Join('\n', lines);
+    }
+
     /// <summary>The VAE section of the model card (Markdown).</summary>
     public string CardSection(VaeConfig config)
     {
