@@ -17,12 +17,13 @@ public enum ConditioningMode
 
 /// <summary>
 /// A model's architecture and hyperparameters, saved as JSON with an <c>architecture</c> discriminator
-/// (<c>lstm</c>, <c>transformer</c>, <c>ngram</c>) and a <c>formatVersion</c>.
+/// (<c>lstm</c>, <c>transformer</c>, <c>ngram</c>, <c>vae</c>) and a <c>formatVersion</c>.
 /// </summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "architecture")]
 [JsonDerivedType(typeof(LstmConfig), "lstm")]
 [JsonDerivedType(typeof(TransformerConfig), "transformer")]
 [JsonDerivedType(typeof(NGramConfig), "ngram")]
+[JsonDerivedType(typeof(Vae.VaeConfig), "vae")]
 public abstract record ModelConfig
 {
     /// <summary>The format version this code writes and reads.</summary>
@@ -61,7 +62,7 @@ public abstract record ModelConfig
         if (version != CurrentFormatVersion)
             throw new IncompatibleFormatException("formatVersion", CurrentFormatVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), version < 0 ? null : version.ToString(System.Globalization.CultureInfo.InvariantCulture));
         string? arch = element.TryGetProperty("architecture", out var a) ? a.GetString() : null;
-        if (arch is not ("lstm" or "transformer" or "ngram")) throw new IncompatibleFormatException("architecture", "lstm|transformer|ngram", arch);
+        if (arch is not ("lstm" or "transformer" or "ngram" or "vae")) throw new IncompatibleFormatException("architecture", "lstm|transformer|ngram|vae", arch);
         return element.Deserialize<ModelConfig>(JsonOptions)!;
     }
 

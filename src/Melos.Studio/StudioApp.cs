@@ -36,6 +36,7 @@ public static class StudioApp
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.Limits.MaxBodyBytes);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<StudioInference>();
+        builder.Services.AddSingleton<StudioMorph>();
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
         // An unknown field is a mistake worth a 400 that names it (a misspelt "temprature" would otherwise do nothing).
@@ -50,6 +51,7 @@ public static class StudioApp
         app.UseDefaultFiles();
         app.UseStaticFiles();
         StudioApi.Map(app);
+        StudioMorph.Map(app);
         return app;
     }
 

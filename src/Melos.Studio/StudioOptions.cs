@@ -26,6 +26,9 @@ public sealed record StudioOptions(string ModelDirectory)
 
     /// <summary>The folder of the single page's static files, or null to look for <c>wwwroot</c> beside the program, then in the source tree.</summary>
     public string? WebRoot { get; init; }
+
+    /// <summary>The VAE folder for <c>POST /api/morph</c>, or null for <c>vae</c> beside the model folder (see <see cref="StudioMorph"/>).</summary>
+    public string? VaeDirectory { get; init; }
 }
 
 /// <summary>The studio's input limits; every one is answered with 400 (413 for the body size) and a message naming the field.</summary>

@@ -14,6 +14,8 @@ public static class CommandCatalog
         ModelCommands.Evaluate(context),
         InteropCommands.Model(context),
         GenerateCommand.Create(context),
+        LatentCommands.Interpolate(context),
+        LatentCommands.Similar(context),
         EditCommands.Infill(context),
         EditCommands.Vary(context),
         ExplainCommand.Create(context),

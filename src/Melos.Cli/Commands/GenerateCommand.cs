@@ -22,7 +22,7 @@ public static class GenerateCommand
     /// <summary>Creates the command.</summary>
     public static Command Create(CliContext context)
     {
-        var model = new Option<string?>("--model") { Description = $"A model folder from 'melos train' (grid or note tokenizer). Default: ${ModelVariable}, else {DefaultModelFolder} next to the program or beside Melos.sln." };
+        var model = new Option<string?>("--model") { Description = $"A model folder from 'melos train' (grid or note tokenizer, or a VAE, which samples its prior). Default: ${ModelVariable}, else {DefaultModelFolder} next to the program or beside Melos.sln." };
         var bars = new Option<int>("--bars") { Description = $"Bars per melody (1..{GenerationRequest.MaxBars}); every melody is exactly this long.", Required = true };
         var count = new Option<int>("--count") { Description = $"Melodies to write (1..{GenerationRequest.MaxCount}).", DefaultValueFactory = _ => 1 };
         var seed = new Option<int>("--seed") { Description = $"Seeds every random choice: the same command and model write the same melodies. {SeedOption.Range}", DefaultValueFactory = _ => 1 };
@@ -98,26 +98,39 @@ public static class GenerateCommand
 
             var modelDir = pr.GetValue(model) ?? DefaultModelPath();
             if (!File.Exists(Path.Combine(modelDir, Checkpoint.ConfigFile))) throw new CliError($"{modelDir} is not a model folder (no {Checkpoint.ConfigFile})");
+            if (Checkpoint.ReadInfo(modelDir).Architecture == "vae")
+            {
+                // A VAE samples latents from its prior and decodes each through the same grammar (the constraints hold).
+                if (tracing) throw new CliError("--trace explains an autoregressive model's choices; it does not apply to a VAE");
+                using var space = LatentSpace.Load(modelDir);
+                var sampled = space.SamplePrior(request);
+                return Write(context, sampled, names, outDir, outFormats, fileOptions, null);
+            }
             using var generator = MelodyGenerator.Load(modelDir);
             generator.Check(request);
             var melodies = generator.Generate(request);
-
-            Directory.CreateDirectory(outDir);
-            var w = context.Out;
-            w.WriteLine($"{"file",-16} {"key",-12} {"bars",4} {"notes",5} {"log-likelihood",14}");
-            int written = 0;
-            for (int i = 0; i < melodies.Count; i++)
-            {
-                var m = melodies[i].Melody;
-                written += FileArguments.Formats.Write(Path.Combine(outDir, names[i]), m, outFormats, fileOptions with { TuneNumber = i + 1 }).Count;
-                if (tracing) written += ExplanationReport.Write(Path.Combine(outDir, names[i] + ".explain"), m, ExplainCommand.Explain(generator, m)).Count;
-                w.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{names[i] + outFormats[0].Ending,-16} {m.Key,-12} {m.BarCount,4} {m.Notes.Length,5} {melodies[i].LogLikelihood,14:0.00}"));
-            }
-            w.WriteLine($"wrote {written} file{(written == 1 ? "" : "s")} to {outDir} ({string.Join(", ", outFormats.Select(f => f.Name))})");
-            return 0;
+            return Write(context, melodies, names, outDir, outFormats, fileOptions, tracing ? generator : null);
         }, RequestFlags.Generate));
         return cmd;
+    }
+
+    private static int Write(CliContext context, IReadOnlyList<GeneratedMelody> melodies, List<string> names, string outDir, IReadOnlyList<MelodyFormat> outFormats,
+        MelodyWriteOptions fileOptions, MelodyGenerator? tracer)
+    {
+        Directory.CreateDirectory(outDir);
+        var w = context.Out;
+        w.WriteLine($"{"file",-16} {"key",-12} {"bars",4} {"notes",5} {"log-likelihood",14}");
+        int written = 0;
+        for (int i = 0; i < melodies.Count; i++)
+        {
+            var m = melodies[i].Melody;
+            written += FileArguments.Formats.Write(Path.Combine(outDir, names[i]), m, outFormats, fileOptions with { TuneNumber = i + 1 }).Count;
+            if (tracer is not null) written += ExplanationReport.Write(Path.Combine(outDir, names[i] + ".explain"), m, ExplainCommand.Explain(tracer, m)).Count;
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{names[i] + outFormats[0].Ending,-16} {m.Key,-12} {m.BarCount,4} {m.Notes.Length,5} {melodies[i].LogLikelihood,14:0.00}"));
+        }
+        w.WriteLine($"wrote {written} file{(written == 1 ? "" : "s")} to {outDir} ({string.Join(", ", outFormats.Select(f => f.Name))})");
+        return 0;
     }
 
     /// <summary>The environment variable that names the default model folder (overridden by <c>--model</c>).</summary>

@@ -30,8 +30,10 @@ public static class ModelCommands
     public static Command Train(CliContext context)
     {
         var corpus = new Option<string>("--corpus") { Description = "A corpus file from 'melos corpus build'.", Required = true };
-        var arch = new Option<string>("--arch") { Description = "lstm, transformer or ngram.", Required = true };
-        arch.AcceptOnlyFromAmong("lstm", "transformer", "ngram");
+        var arch = new Option<string>("--arch") { Description = "lstm, transformer, ngram or vae (a variational autoencoder of fixed bar windows, for interpolate and similar).", Required = true };
+        arch.AcceptOnlyFromAmong("lstm", "transformer", "ngram", "vae");
+        var vaeBars = new Option<int?>("--bars") { Description = "With --arch vae: bars per window, 4, 8 or 16 (8 and 16 use a conductor per bar). Default: the config's, else 4." };
+        vaeBars.AcceptOnlyFromAmong("4", "8", "16");
         var output = new Option<string>("--out", "-o") { Description = "The model folder to write (a checkpoint).", Required = true };
         var config = new Option<string?>("--config") { Description = "A JSON file with optional \"model\", \"tokenizer\" and \"training\" objects overriding the defaults." };
         var epochs = new Option<int?>("--epochs") { Description = "Passes over the training data (sets the step budget)." };
@@ -46,7 +48,7 @@ public static class ModelCommands
         var chordDropout = new Option<double>("--chord-dropout") { Description = "Train this share of the melodies that have chords without them (0..1, chosen by the seed), so the model also writes without chords.", DefaultValueFactory = _ => 0 };
         var initFrom = new Option<string?>("--init-from") { Description = "Start from this model folder's weights (fine-tuning): same architecture and sizes (--config), a tokenizer of the same vocabulary size; its style, key and meter ids are kept." };
         var cmd = new Command("train", "Train a model on a corpus's training split, choose it on the validation split, and write a checkpoint folder.")
-            { corpus, arch, output, config, epochs, steps, minutes, seed, resume, balance, force, chordDropout, tokenizerOption, initFrom };
+            { corpus, arch, output, config, epochs, steps, minutes, seed, resume, balance, force, chordDropout, tokenizerOption, initFrom, vaeBars };
         cmd.SetAction(pr => context.Guard(() =>
         {
             int theSeed = SeedOption.Check(pr.GetValue(seed)); // before anything is deleted
@@ -69,6 +71,17 @@ public static class ModelCommands
             var (modelConfig, tokenizerConfig, trainingConfig) = TrainingSetup.LoadConfig(pr.GetValue(config), architecture);
             trainingConfig = trainingConfig with { Seed = theSeed };
             tokenizerConfig = TokenizerFrom(pr.GetValue(tokenizerOption), tokenizerConfig);
+
+            if (architecture != "vae" && pr.GetValue(vaeBars) is not null) throw new CliError("--bars is for --arch vae only");
+            if (architecture == "vae")
+            {
+                if (isResume) throw new CliError("--resume is not supported for --arch vae; train again with --force");
+                if (startFrom is not null) throw new CliError("--init-from is not supported for --arch vae; it fine-tunes LSTM and Transformer models");
+                if (pr.GetValue(tokenizerOption) is not null) throw new CliError("--tokenizer does not apply to --arch vae: it reads grid tokens of its own bar windows");
+                var vaeConfig = (Melos.Models.Vae.VaeConfig)modelConfig;
+                if (pr.GetValue(vaeBars) is { } b) vaeConfig = vaeConfig with { Bars = b };
+                return TrainVae(context, vaeConfig, trainingConfig, data, corpusPath, valid, outDir, pr.GetValue(epochs), pr.GetValue(steps), pr.GetValue(minutes));
+            }
 
             var trainMelodies = train.Select(e => e.Melody).ToList();
             if (pr.GetValue(balance) is { } by)
@@ -117,6 +130,35 @@ public static class ModelCommands
             return 0;
         }));
         return cmd;
+    }
+
+    private static int TrainVae(CliContext context, Melos.Models.Vae.VaeConfig config, TrainingConfig training, CorpusData data, string corpusPath,
+        List<Melody> valid, string outDir, int? epochs, int? steps, double? minutes)
+    {
+        if (epochs is < 1 && steps is null) throw new CliError("--epochs must be at least 1");
+        var train = data.Split(CorpusSplit.Train).Select(e => e.Melody).ToList();
+        using var cancel = new CancellationTokenSource();
+        if (minutes is { } m) cancel.CancelAfter(TimeSpan.FromMinutes(m));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var outcome = ConsoleUi.WithProgress(context, "training vae", report =>
+            Melos.Models.Vae.VaeTraining.Run(train, valid, config, training, epochs, steps, outDir, p =>
+            {
+                report(p.Step, p.MaxSteps);
+                if (context.Verbose)
+                    context.Err.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"step {p.Step}/{p.MaxSteps} loss {p.Loss:0.0000}{(p.ValidationLoss is { } v ? $" valid {v:0.0000}" : "")} eta {p.Eta:hh\\:mm\\:ss}"));
+            }, cancel.Token));
+        clock.Stop();
+        Finish(outDir, "vae", corpusPath, data, outcome.AsTrainingOutcome(), clock.Elapsed, null);
+        var cardPath = Path.Combine(outDir, ModelCard.FileName);
+        File.WriteAllText(cardPath, Melos.Models.Vae.VaeTrainingOutcome.FixCard(File.ReadAllText(cardPath), outcome) + outcome.CardSection(config));
+        var ci = CultureInfo.InvariantCulture;
+        var left = string.Join(", ", outcome.Discarded.Select(kv => $"{kv.Value} {kv.Key}"));
+        context.Out.WriteLine(string.Create(ci, $"wrote {outDir}: vae, {outcome.TrainWindows} training windows of {config.Bars} bars{(left.Length > 0 ? $" (left out: {left})" : "")}, {clock.Elapsed.TotalSeconds:0} s"));
+        context.Out.WriteLine($"steps {outcome.State.Step}, stopped: {outcome.State.StopReason ?? "interrupted"}");
+        if (outcome.Validation is { } r)
+            context.Out.WriteLine(string.Create(ci, $"validation ({r.Windows} windows): token accuracy {r.TokenAccuracy:0.000} from the mean latent, reconstruction {r.Reconstruction:0.00} nats/window, KL {r.Kl:0.00} nats/window"));
+        return 0;
     }
 
     /// <summary>Creates <c>melos evaluate</c>.</summary>

@@ -224,6 +224,7 @@ public static class Checkpoint
 
     /// <summary>Loads any checkpoint's model for evaluation or generation (torch models on the best device).</summary>
     /// <exception cref="IncompatibleFormatException">Another format version or, when given, another architecture.</exception>
+    /// <exception cref="Vae.ModelKindException">A VAE checkpoint (not a next-token model).</exception>
     public static ISequenceModel LoadModel(string directory, string? expectedArchitecture = null)
     {
         var info = ReadInfo(directory, expectedArchitecture);
@@ -231,9 +232,12 @@ public static class Checkpoint
     }
 
     /// <summary>Loads a torch checkpoint's model with its weights.</summary>
+    /// <exception cref="Vae.ModelKindException">A VAE checkpoint (not a next-token model).</exception>
     public static TorchSequenceModel LoadTorchModel(string directory, CheckpointInfo info)
     {
         ArgumentNullException.ThrowIfNull(info);
+        if (info.Model is Vae.VaeConfig)
+            throw new Vae.ModelKindException(directory, "vae", "an autoregressive model (lstm, transformer or ngram); a VAE is for interpolate, similar and generate");
         var model = ModelFactory.Create(info.Model, info.VocabularySize, info.Pad, info.Conditioning, info.Seed);
         try
         {

@@ -53,7 +53,8 @@ public static class TrainingRun
         "lstm" => new LstmConfig(),
         "transformer" => new TransformerConfig(),
         "ngram" => new NGramConfig(),
-        _ => throw new InvalidConfigurationException("architecture", $"'{architecture}' is not one of lstm, transformer, ngram"),
+        "vae" => new Vae.VaeConfig(),
+        _ => throw new InvalidConfigurationException("architecture", $"'{architecture}' is not one of lstm, transformer, ngram, vae"),
     };
 
     /// <summary>
@@ -65,6 +66,7 @@ public static class TrainingRun
         ArgumentNullException.ThrowIfNull(request);
         request.Model.Validate();
         request.Training.Validate();
+        if (request.Model is Vae.VaeConfig) throw new ArgumentException("A VAE trains through VaeTraining.Run, on bar windows.", nameof(request));
         var group = request.Group ?? (m => m.Info.Collection ?? "");
         if (request.Resume) Checkpoint.Recover(request.OutputDirectory);
         CheckpointInfo? previous = request.Resume && File.Exists(Path.Combine(request.OutputDirectory, Checkpoint.ConfigFile))

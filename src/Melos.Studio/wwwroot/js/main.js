@@ -5,6 +5,7 @@ import { AudioEngine } from './audio.js';
 import { Keyboard } from './keyboard.js';
 import { barQuarters, barsNeeded, clean, monophonic, pitchName, setMeters, snap } from './music.js';
 import { ORIGIN_COLOURS, PianoRoll } from './pianoroll.js';
+import { setupMorph } from './morph.js';
 
 const $ = id => document.getElementById(id);
 
@@ -827,6 +828,7 @@ function init() {
   });
   keyboard = new Keyboard($('keyboard'), { onPress: notePressed, onRelease: noteReleased });
   setupControls();
+  setupMorph({ requestMelody: () => requestMelody(), commit, play, status, showError, busy, withId });
   renderLegend();
   syncControls();
   render();

@@ -1,0 +1,204 @@
+using Melos.Formats.Midi;
+using Melos.Models.Training;
+using Melos.Models.Vae;
+using Melos.Music;
+using static Melos.Tests.CliRun;
+
+namespace Melos.Generation.Tests;
+
+/// <summary>A tiny VAE trained once (40 steps) on 4-bar tunes in a temporary folder.</summary>
+public sealed class TinyVae : IDisposable
+{
+    private static readonly Lazy<TinyVae> SharedLazy = new(() =>
+    {
+        var vae = new TinyVae();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => vae.Dispose();
+        return vae;
+    });
+
+    public static TinyVae Shared => SharedLazy.Value;
+
+    public static readonly string[] Tunes =
+    [
+        "C4 D4 E4 F4 G4/2 A4/2 G4 E4 C4 D4 E4 D4 C4 E4 G4 C5",
+        "E4/2 F4/2 G4 G4 A4 G4/2 F4/2 E4 D4 C4 E4 D4 B3 C4 r C4",
+        "G4 E4 C4 E4 G4 A4 G4 r F4 D4 B3 D4 C4/2 D4/2 E4 C4 r",
+        "C5 B4 A4 G4 F4 E4 D4 C4 D4 E4/2 F4/2 G4 E4 C4 r",
+    ];
+
+    public static Melody Tune(int i, int shift = 0) =>
+        Melody.Create(NoteSequence.Parse(Tunes[i % Tunes.Length]), Key.CMajor, [new MeterChange(Duration.Zero, TimeSignature.CommonTime)], length: Duration.FromQuarters(16)).Transpose(shift);
+
+    private TinyVae()
+    {
+        Directory = System.IO.Directory.CreateTempSubdirectory("melos-gen-vae-").FullName;
+        var melodies = Enumerable.Range(0, 12).Select(i => Tune(i, i % 3 * 2)).ToList();
+        var config = new VaeConfig { EmbeddingSize = 8, EncoderHidden = 16, LatentSize = 8, DecoderHidden = 24, DecoderLayers = 1, FreeBits = 0, MaxBeta = 0.05, BetaWarmupSteps = 10 };
+        VaeTraining.Run(melodies, melodies.Take(2).ToList(), config, new TrainingConfig { MaxSteps = 40, BatchSize = 8, LearningRate = 1e-2, WarmupSteps = 2, LogEvery = 10, Seed = 3 },
+            null, null, Directory);
+    }
+
+    public string Directory { get; }
+
+    public void Dispose()
+    {
+        try { System.IO.Directory.Delete(Directory, true); } catch (IOException) { }
+    }
+}
+
+public sealed class LatentSpaceTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("melos-latent-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    [Fact]
+    public void Interpolation_starts_and_ends_with_the_reconstructions_of_A_and_B()
+    {
+        using var space = LatentSpace.Load(TinyVae.Shared.Directory);
+        var a = TinyVae.Tune(0);
+        var b = TinyVae.Tune(2, 2);
+        var result = space.Interpolate(a, b, 5);
+        Assert.Equal(5, result.Steps.Count);
+        Assert.Equal([0, 0.25, 0.5, 0.75, 1], result.Steps.Select(s => s.Position));
+        Assert.Equal(space.Reconstruct(a).Tokens, result.Steps[0].Tokens);
+        Assert.Equal(space.Reconstruct(b).Tokens, result.Steps[^1].Tokens);
+        Assert.All(result.Steps, s =>
+        {
+            Assert.Equal(64, s.Tokens.Count);
+            Assert.Equal(Duration.FromQuarters(16), s.Melody.Length);
+            Assert.Equal(Key.CMajor, s.Melody.Key);
+            Assert.Equal(TimeSignature.CommonTime, s.Melody.Meter);
+        });
+        Assert.Empty(result.NotesA);
+    }
+
+    [Fact]
+    public void Slerp_keeps_the_ends_and_the_norm_between_unit_vectors()
+    {
+        float[] a = [1, 0, 0], b = [0, 1, 0];
+        Assert.Equal(a, LatentSpace.Slerp(a, b, 0));
+        Assert.Equal(b, LatentSpace.Slerp(a, b, 1));
+        var mid = LatentSpace.Slerp(a, b, 0.5);
+        Assert.Equal(1.0, Math.Sqrt(mid.Sum(x => x * (double)x)), 5);
+        Assert.Equal(mid[0], mid[1], 5);
+    }
+
+    [Fact]
+    public void Different_meters_and_unreadable_melodies_are_refused()
+    {
+        using var space = LatentSpace.Load(TinyVae.Shared.Directory);
+        var waltz = Melody.Create(NoteSequence.Parse("C4 D4 E4"), Key.CMajor, [new MeterChange(Duration.Zero, TimeSignature.Parse("3/4"))]);
+        var e = Assert.Throws<VaeInputException>(() => space.Interpolate(TinyVae.Tune(0), waltz, 3, nameA: "a.mid", nameB: "b.abc"));
+        Assert.Equal("b.abc: is in 3/4 but a.mid is in 4/4; interpolation needs two melodies of one meter", e.Message);
+        Assert.Throws<VaeInputException>(() => space.Interpolate(waltz, waltz, 3));
+    }
+
+    [Fact]
+    public void Prior_samples_follow_the_request_constraints_and_the_seed()
+    {
+        using var space = LatentSpace.Load(TinyVae.Shared.Directory);
+        var request = new GenerationRequest { Bars = 4, Count = 3, Seed = 4, Key = Key.Parse("G"), Meter = TimeSignature.CommonTime };
+        var melodies = space.SamplePrior(request);
+        Assert.Equal(3, melodies.Count);
+        Assert.All(melodies, m => Assert.All(m.Melody.Notes, n => Assert.True(Key.Parse("G").Scale.Contains(n.Pitch), $"{n.Pitch} is not in G major")));
+        Assert.Equal(melodies.Select(m => m.Tokens), space.SamplePrior(request).Select(m => m.Tokens));
+        var e = Assert.Throws<InvalidRequestException>(() => space.SamplePrior(request with { Bars = 8 }));
+        Assert.Equal(RequestField.Bars, e.Field);
+        Assert.Equal(RequestField.BeamWidth, Assert.Throws<InvalidRequestException>(() => space.SamplePrior(request with { BeamWidth = 4, Count = 1 })).Field);
+    }
+
+    [Fact]
+    public void Similar_finds_a_corpus_tune_nearest_to_itself()
+    {
+        using var space = LatentSpace.Load(TinyVae.Shared.Directory);
+        var corpus = Enumerable.Range(0, 4).Select(i => TinyVae.Tune(i)).ToList();
+        var found = space.Similar(TinyVae.Tune(1), corpus, 2, out int skipped);
+        Assert.Equal(0, skipped);
+        Assert.Equal(2, found.Count);
+        Assert.Equal(1, found[0].Index);
+        Assert.Equal(0, found[0].Distance, 5);
+        Assert.True(found[1].Distance > 0);
+    }
+
+    [Fact]
+    public void Cli_interpolate_writes_every_step_in_every_format_and_generate_samples_the_prior()
+    {
+        var a = Path.Combine(_dir, "a.mid");
+        var b = Path.Combine(_dir, "b.mid");
+        File.WriteAllBytes(a, MidiMelody.Write(TinyVae.Tune(0, 0).WithKey(Key.Parse("D"))));
+        File.WriteAllBytes(b, MidiMelody.Write(TinyVae.Tune(3, 2)));
+        var outDir = Path.Combine(_dir, "morph");
+        var (code, output, err) = Run(["interpolate", a, b, "--steps", "4", "--model", TinyVae.Shared.Directory, "--out", outDir, "--formats", "mid,abc"]);
+        Assert.True(code == 0, err);
+        Assert.Contains("step-04.mid", output);
+        for (int i = 1; i <= 4; i++)
+        {
+            var m = MidiMelody.Read(Path.Combine(outDir, $"step-0{i}.mid"));
+            Assert.True(m.Length <= Duration.FromQuarters(16));
+            Assert.Equal(Key.Parse("D"), m.Key);
+            Assert.True(File.Exists(Path.Combine(outDir, $"step-0{i}.abc")));
+        }
+
+        var (gen, genOut, genErr) = Run(["generate", "--model", TinyVae.Shared.Directory, "--bars", "4", "--count", "2", "--out", Path.Combine(_dir, "prior"), "--formats", "mid"]);
+        Assert.True(gen == 0, genErr);
+        Assert.Contains("melody-02.mid", genOut);
+        var (beam, _, beamErr) = Run(["generate", "--model", TinyVae.Shared.Directory, "--bars", "4", "--beam", "2", "--out", Path.Combine(_dir, "beam")]);
+        Assert.Equal(1, beam);
+        Assert.Contains("beam", beamErr);
+        Assert.Contains("autoregressive", beamErr);
+    }
+
+    [Fact]
+    public void Cli_refuses_the_wrong_kind_of_model_each_way_and_other_meters()
+    {
+        var a = Path.Combine(_dir, "a.mid");
+        File.WriteAllBytes(a, MidiMelody.Write(TinyVae.Tune(0)));
+        var (code, _, err) = Run(["interpolate", a, a, "--model", TinyModel.Shared.Directory, "--out", Path.Combine(_dir, "x")]);
+        Assert.Equal(1, code);
+        Assert.Contains("holds an autoregressive model (lstm); this needs a VAE", err);
+        var (code2, _, err2) = Run(["infill", a, "--bars", "2-3", "--model", TinyVae.Shared.Directory, "--out", Path.Combine(_dir, "y.mid")]);
+        Assert.Equal(1, code2);
+        Assert.Contains("holds a VAE; this needs an autoregressive model", err2);
+        var waltz = Path.Combine(_dir, "w.mid");
+        File.WriteAllBytes(waltz, MidiMelody.Write(Melody.Create(NoteSequence.Parse("C4 D4 E4 F4 G4 A4"), Key.CMajor, [new MeterChange(Duration.Zero, TimeSignature.Parse("3/4"))])));
+        var (code3, _, err3) = Run(["interpolate", a, waltz, "--model", TinyVae.Shared.Directory, "--out", Path.Combine(_dir, "z")]);
+        Assert.Equal(1, code3);
+        Assert.Contains("w.mid: is in 3/4 but a.mid is in 4/4", err3);
+    }
+
+    [Fact]
+    public void Cli_trains_a_hierarchical_vae_of_8_bars_with_card_and_loss_plot()
+    {
+        var entries = new List<Melos.Data.Corpus.CorpusEntry>();
+        for (int i = 0; i < 12; i++)
+        {
+            var tune = string.Join(' ', TinyVae.Tunes[i % 4], TinyVae.Tunes[(i + 1) % 4]);
+            var m = Melody.Create(NoteSequence.Parse(tune), Key.CMajor, [new MeterChange(Duration.Zero, TimeSignature.CommonTime)], length: Duration.FromQuarters(32)).Transpose(i % 3);
+            entries.Add(new Melos.Data.Corpus.CorpusEntry($"toy/{i}", "toy", "a", i < 10 ? Melos.Data.Corpus.CorpusSplit.Train : Melos.Data.Corpus.CorpusSplit.Valid, m, 0, false));
+        }
+        var waltz = Melody.Create(NoteSequence.Parse("C4 D4 E4 F4 G4 A4"), Key.CMajor, [new MeterChange(Duration.Zero, TimeSignature.Parse("3/4"))]);
+        entries.Add(new Melos.Data.Corpus.CorpusEntry("toy/w", "toy", "a", Melos.Data.Corpus.CorpusSplit.Train, waltz, 0, false));
+        var corpus = Path.Combine(_dir, "toy.corpus");
+        Melos.Data.Corpus.CorpusFile.Write(corpus, new Melos.Data.Corpus.CorpusData(entries, new Melos.Data.Corpus.BuildSummary { MelodiesKept = entries.Count }, new Melos.Data.Corpus.CorpusHeader { ContentHash = "vae1" }));
+        var config = Path.Combine(_dir, "small.json");
+        File.WriteAllText(config, """{"model": {"embeddingSize": 8, "encoderHidden": 16, "latentSize": 8, "decoderHidden": 16, "decoderLayers": 1, "conductorHidden": 16}, "training": {"batchSize": 4}}""");
+        var model = Path.Combine(_dir, "vae8");
+        var (code, output, err) = Run(["train", "--corpus", corpus, "--arch", "vae", "--bars", "8", "--config", config, "--steps", "4", "--out", model]);
+        Assert.True(code == 0, err);
+        Assert.Contains("training windows of 8 bars", output);
+        Assert.Contains("1 melodies not wholly in 4/4", output);
+        using var loaded = LoadedVae.Load(model);
+        Assert.Equal(8, loaded.Config.Bars);
+        Assert.True(loaded.Config.Hierarchical);
+        Assert.True(File.Exists(Path.Combine(model, "loss.png")));
+        var card = File.ReadAllText(Path.Combine(model, ModelCard.FileName));
+        Assert.Contains("## Variational autoencoder", card);
+        Assert.Contains("hierarchical decoder (a conductor per bar)", card);
+        Assert.Contains("- Training windows used: ", card);
+        Assert.DoesNotContain("Training melodies used", card);
+        var (bad, _, badErr) = Run(["train", "--corpus", corpus, "--arch", "lstm", "--bars", "8", "--out", Path.Combine(_dir, "x")]);
+        Assert.Equal(1, bad);
+        Assert.Contains("--bars is for --arch vae only", badErr);
+    }
+}
