@@ -101,7 +101,6 @@ public sealed class BatchingModel : ISequenceModel
         if (_calls.IsAddingCompleted) return;
         _calls.CompleteAdding();
         if (Thread.CurrentThread != _thread) _thread.Join();
-        _calls.Dispose();
     }
 
     private IGenerationState Wrap(IGenerationState inner) =>

@@ -37,7 +37,11 @@ public sealed class StudioServer : IAsyncLifetime
         await App.StartAsync();
         var address = App.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         Http = new HttpClient { BaseAddress = new Uri(address) };
+        if (_options.Token is { } token) Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
     }
+
+    /// <summary>The server's address.</summary>
+    public Uri Address => Http.BaseAddress!;
 
     public async Task DisposeAsync()
     {
