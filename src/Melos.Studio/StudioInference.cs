@@ -117,20 +117,20 @@ public sealed class StudioInference : IAsyncDisposable, IDisposable
     /// <exception cref="InferenceQueueFullException">The queue is full.</exception>
     /// <exception cref="RequestTimeBudgetException">The job ran past its time budget.</exception>
     /// <exception cref="OperationCanceledException">The caller gave up.</exception>
-    public async Task<T> RunAsync<T>(Func<MelodyGenerator, CancellationToken, T> work, CancellationToken cancellation = default, string client = "", JobTiming? timing = null)
+    public Task<T> RunAsync<T>(Func<MelodyGenerator, CancellationToken, T> work, CancellationToken cancellation = default, string client = "", JobTiming? timing = null)
     {
         ArgumentNullException.ThrowIfNull(work);
         ArgumentNullException.ThrowIfNull(client);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        cancellation.ThrowIfCancellationRequested();
-        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        budget.CancelAfter(Options.Budgets.RequestTime);
+        if (cancellation.IsCancellationRequested) return Task.FromCanceled<T>(cancellation);
+        var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         var job = new Job<T>(work, budget.Token, () => Interlocked.Increment(ref _dropped), timing);
         lock (_gate)
         {
             if (_waiting >= Options.QueueCapacity)
             {
                 job.Cancel();
+                budget.Dispose();
                 throw new InferenceQueueFullException(Options.QueueCapacity);
             }
             if (!_byClient.TryGetValue(client, out var queue))
@@ -142,13 +142,24 @@ public sealed class StudioInference : IAsyncDisposable, IDisposable
             _waiting++;
             Monitor.Pulse(_gate);
         }
+        budget.CancelAfter(Options.Budgets.RequestTime);
+        return Finish(job.Result.Task, budget, cancellation);
+    }
+
+    /// <summary>The job's result; a job stopped by its time budget (not by its caller) is a <see cref="RequestTimeBudgetException"/>.</summary>
+    private async Task<T> Finish<T>(Task<T> result, CancellationTokenSource budget, CancellationToken cancellation)
+    {
         try
         {
-            return await job.Result.Task.ConfigureAwait(false);
+            return await result.ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested && budget.IsCancellationRequested)
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested && budget.IsCancellationRequested && Volatile.Read(ref _disposed) == 0)
         {
             throw new RequestTimeBudgetException(Options.Budgets.RequestTime);
+        }
+        finally
+        {
+            budget.Dispose();
         }
     }
 
@@ -205,10 +216,10 @@ public sealed class StudioInference : IAsyncDisposable, IDisposable
             _waiting = 0;
             Monitor.PulseAll(_gate);
         }
-        await Task.Run(() =>
-        {
-            foreach (var worker in _workers) worker.Join();
-        }).ConfigureAwait(false);
+        // A job that never returns (it ignores its token) keeps its worker: after a while the model is left undisposed
+        // rather than freed under it.
+        bool stopped = await Task.Run(() => _workers.All(w => w.Join(TimeSpan.FromSeconds(30)))).ConfigureAwait(false);
+        if (!stopped) return;
         _batching.Dispose();
         Generator.Dispose();
     }

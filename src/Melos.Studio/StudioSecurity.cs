@@ -107,6 +107,7 @@ public static class StudioSecurity
         if (context.Request.Headers.Origin is { Count: > 0 } origin && !SameOrigin(origin.ToString(), context.Request))
         {
             metrics.Refused("cross-origin");
+            StudioRequestLog.Of(context).Outcome = "refused: cross-origin";
             await TypedResults.Problem($"Requests from {origin} are refused: the studio answers its own page only (same origin).",
                 statusCode: StatusCodes.Status403Forbidden, title: "Cross-origin request").ExecuteAsync(context);
             return;
@@ -128,6 +129,7 @@ public static class StudioSecurity
             if (!given || !TokenMatches(authorization[bearer.Length..].Trim(), token))
             {
                 metrics.Refused("token");
+                StudioRequestLog.Of(context).Outcome = given ? "refused: wrong token" : "refused: no token";
                 context.Response.Headers.WWWAuthenticate = "Bearer realm=\"melos studio\"";
                 string detail = given ? "The access token is wrong."
                     : "This studio needs its access token in the header Authorization: Bearer TOKEN (the page takes it from its address, #token=TOKEN, or asks).";

@@ -30,11 +30,10 @@ public sealed class FairnessTests
         var studio = owner.Studio;
         long ran = studio.Inference.Ran;
         // The 4-bar phrase with 5 candidates: 20 bar-candidates.
-        var (status, detail, response) = await studio.Problem("/api/infill", StudioServer.Body(fields: new { firstBar = 2, lastBar = 3, candidates = 5 }));
+        var (status, detail, _) = await studio.Problem("/api/infill", StudioServer.Body(fields: new { firstBar = 2, lastBar = 3, candidates = 5 }));
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.StartsWith("candidates: 4 bars × 5 candidates make 20 bar-candidates", detail, StringComparison.Ordinal);
         Assert.Contains("at most 16", detail, StringComparison.Ordinal);
-        Assert.Equal("candidates", (await response.Content.ReadFromJsonAsync<JsonObject>())!["field"]!.GetValue<string>());
         // The phrase's 4 bars and a 13-bar answer: 17.
         (status, detail, _) = await studio.Problem("/api/continue", StudioServer.Body(fields: new { bars = 13 }));
         Assert.Equal(HttpStatusCode.BadRequest, status);
@@ -81,7 +80,8 @@ public sealed class FairnessTests
         var held = await HoldWorker(studio.Inference, gate);
         // One request in progress (queued behind the held job): the client's second is refused at once.
         var first = studio.Post("/api/continue", StudioServer.Body(fields: new { bars = 1, seed = 1 }));
-        while (studio.Inference.Waiting == 0) await Task.Delay(10);
+        for (int i = 0; i < 3000 && studio.Inference.Waiting == 0 && !first.IsCompleted; i++) await Task.Delay(10);
+        Assert.Equal(1, studio.Inference.Waiting);
         var (status, detail, response) = await studio.Problem("/api/continue", StudioServer.Body(fields: new { bars = 1, seed = 1 }));
         Assert.Equal((HttpStatusCode)429, status);
         Assert.Equal("1", response.Headers.RetryAfter?.ToString());

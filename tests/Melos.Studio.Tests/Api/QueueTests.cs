@@ -103,7 +103,7 @@ public sealed class QueueTests
     [Fact]
     public async Task Eight_parallel_identical_requests_get_identical_answers()
     {
-        await using var server = new StudioServerOwner(new StudioOptions(StudioServer.ModelDirectory));
+        await using var server = new StudioServerOwner(new StudioOptions(StudioServer.ModelDirectory) { Budgets = StudioServer.Unthrottled });
         var studio = server.Studio;
         var body = StudioServer.Body(fields: new { bars = 4, seed = 21 });
         var expected = await studio.Ok<ContinueResponse>("/api/continue", body);

@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Melos.Studio.Tests.Api;
 
@@ -53,7 +55,7 @@ public sealed class SharingTests
     [Fact]
     public async Task Every_api_call_needs_the_token_in_the_authorization_header_and_the_page_and_healthz_do_not()
     {
-        await using var owner = new StudioServerOwner(new StudioOptions(StudioServer.ModelDirectory) { Token = Token });
+        await using var owner = new StudioServerOwner(new StudioOptions(StudioServer.ModelDirectory) { Token = Token, Budgets = new StudioBudgets { ClientRate = 1000, ClientBurst = 1000 } });
         var studio = owner.Studio;
         using var bare = new HttpClient { BaseAddress = studio.Address };
         var body = StudioServer.Body(fields: new { bars = 1, seed = 1 }).ToJsonString();
@@ -140,7 +142,9 @@ public sealed class SharingTests
         var text = nested.ToString();
         using var response = await owner.Studio.Http.PostAsync("/api/continue", new StringContent(text, Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("depth", await response.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var options = owner.Studio.App.Services.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        Assert.Equal(StudioApp.MaxJsonDepth, options.MaxDepth);
         using var ok = await owner.Studio.Http.GetAsync("/api/model");
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
     }
