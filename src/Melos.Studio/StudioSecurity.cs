@@ -29,12 +29,18 @@ public static class StudioSecurity
     public const int MinTokenLength = 16;
 
     /// <summary>
-    /// The content security policy of every answer: scripts, styles, fonts and connections from the studio only (no
-    /// inline or evaluated script; inline <c>style</c> attributes, which the piano roll and keyboard set, are allowed),
-    /// no plugins, never framed.
+    /// The hash of the one style element the notation library inserts (abcjs's <c>.abcjs-dragging-in-progress</c> rule,
+    /// fixed for the version package-lock.json pins; the browser tests fail on any style the policy blocks).
+    /// </summary>
+    public const string NotationStyleHash = "'sha256-BCpnf71gZdCsSCHDzyB1RsBbZ0qQdqseK6v+yJsgg30='";
+
+    /// <summary>
+    /// The content security policy of every answer: scripts, style sheets, fonts and connections from the studio only
+    /// (no inline or evaluated script; no inline style element but the notation library's, by its hash; inline
+    /// <c>style</c> attributes, which the piano roll and keyboard set, are allowed), no plugins, never framed.
     /// </summary>
     public const string ContentSecurityPolicy =
-        "default-src 'none'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self'; "
+        "default-src 'none'; script-src 'self'; style-src 'self' " + NotationStyleHash + "; style-src-attr 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self'; "
         + "connect-src 'self'; media-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; object-src 'none'";
 
     /// <summary>A new random token: 32 bytes as base64url (43 characters).</summary>

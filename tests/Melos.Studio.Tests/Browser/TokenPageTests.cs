@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Melos.Tests;
 using Microsoft.Playwright;
 
@@ -14,26 +15,29 @@ public sealed class TokenBrowserFixture : StudioBrowserFixture
 /// <summary>The page of a studio shared with a token: it takes the token from its address or asks for it, and sends it on every call.</summary>
 public sealed class TokenPageTests(TokenBrowserFixture studio) : IClassFixture<TokenBrowserFixture>
 {
-    [ProgramFact("chromium")]
+    [ProgramFact("chromium", "npm")]
     public async Task The_page_takes_the_token_from_its_address_drops_it_from_the_address_and_sends_it_on_every_call()
     {
         await using var context = await studio.Browser.NewContextAsync();
         var page = await context.NewPageAsync();
         var errors = new List<string>();
         page.PageError += (_, e) => errors.Add(e);
+        page.Console += (_, m) => { if (m.Type == "error") errors.Add(m.Text); }; // a blocked script or style is a console error
         var authorizations = new List<(string Url, string? Authorization)>();
         page.Request += (_, r) =>
         {
             if (r.Url.Contains("/api/", StringComparison.Ordinal)) lock (authorizations) authorizations.Add((r.Url, r.Headers.GetValueOrDefault("authorization")));
         };
         await page.GotoAsync(new Uri(studio.Address, "/#token=" + TokenBrowserFixture.Token).AbsoluteUri);
-        await page.WaitForFunctionAsync("document.querySelector('#model-name').textContent.startsWith('model: default')");
-        Assert.Equal("", await page.EvaluateAsync<string>("window.location.hash"));
+        // The page runs under its real content security policy (no eval): waits go through locators, not page script.
+        await Assertions.Expect(page.Locator("#model-name")).ToHaveTextAsync(new Regex("^model: default"));
+        Assert.Equal(new Uri(studio.Address, "/").AbsoluteUri, page.Url);
         // An answer needs the model: it is asked with the token too.
         await page.ClickAsync("#key-67");
         await page.FillAsync("#chords", "G C");
         await page.PressAsync("#chords", "Tab");
-        await page.WaitForFunctionAsync("document.body.getAttribute('aria-busy') === 'false'");
+        await Assertions.Expect(page.Locator("body")).ToHaveAttributeAsync("aria-busy", "false");
+        await Assertions.Expect(page.Locator("#notation svg").First).ToBeVisibleAsync();
         lock (authorizations)
         {
             Assert.True(authorizations.Count >= 2, string.Join(", ", authorizations.Select(a => a.Url)));
@@ -56,11 +60,11 @@ public sealed class TokenPageTests(TokenBrowserFixture studio) : IClassFixture<T
         };
         // A wrong answer: the model stays unavailable and the status line says why.
         await page.GotoAsync(studio.Address.AbsoluteUri);
-        await page.WaitForFunctionAsync("document.querySelector('#model-name').textContent === 'model: unavailable'");
+        await Assertions.Expect(page.Locator("#model-name")).ToHaveTextAsync("model: unavailable");
         Assert.Contains("access token", await page.InnerTextAsync("#status"), StringComparison.Ordinal);
         // Reloading asks again (the wrong token is refused): the right one opens the studio.
         await page.ReloadAsync();
-        await page.WaitForFunctionAsync("document.querySelector('#model-name').textContent.startsWith('model: default')");
+        await Assertions.Expect(page.Locator("#model-name")).ToHaveTextAsync(new Regex("^model: default"));
         Assert.Equal(2, prompts.Count);
         Assert.All(prompts, p => Assert.Contains("access token", p, StringComparison.Ordinal));
     }
