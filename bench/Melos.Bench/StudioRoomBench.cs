@@ -176,6 +176,8 @@ public sealed class StudioRoomBench : IBenchmark
         watch.Stop();
         if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests))
             Console.Error.WriteLine($"{path}: {(int)response.StatusCode} {text}");
+        // A refused client waits as it is told (Retry-After), as the page does by hand, instead of asking again at once.
+        if (response.Headers.RetryAfter?.Delta is { } wait) await Task.Delay(wait);
         return ((int)response.StatusCode, watch.Elapsed.TotalMilliseconds);
     }
 
