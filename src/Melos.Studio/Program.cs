@@ -16,7 +16,19 @@ if (!File.Exists(Path.Combine(model, "config.json")))
     return 1;
 }
 if (!rest.Contains("--urls") && !rest.Any(a => a.StartsWith("--urls=", StringComparison.Ordinal))) rest.AddRange(["--urls", "http://127.0.0.1:5000"]);
-await using var app = StudioApp.Build(new StudioOptions(model), [.. rest]);
+var token = Environment.GetEnvironmentVariable(StudioSecurity.TokenVariable) is { Length: > 0 } t ? t : null;
+int urlsAt = rest.IndexOf("--urls");
+var urls = urlsAt >= 0 && urlsAt + 1 < rest.Count ? rest[urlsAt + 1] : rest.FirstOrDefault(a => a.StartsWith("--urls=", StringComparison.Ordinal))?["--urls=".Length..] ?? "";
+try
+{
+    StudioSecurity.CheckBinding(urls, token);
+}
+catch (StudioBindingException e)
+{
+    Console.Error.WriteLine($"error: the studio does not start: {e.Message}");
+    return 1;
+}
+await using var app = StudioApp.Build(new StudioOptions(model) { Token = token }, [.. rest]);
 await app.RunAsync();
 return 0;
 

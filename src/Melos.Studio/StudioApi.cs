@@ -66,7 +66,8 @@ public static class StudioApi
             tokenizer.MinPitch, tokenizer.MaxPitch, [.. g.Vocabulary.Styles], StudioGrammar.Meters(g.Vocabulary), StudioGrammar.Keys(),
             StudioGrammar.NoteLengths(tokenizer.StepsPerQuarter), StudioGrammar.Operations(g), g.ContextTokens,
             new ModelLimits(limits.MaxNotes, limits.MaxBars, limits.MaxAnswerBars, limits.MaxBodyBytes, limits.MaxAudioSeconds,
-                StudioMelodies.MinTempo, StudioMelodies.MaxTempo, MinTemperature, MaxTemperature, MaxCandidates, ProgressionChord.MaxBeats)));
+                StudioMelodies.MinTempo, StudioMelodies.MaxTempo, MinTemperature, MaxTemperature, MaxCandidates, ProgressionChord.MaxBeats,
+                inference.Options.Budgets.MaxBarCandidates, inference.Options.Budgets.RequestTime.TotalSeconds)));
     }
 
     private static Task<Results<Ok<ChordsResponse>, ProblemHttpResult>> Chords(ChordsRequest request, StudioInference inference, HttpContext http) =>
@@ -82,6 +83,7 @@ public static class StudioApi
             int phraseBars = request.Melody.Bars;
             if (phraseBars >= 1 && phraseBars <= limits.MaxBars && phraseBars + request.Bars > limits.MaxBars)
                 throw new StudioRequestException("bars", $"the phrase's {phraseBars} bars and the answer's {request.Bars} make {phraseBars + request.Bars}; at most {limits.MaxBars} bars are allowed");
+            CheckBudget(http, inference, phraseBars + request.Bars, 1, "bars");
             var phrase = inference.Melodies.Read(request.Melody, chordBars: phraseBars + request.Bars);
             CheckSampling(request.Temperature, request.TopP);
             var grid = inference.Generator.Tokenizer.Config;
@@ -94,8 +96,8 @@ public static class StudioApi
             int seed = request.Seed ?? Random.Shared.Next();
             var full = Melody.Create(phrase.Notes, phrase.Key, phrase.Meters, phrase.Tempos, phrase.Chords, phrase.Info,
                 phrase.Meter.BarLength * new Rational(phraseBars + request.Bars, 1));
-            var answer = await inference.RunAsync((g, ct) =>
-                StudioContinuation.Continue(g, full, phraseBars, request.Bars, request.Temperature, request.TopP, seed, low, high, request.Chromatic, ct), http.RequestAborted);
+            var answer = await Run(http, inference, (g, ct) =>
+                StudioContinuation.Continue(g, full, phraseBars, request.Bars, request.Temperature, request.TopP, seed, low, high, request.Chromatic, ct));
             return new ContinueResponse(StudioMelodies.Write(answer.Melody, request.Explain ? answer.Probabilities : null), new BarRange(phraseBars + 1, phraseBars + request.Bars),
                 answer.LogLikelihood, seed, Elapsed(started));
         });
@@ -111,6 +113,7 @@ public static class StudioApi
                 throw new StudioRequestException("lastBar", $"must be {request.FirstBar}..{bars} (firstBar to the melody's last bar), not {request.LastBar}");
             CheckSampling(request.Temperature, request.TopP);
             if (request.Candidates < 1 || request.Candidates > MaxCandidates) throw new StudioRequestException("candidates", $"must be 1..{MaxCandidates}, not {request.Candidates}");
+            CheckBudget(http, inference, bars, request.Candidates, "candidates");
             int seed = request.Seed ?? Random.Shared.Next();
             var infill = new InfillRequest(melody, request.FirstBar, request.LastBar)
             {
@@ -118,11 +121,11 @@ public static class StudioApi
                 Sampling = new SamplingSettings { Temperature = request.Temperature, TopP = request.TopP },
                 Seed = seed,
             };
-            var (result, probabilities) = await inference.RunAsync((g, ct) =>
+            var (result, probabilities) = await Run(http, inference, (g, ct) =>
             {
                 var best = g.Infill(infill, ct)[0];
                 return (best, request.Explain ? Probabilities(g, best.Melody) : null);
-            }, http.RequestAborted);
+            });
             return new InfillResponse(StudioMelodies.Write(result.Melody, probabilities), seed, Elapsed(started));
         });
 
@@ -133,8 +136,9 @@ public static class StudioApi
             var melody = inference.Melodies.Read(request.Melody);
             if (!(request.Amount >= 0 && request.Amount <= 1)) throw new StudioRequestException("amount", Invariant($"must be 0..1, not {request.Amount}"));
             CheckSampling(request.Temperature, null);
+            CheckBudget(http, inference, request.Melody!.Bars, 1, "melody");
             int seed = request.Seed ?? Random.Shared.Next();
-            var (varied, changed, probabilities) = await inference.RunAsync((g, ct) =>
+            var (varied, changed, probabilities) = await Run(http, inference, (g, ct) =>
             {
                 if (request.Amount == 0) return (melody, 0, request.Explain ? Probabilities(g, melody) : null);
                 var variation = new VariationRequest(melody, request.Amount)
@@ -143,7 +147,7 @@ public static class StudioApi
                 };
                 var v = g.Vary(variation, ct)[0];
                 return (v.Melody, v.ChangedNotes, request.Explain ? Probabilities(g, v.Melody) : null);
-            }, http.RequestAborted);
+            });
             return new VaryResponse(StudioMelodies.Write(varied, probabilities), changed, seed, Elapsed(started));
         });
 
@@ -152,8 +156,9 @@ public static class StudioApi
         {
             long started = Stopwatch.GetTimestamp();
             var melody = inference.Melodies.Read(request.Melody);
-            var explanation = await inference.RunAsync((g, _) =>
-                new Explainer(g).Explain(melody, new ExplainOptions { Attribution = false, Influence = false, Alternatives = 5 }), http.RequestAborted);
+            CheckBudget(http, inference, request.Melody!.Bars, 1, "melody");
+            var explanation = await Run(http, inference, (g, _) =>
+                new Explainer(g).Explain(melody, new ExplainOptions { Attribution = false, Influence = false, Alternatives = 5 }));
             var notes = explanation.Notes.Select(n =>
             {
                 var note = melody.Notes[n.Index];
@@ -182,6 +187,31 @@ public static class StudioApi
         {
             return problem;
         }
+    }
+
+    /// <summary>Runs a job for the request's client, recording its timing for the request log.</summary>
+    private static Task<T> Run<T>(HttpContext http, StudioInference inference, Func<MelodyGenerator, CancellationToken, T> work)
+    {
+        var timing = new JobTiming();
+        StudioRequestLog.Of(http).Timing = timing;
+        return inference.RunAsync(work, http.RequestAborted, StudioFairness.Client(http), timing);
+    }
+
+    /// <summary>
+    /// The work budget, checked before any work: <paramref name="bars"/> (the bars the model hears) times
+    /// <paramref name="candidates"/> may be at most <see cref="StudioBudgets.MaxBarCandidates"/>; the model steps of a bar
+    /// are bounded by the tokenizer, so this bounds the model steps too. Over it: 400 naming <paramref name="field"/>.
+    /// </summary>
+    private static void CheckBudget(HttpContext http, StudioInference inference, int bars, int candidates, string field)
+    {
+        var log = StudioRequestLog.Of(http);
+        (log.Bars, log.Candidates) = (bars, candidates);
+        int max = inference.Options.Budgets.MaxBarCandidates;
+        long work = (long)bars * candidates;
+        if (work <= max) return;
+        http.RequestServices.GetService<StudioMetrics>()?.Refused("budget");
+        log.Outcome = "refused: budget";
+        throw new StudioRequestException(field, $"{bars} bars × {candidates} candidate{(candidates == 1 ? "" : "s")} make {work} bar-candidates of model work; at most {max} are allowed per request");
     }
 
     private static void CheckAudioLength(Melody melody, StudioLimits limits)
@@ -243,7 +273,14 @@ public static class StudioApi
         {
             case OperationCanceledException when http.RequestAborted.IsCancellationRequested:
                 return null;
+            case RequestTimeBudgetException late:
+                http.RequestServices.GetService<StudioMetrics>()?.Refused("time");
+                StudioRequestLog.Of(http).Outcome = "stopped: time budget";
+                return TypedResults.Problem(late.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "The request ran out of time",
+                    extensions: new Dictionary<string, object?> { ["budgetSeconds"] = late.Budget.TotalSeconds });
             case InferenceQueueFullException full:
+                http.RequestServices.GetService<StudioMetrics>()?.Refused("queue-full");
+                StudioRequestLog.Of(http).Outcome = "refused: queue full";
                 http.Response.Headers.RetryAfter = "1";
                 return TypedResults.Problem(full.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "The model is busy");
             case StudioRequestException bad:

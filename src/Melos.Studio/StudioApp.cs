@@ -11,12 +11,17 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MinDataRate = Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate;
+using System.Security.Cryptography.X509Certificates;
 
 namespace Melos.Studio;
 
 /// <summary>Builds the studio's web application: the single page, the JSON API under /api/ and its OpenAPI document.</summary>
 public static class StudioApp
 {
+    /// <summary>The deepest JSON a request body may nest (a melody needs 4 levels); deeper bodies are 400.</summary>
+    public const int MaxJsonDepth = 16;
+
     /// <summary>
     /// Builds the app (not started) and loads the model; <paramref name="args"/> are ASP.NET Core's (for example
     /// <c>--urls</c>). Disposing the app stops the inference worker and frees the model.
@@ -33,21 +38,57 @@ public static class StudioApp
             WebRootPath = webRoot,
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.Limits.MaxBodyBytes);
+        if (options.JsonLogs)
+        {
+            builder.Logging.ClearProviders();
+            builder.Logging.AddJsonConsole();
+        }
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            var limits = k.Limits;
+            limits.MaxRequestBodySize = options.Limits.MaxBodyBytes;
+            // A client that sends its body slower than 240 bytes a second (after 5 s of grace) is cut off, as are
+            // connections that send no request for 30 s or take more than 10 s over their headers.
+            limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
+            limits.MinResponseDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
+            limits.KeepAliveTimeout = options.Connections.KeepAlive;
+            limits.RequestHeadersTimeout = options.Connections.HeadersTimeout;
+            limits.MaxConcurrentConnections = options.Connections.MaxConnections;
+            limits.MaxConcurrentUpgradedConnections = 0;
+            limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            if (options.Certificate is { } certificate)
+                k.ConfigureHttpsDefaults(https => https.ServerCertificate = X509CertificateLoader.LoadPkcs12FromFile(certificate, options.CertificatePassword));
+        });
+        var metrics = new StudioMetrics();
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton<StudioInference>();
+        builder.Services.AddSingleton(metrics);
+        builder.Services.AddSingleton(services => new StudioInference(options, metrics.Batch));
         builder.Services.AddSingleton<StudioMorph>();
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
-        // An unknown field is a mistake worth a 400 that names it (a misspelt "temprature" would otherwise do nothing).
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow);
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            // An unknown field is a mistake worth a 400 that names it (a misspelt "temprature" would otherwise do nothing).
+            o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            o.SerializerOptions.MaxDepth = MaxJsonDepth;
+        });
+        builder.Services.AddRateLimiter(limiter => StudioFairness.Configure(limiter, options.Budgets, metrics));
         builder.Services.AddOpenApi();
         var app = builder.Build();
-        _ = app.Services.GetRequiredService<StudioInference>(); // load the model now: a bad folder fails here, not on the first request
+        metrics.Inference = app.Services.GetRequiredService<StudioInference>(); // load the model now: a bad folder fails here, not on the first request
 
+        app.Use((context, next) => StudioSecurity.Headers(context, next, metrics));
+        app.Use((context, next) => StudioFairness.Observe(context, next, metrics));
+        app.UseRateLimiter();
+        app.Use((context, next) => StudioSecurity.CheckToken(context, next, options.Token, metrics));
         app.Use((context, next) => BodyErrors(context, next, options.Limits.MaxBodyBytes));
         app.UseStatusCodePages(context => StatusProblem(context.HttpContext, options.Limits.MaxBodyBytes));
         app.MapOpenApi();
+        app.MapGet("/healthz", (StudioInference inference) => TypedResults.Ok(new HealthResponse("ok", inference.Waiting, inference.Running)))
+            .WithName("Health").WithSummary("For a load balancer: 200 while the studio serves, with its queue length and running requests.").DisableRateLimiting();
+        app.MapGet("/metrics", (StudioMetrics m) => TypedResults.Text(m.Render(), "text/plain; version=0.0.4; charset=utf-8"))
+            .WithName("Metrics").WithSummary("Prometheus text format: requests, latencies, queue length, batch sizes, refusals.").DisableRateLimiting();
         app.UseDefaultFiles();
         app.UseStaticFiles();
         StudioApi.Map(app);
@@ -83,6 +124,7 @@ public static class StudioApp
         {
             StatusCodes.Status413PayloadTooLarge => $"The request body is larger than {maxBodyBytes} bytes, the most allowed.",
             StatusCodes.Status404NotFound => $"There is nothing at {context.Request.Path}; the API is under /api/ (see /openapi/v1.json).",
+            StatusCodes.Status408RequestTimeout => "The request was not received in time (the body came too slowly).",
             StatusCodes.Status405MethodNotAllowed => $"{context.Request.Method} is not allowed on {context.Request.Path} (see /openapi/v1.json).",
             _ => $"The request failed with status {status}.",
         };
@@ -129,3 +171,9 @@ public static class StudioApp
         }
     }
 }
+
+/// <summary>The answer of <c>/healthz</c>.</summary>
+/// <param name="Status">Always <c>ok</c> while the studio serves.</param>
+/// <param name="Waiting">Inference requests waiting for a decoding slot.</param>
+/// <param name="Running">Inference requests running.</param>
+public sealed record HealthResponse(string Status, int Waiting, int Running);

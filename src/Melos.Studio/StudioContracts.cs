@@ -34,8 +34,11 @@ public sealed record StudioMelody(string Key, string Meter, double Tempo, int Ba
 /// <param name="MaxTemperature">The highest sampling temperature.</param>
 /// <param name="MaxCandidates">Candidates per <c>/api/infill</c> request.</param>
 /// <param name="MaxChordBeats">The most beats one chord of a progression may last (<c>G:N</c>).</param>
+/// <param name="MaxBarCandidates">The most work per request: the bars the model hears times the candidates it decodes.</param>
+/// <param name="RequestSeconds">The time budget per request, in seconds.</param>
 public sealed record ModelLimits(int MaxNotes, int MaxBars, int MaxAnswerBars, long MaxBodyBytes, int MaxAudioSeconds,
-    double MinTempo, double MaxTempo, double MinTemperature, double MaxTemperature, int MaxCandidates, int MaxChordBeats);
+    double MinTempo, double MaxTempo, double MinTemperature, double MaxTemperature, int MaxCandidates, int MaxChordBeats,
+    int MaxBarCandidates, double RequestSeconds);
 
 /// <summary>A meter the model knows, with the lengths the page draws and plays it by.</summary>
 /// <param name="Name">The time signature (<c>6/8</c>).</param>

@@ -26,7 +26,7 @@ public sealed class ContractTests(StudioServer server)
         Assert.Contains("jig", info.Styles);
         Assert.Equal(generator.ContextTokens, info.ContextTokens);
         Assert.Equal(new ModelLimits(2000, 64, 16, 256 * 1024, 300, StudioMelodies.MinTempo, StudioMelodies.MaxTempo, StudioApi.MinTemperature,
-            StudioApi.MaxTemperature, StudioApi.MaxCandidates, ProgressionChord.MaxBeats), info.Limits);
+            StudioApi.MaxTemperature, StudioApi.MaxCandidates, ProgressionChord.MaxBeats, StudioBudgets.Default.MaxBarCandidates, 30), info.Limits);
         Assert.Equal(["continue", "infill", "vary", "explain", "export", "chords"], info.Operations);
     }
 

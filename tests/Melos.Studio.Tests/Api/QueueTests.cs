@@ -23,7 +23,7 @@ public sealed class QueueTests
     [Fact]
     public async Task A_full_queue_answers_503_with_retry_after_at_once_and_serves_again_when_drained()
     {
-        await using var server = new StudioServerOwner(new StudioOptions(StudioServer.ModelDirectory) { QueueCapacity = 1 });
+        await using var server = new StudioServerOwner(new StudioOptions(StudioServer.ModelDirectory) { QueueCapacity = 1, Workers = 1 });
         var studio = server.Studio;
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var held = await HoldWorker(studio.Inference, gate);
@@ -52,7 +52,7 @@ public sealed class QueueTests
     [Fact]
     public async Task A_job_whose_caller_has_gone_is_dropped_without_running()
     {
-        await using var server = new StudioServerOwner(new StudioOptions(StudioServer.ModelDirectory) { QueueCapacity = 4 });
+        await using var server = new StudioServerOwner(new StudioOptions(StudioServer.ModelDirectory) { QueueCapacity = 4, Workers = 1 });
         var inference = server.Studio.Inference;
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var held = await HoldWorker(inference, gate);
@@ -74,7 +74,7 @@ public sealed class QueueTests
     [Fact]
     public async Task An_http_request_abandoned_while_queued_is_not_run()
     {
-        await using var server = new StudioServerOwner(new StudioOptions(StudioServer.ModelDirectory) { QueueCapacity = 4 });
+        await using var server = new StudioServerOwner(new StudioOptions(StudioServer.ModelDirectory) { QueueCapacity = 4, Workers = 1 });
         var studio = server.Studio;
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var held = await HoldWorker(studio.Inference, gate);
@@ -103,7 +103,7 @@ public sealed class QueueTests
     [Fact]
     public async Task Eight_parallel_identical_requests_get_identical_answers()
     {
-        await using var server = new StudioServerOwner(new StudioOptions(StudioServer.ModelDirectory));
+        await using var server = new StudioServerOwner(new StudioOptions(StudioServer.ModelDirectory) { Budgets = StudioServer.Unthrottled });
         var studio = server.Studio;
         var body = StudioServer.Body(fields: new { bars = 4, seed = 21 });
         var expected = await studio.Ok<ContinueResponse>("/api/continue", body);

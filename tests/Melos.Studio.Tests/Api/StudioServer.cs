@@ -21,7 +21,10 @@ public sealed class StudioServer : IAsyncLifetime
 
     private readonly StudioOptions _options;
 
-    public StudioServer() : this(new StudioOptions(ModelDirectory)) { }
+    public StudioServer() : this(new StudioOptions(ModelDirectory) { Budgets = Unthrottled }) { }
+
+    /// <summary>Per-client limits the tests' bursts from one address do not reach (the tests of the limits set their own).</summary>
+    public static StudioBudgets Unthrottled { get; } = new() { ClientRate = 10_000, ClientBurst = 10_000, ClientConcurrency = 1_000 };
 
     internal StudioServer(StudioOptions options) => _options = options;
 
@@ -37,7 +40,11 @@ public sealed class StudioServer : IAsyncLifetime
         await App.StartAsync();
         var address = App.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         Http = new HttpClient { BaseAddress = new Uri(address) };
+        if (_options.Token is { } token) Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
     }
+
+    /// <summary>The server's address.</summary>
+    public Uri Address => Http.BaseAddress!;
 
     public async Task DisposeAsync()
     {

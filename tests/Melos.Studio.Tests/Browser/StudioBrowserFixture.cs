@@ -12,7 +12,7 @@ namespace Melos.Studio.Tests.Browser;
 /// The real studio app on 127.0.0.1 (a free port) with the shipped model, and Debian's headless Chromium driven by
 /// Playwright; shared by the browser tests of one class. Does nothing where Chromium is missing (the tests skip).
 /// </summary>
-public sealed class StudioBrowserFixture : IAsyncLifetime
+public class StudioBrowserFixture : IAsyncLifetime
 {
     private WebApplication? _app;
     private IPlaywright? _playwright;
@@ -23,12 +23,15 @@ public sealed class StudioBrowserFixture : IAsyncLifetime
     /// <summary>The browser.</summary>
     public IBrowser Browser { get; private set; } = null!;
 
+    /// <summary>The studio's options.</summary>
+    protected virtual StudioOptions CreateOptions(string model) => new(model);
+
     /// <summary>Starts the app and the browser.</summary>
     public async Task InitializeAsync()
     {
         var chromium = Tools.Find("chromium");
         if (chromium is null) return;
-        _app = StudioApp.Build(new StudioOptions(Path.Combine(Datasets.RepoRoot, "models", "default")), ["--urls", "http://127.0.0.1:0"]);
+        _app = StudioApp.Build(CreateOptions(Path.Combine(Datasets.RepoRoot, "models", "default")), ["--urls", "http://127.0.0.1:0"]);
         await _app.StartAsync();
         Address = new Uri(_app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
         _playwright = await Playwright.CreateAsync();
@@ -77,7 +80,9 @@ public sealed class StudioPage : IAsyncDisposable
     /// <summary>Opens the studio at <paramref name="address"/> and waits until it has asked the server for the model.</summary>
     public static async Task<StudioPage> OpenAsync(IBrowser browser, Uri address)
     {
-        var context = await browser.NewContextAsync(new() { AcceptDownloads = true, ViewportSize = new() { Width = 1400, Height = 1000 } });
+        // The tests evaluate script in the page, which its content security policy forbids (no eval): bypass it here;
+        // TokenPageTests load the page under its real policy.
+        var context = await browser.NewContextAsync(new() { AcceptDownloads = true, ViewportSize = new() { Width = 1400, Height = 1000 }, BypassCSP = true });
         var page = await context.NewPageAsync();
         var studio = new StudioPage(context, page);
         page.Console += (_, m) => { if (m.Type == "error") studio.Errors.Add("console: " + m.Text); };

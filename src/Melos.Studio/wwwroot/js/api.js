@@ -20,17 +20,41 @@ async function failure(response) {
     }
   } catch { /* keep the status line */ }
   if (response.status === 503) detail = `the model is busy (${detail}); try again`;
+  if (response.status === 401) detail = `the studio needs its access token: ${detail}`;
+  if (response.status === 429) detail = `too many requests from this computer (${detail}); wait a moment`;
   return new ApiError(response.status, detail);
 }
 
-async function send(path, body) {
+// The access token of a studio shared on a network (melos serve --token): from the address's fragment
+// (http://host:port/#token=...), which never reaches the server or its logs, else asked for when the server answers 401;
+// kept for this tab only and sent on every API call as `Authorization: Bearer`.
+const TOKEN_KEY = 'melos-studio-token';
+
+function takeFragmentToken() {
+  const m = /(?:^#|&)token=([^&]+)/.exec(window.location.hash);
+  if (!m) return;
+  sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]));
+  history.replaceState(null, '', window.location.pathname + window.location.search);
+}
+takeFragmentToken();
+
+function withToken(headers) {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  return token ? { ...headers, Authorization: `Bearer ${token}` } : headers;
+}
+
+/** Fetches with the token; on 401 asks for the token once and tries again. */
+async function authorized(path, init) {
   let response;
   try {
-    response = await fetch(path, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify(body),
-    });
+    response = await fetch(path, { ...init, headers: withToken(init.headers) });
+    if (response.status === 401) {
+      const given = window.prompt('This studio needs its access token (ask whoever started it):', '');
+      if (given) {
+        sessionStorage.setItem(TOKEN_KEY, given.trim());
+        response = await fetch(path, { ...init, headers: withToken(init.headers) });
+      }
+    }
   } catch (e) {
     throw new ApiError(0, `cannot reach the studio server (${e.message})`);
   }
@@ -38,16 +62,17 @@ async function send(path, body) {
   return response;
 }
 
+async function send(path, body) {
+  return authorized(path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
 /** GET /api/model: the model's name, tokenizer, grid and note lengths, pitch range, keys, meters, styles, operations and limits. */
 export async function getModel() {
-  let response;
-  try {
-    response = await fetch('/api/model', { headers: { Accept: 'application/json' } });
-  } catch (e) {
-    throw new ApiError(0, `cannot reach the studio server (${e.message})`);
-  }
-  if (!response.ok) throw await failure(response);
-  return response.json();
+  return (await authorized('/api/model', { headers: { Accept: 'application/json' } })).json();
 }
 
 /**
