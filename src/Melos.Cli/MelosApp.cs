@@ -108,5 +108,6 @@ public sealed class CliContext(TextWriter output, TextWriter error)
         e is FormatException or IOException or UnauthorizedAccessException or InvalidDataException
             or UnsupportedModelException or Melos.Generation.Tuning.RewardSpecException or Melos.Formats.MusicXml.MusicXmlNotationException
             or Melos.Data.Tokenizers.InvalidConfigurationException or Melos.Data.Tokenizers.TokenizationException
-            or Melos.Data.Tokenizers.IncompatibleFormatException or Melos.Data.Corpus.CorpusFormatException;
+            or Melos.Data.Tokenizers.IncompatibleFormatException or Melos.Data.Corpus.CorpusFormatException
+            or Melos.Data.Transcription.UnusableRecordingException;
 }
