@@ -23,7 +23,8 @@ public sealed record BeatGrid(IReadOnlyList<double> Times, double Period)
 }
 
 /// <summary>
-/// Tempo and beats from note onsets: an onset envelope (each onset a Gaussian of 20 ms weighted by its note's confidence),
+/// Tempo and beats from note onsets: an onset envelope (each onset a Gaussian of 20 ms weighted by its note's confidence
+/// and, as an agogic accent, by the square root of its length relative to the median),
 /// the beat period chosen by its autocorrelation under a log-normal tempo prior, and the beats placed by dynamic
 /// programming (Ellis 2007), which follows tempo drift.
 /// </summary>
@@ -36,11 +37,15 @@ public static class BeatTracker
     {
         int n = (int)Math.Ceiling(seconds / FrameSeconds) + 8;
         var o = new double[n];
+        var lengths = notes.Select(x => x.Seconds).Order().ToList();
+        double median = lengths.Count == 0 ? 1 : Math.Max(1e-3, lengths[lengths.Count / 2]);
         foreach (var note in notes)
         {
+            // Longer notes fall on beats more often (agogic accent): weight by the square root of the relative length.
+            double weight = (0.25 + note.Confidence) * Math.Sqrt(Math.Clamp(note.Seconds / median, 0.5, 4));
             double at = note.Start / FrameSeconds;
             for (int k = (int)at - 6; k <= (int)at + 6; k++)
-                if (k >= 0 && k < n) o[k] += (0.25 + note.Confidence) * Math.Exp(-0.5 * Math.Pow((k - at) / 2.0, 2));
+                if (k >= 0 && k < n) o[k] += weight * Math.Exp(-0.5 * Math.Pow((k - at) / 2.0, 2));
         }
         return o;
     }

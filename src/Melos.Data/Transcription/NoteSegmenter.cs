@@ -143,6 +143,23 @@ public static class NoteSegmenter
                 break;
             }
         }
+        // A boundary between two notes found by pitch sits where the new note's pitch has come to dominate, an attack
+        // after its onset: move it back to the level dip between the notes (the release of one, the attack of the next)
+        // when there is one within 80 ms (3 dB or more below the new note's level where it was found).
+        int back = (int)Math.Round(0.08 / frame);
+        for (int k = 1; k < pieces.Count; k++)
+        {
+            if (pieces[k - 1].To != pieces[k].From) continue;
+            int at = pieces[k].From, lo = Math.Max(pieces[k - 1].From + minFrames / 2, at - back);
+            int dip = at;
+            for (int j = at; j >= lo; j--)
+                if (frames[j].Level < frames[dip].Level) dip = j;
+            if (dip < at && frames[at].Level - frames[dip].Level >= 3)
+            {
+                pieces[k - 1] = (pieces[k - 1].From, dip);
+                pieces[k] = (dip, pieces[k].To);
+            }
+        }
         var notes = new List<TranscribedNote>(pieces.Count);
         double half = frame / 2;
         foreach (var (from, to) in pieces)

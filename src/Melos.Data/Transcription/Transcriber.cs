@@ -110,7 +110,7 @@ public static class Transcriber
         var intervals = beats.Times.Zip(beats.Times.Skip(1), (a, b) => b - a).Order().ToList();
         double tempo = hints.Bpm ?? 60 / (intervals.Count > 0 ? intervals[intervals.Count / 2] : period) * quartersPerBeat;
 
-        // The downbeat: the phase whose beats carry the longest notes.
+        // The downbeat: the phase whose beats carry the longest notes, with a preference for the first note's beat.
         var onsetBeats = notes.Select(n => beats.BeatAt(n.Start)).ToArray();
         int phase = 0;
         double bestWeight = double.NegativeInfinity;
@@ -123,6 +123,8 @@ public static class Transcriber
                 int nearest = (int)Math.Round(b);
                 if (Math.Abs(b - nearest) < 0.2 && Mod(nearest, beatsPerBar) == k) weight += notes[i].Seconds * notes[i].Confidence;
             }
+            // Most tunes start on a downbeat: the first note's phase wins unless another carries clearly more (25%).
+            if (Mod((int)Math.Round(onsetBeats[0]), beatsPerBar) == k) weight *= 1.25;
             if (weight > bestWeight) (bestWeight, phase) = (weight, k);
         }
         double firstBeat = Math.Floor(onsetBeats[0] + 0.2);
