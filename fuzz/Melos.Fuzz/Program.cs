@@ -183,12 +183,12 @@ public static class Harnesses
         }
     }
 
-    private static readonly Melos.Formats.Audio.AudioReadSettings AudioStrict = Melos.Formats.Audio.AudioReadSettings.Strict with { MaxSeconds = 60 };
-    private static readonly Melos.Formats.Audio.AudioReadSettings AudioLenient = Melos.Formats.Audio.AudioReadSettings.Lenient with { MaxSeconds = 60 };
+    private static readonly Melos.Formats.Audio.AudioReadSettings AudioStrict = Melos.Formats.Audio.AudioReadSettings.Strict with { MaxSeconds = 10 };
+    private static readonly Melos.Formats.Audio.AudioReadSettings AudioLenient = Melos.Formats.Audio.AudioReadSettings.Lenient with { MaxSeconds = 10 };
 
     /// <summary>
     /// Audio: the input through each decoder (WAV, FLAC, MP3, Ogg Vorbis, whatever its signature says), strict then
-    /// lenient, limited to 60 s of audio; only <see cref="Melos.Formats.Audio.AudioFormatException"/> is allowed.
+    /// lenient, limited to 10 s of audio; only <see cref="Melos.Formats.Audio.AudioFormatException"/> is allowed.
     /// </summary>
     public static void Audio(byte[] input)
     {
@@ -211,6 +211,7 @@ public static class Harnesses
             }
             foreach (var settings in new[] { AudioStrict, AudioLenient })
             {
+                long before = GC.GetAllocatedBytesForCurrentThread();
                 try
                 {
                     var signal = Melos.Formats.Audio.AudioDecoder.Decode(bytes, "<fuzz>", settings, encoding);
@@ -220,6 +221,8 @@ public static class Harnesses
                 {
                     // A one-line format error: expected.
                 }
+                long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                if (allocated > Program.AllocationLimit) throw new InvalidOperationException($"{encoding} decoder allocated {allocated} bytes");
             }
         }
     }

@@ -135,6 +135,12 @@ public static class AudioDecoder
 
     private static AudioSignal DecodeMp3(byte[] bytes, string source, AudioReadSettings settings)
     {
+        // NLayer reads a RIFF/WAVE header anywhere in the stream and allocates what its length field says (a gigabyte
+        // for a corrupt file, found by fuzzing): refuse such headers first. Eight bytes by chance in real MPEG data
+        // are vanishingly rare, and a WAV-wrapped MP3 starts with RIFF and is read (and refused) as WAV.
+        for (int i = 0; i + 12 <= bytes.Length; i++)
+            if (bytes[i] == 'R' && bytes.AsSpan(i, 4).SequenceEqual("RIFF"u8) && bytes.AsSpan(i + 8, 4).SequenceEqual("WAVE"u8))
+                throw new AudioFormatException(source, "mp3", i, "a RIFF/WAVE header inside MPEG audio");
         try
         {
             using var mp3 = new NLayer.MpegFile(new MemoryStream(bytes, writable: false));
