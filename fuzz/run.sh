@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzz one Melos reader with afl++ through SharpFuzz.
-#   fuzz/run.sh TARGET SECONDS        TARGET: midi | abc | notes
+#   fuzz/run.sh TARGET SECONDS        TARGET: midi | abc | notes | audio
 # Builds fuzz/Melos.Fuzz, instruments the Melos assemblies, runs afl-fuzz from fuzz/seeds/TARGET for SECONDS
 # (bounded), prints afl's figures and every finding, and exits 1 when afl found a crash (2 on a setup failure).
 # Environment: FUZZ_TIMEOUT_MS (afl -t, default 1000: a hang is an input over 1 s), FUZZ_OUT (default
@@ -10,7 +10,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 target=${1:-}; seconds=${2:-}
-case "$target" in midi|abc|notes) ;; *) echo "usage: fuzz/run.sh midi|abc|notes SECONDS" >&2; exit 2 ;; esac
+case "$target" in midi|abc|notes|audio) ;; *) echo "usage: fuzz/run.sh midi|abc|notes|audio SECONDS" >&2; exit 2 ;; esac
 [[ "$seconds" =~ ^[0-9]+$ ]] && [ "$seconds" -gt 0 ] || { echo "usage: fuzz/run.sh $target SECONDS (a positive number)" >&2; exit 2; }
 command -v afl-fuzz >/dev/null || { echo "fuzz: afl-fuzz not found (apt-get install afl++)" >&2; exit 2; }
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -28,7 +28,9 @@ bin=$(dirname "$(ls fuzz/Melos.Fuzz/bin/Release/net10.0/*/Melos.Fuzz.dll | head 
 # Native libraries are hard-linked (large, never rebuilt); managed files are copied, so a rebuild cannot change a running fuzzer's files.
 rm -rf "$build" && mkdir -p "$build" "$(dirname "$out")" && cp -al "$bin"/. "$build"/ || { echo "fuzz: cannot stage $bin" >&2; exit 2; }
 for f in "$build"/*.dll "$build"/*.json; do cp --remove-destination "$bin/$(basename "$f")" "$f"; done
-for dll in Melos.Music.dll Melos.Formats.dll melos.dll; do
+dlls=(Melos.Music.dll Melos.Formats.dll melos.dll)
+[ "$target" = audio ] && dlls+=(NLayer.dll NVorbis.dll) # the third-party decoders are fuzzed too
+for dll in "${dlls[@]}"; do
   cp --remove-destination "$bin/$dll" "$build/$dll"
   dotnet tool run sharpfuzz "$build/$dll" >/dev/null || { echo "fuzz: sharpfuzz failed on $dll" >&2; exit 2; }
 done

@@ -94,7 +94,7 @@ public sealed class AbcBench : IBenchmark
     private static bool ToolExists(string tool) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Any(d => File.Exists(Path.Combine(d, tool)));
 
-    private static string? FindDatasets()
+    internal static string? FindDatasets()
     {
         var env = Environment.GetEnvironmentVariable("MELOS_DATASETS");
         if (!string.IsNullOrEmpty(env) && Directory.Exists(env)) return env;

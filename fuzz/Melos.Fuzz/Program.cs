@@ -7,7 +7,8 @@ namespace Melos.Fuzz;
 /// <summary>
 /// Fuzzing harnesses for afl++ through SharpFuzz, one per target named by the first argument:
 /// <c>midi</c> (the MIDI reader, strict then lenient, with note pairing, tempo map and melody extraction),
-/// <c>abc</c> (the ABC reader, lenient then strict), <c>notes</c> (<c>melos notes FILE</c> and <c>--json</c> end to end).
+/// <c>abc</c> (the ABC reader, lenient then strict), <c>notes</c> (<c>melos notes FILE</c> and <c>--json</c> end to end),
+/// <c>audio</c> (the WAV, FLAC, MP3 and Ogg Vorbis decoders, each forced on every input, strict then lenient).
 /// An input fails (afl sees a crash) when the code throws anything but the documented format errors, or allocates more
 /// than <see cref="AllocationLimit"/> bytes. With a second argument (a file or folder), runs those inputs once each
 /// without afl and reports every failure: this replays a corpus or a crash file.
@@ -23,6 +24,7 @@ public static class Program
         ["midi"] = Harnesses.Midi,
         ["abc"] = Harnesses.Abc,
         ["notes"] = Harnesses.Notes,
+        ["audio"] = Harnesses.Audio,
     };
 
     /// <summary>Entry point: <c>Melos.Fuzz TARGET [INPUT_FILE_OR_DIR]</c>.</summary>
@@ -178,6 +180,50 @@ public static class Harnesses
         catch (AbcFormatException)
         {
             // No tune, or the first tune failed: what `melos notes` reports as a one-line error.
+        }
+    }
+
+    private static readonly Melos.Formats.Audio.AudioReadSettings AudioStrict = Melos.Formats.Audio.AudioReadSettings.Strict with { MaxSeconds = 10 };
+    private static readonly Melos.Formats.Audio.AudioReadSettings AudioLenient = Melos.Formats.Audio.AudioReadSettings.Lenient with { MaxSeconds = 10 };
+
+    /// <summary>
+    /// Audio: the input through each decoder (WAV, FLAC, MP3, Ogg Vorbis, whatever its signature says), strict then
+    /// lenient, limited to 10 s of audio; only <see cref="Melos.Formats.Audio.AudioFormatException"/> is allowed.
+    /// </summary>
+    public static void Audio(byte[] input)
+    {
+        foreach (var encoding in Enum.GetValues<Melos.Formats.Audio.AudioEncoding>())
+        {
+            var bytes = input;
+            // Give the input the chosen decoder's signature, so every decoder sees every input.
+            var signature = encoding switch
+            {
+                Melos.Formats.Audio.AudioEncoding.Wav => "RIFF"u8.ToArray(),
+                Melos.Formats.Audio.AudioEncoding.Flac => "fLaC"u8.ToArray(),
+                Melos.Formats.Audio.AudioEncoding.OggVorbis => "OggS"u8.ToArray(),
+                _ => [0xFF, 0xFB],
+            };
+            if (Melos.Formats.Audio.AudioDecoder.Sniff(input) != encoding && input.Length >= signature.Length)
+            {
+                bytes = (byte[])input.Clone();
+                signature.CopyTo(bytes, 0);
+                if (encoding == Melos.Formats.Audio.AudioEncoding.Wav && bytes.Length >= 12) "WAVE"u8.CopyTo(bytes.AsSpan(8));
+            }
+            foreach (var settings in new[] { AudioStrict, AudioLenient })
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                try
+                {
+                    var signal = Melos.Formats.Audio.AudioDecoder.Decode(bytes, "<fuzz>", settings, encoding);
+                    _ = signal.Samples.Length;
+                }
+                catch (Melos.Formats.Audio.AudioFormatException)
+                {
+                    // A one-line format error: expected.
+                }
+                long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                if (allocated > Program.AllocationLimit) throw new InvalidOperationException($"{encoding} decoder allocated {allocated} bytes");
+            }
         }
     }
 

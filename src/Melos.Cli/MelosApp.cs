@@ -109,5 +109,6 @@ public sealed class CliContext(TextWriter output, TextWriter error)
             or UnsupportedModelException or Melos.Generation.Tuning.RewardSpecException or Melos.Formats.MusicXml.MusicXmlNotationException
             or Melos.Data.Tokenizers.InvalidConfigurationException or Melos.Data.Tokenizers.TokenizationException
             or Melos.Data.Tokenizers.IncompatibleFormatException or Melos.Data.Corpus.CorpusFormatException
-            or Melos.Models.Vae.ModelKindException or Melos.Models.Vae.VaeInputException;
+            or Melos.Models.Vae.ModelKindException or Melos.Models.Vae.VaeInputException
+            or Melos.Data.Transcription.UnusableRecordingException;
 }

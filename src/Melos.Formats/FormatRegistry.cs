@@ -42,8 +42,11 @@ public sealed class FormatRegistry
 {
     private FormatRegistry(ImmutableArray<MelodyFormat> formats) => All = formats;
 
-    /// <summary>The formats of <c>Melos.Formats</c>: MIDI, ABC, MusicXML (read and written) and WAV audio (written).</summary>
-    public static FormatRegistry Default { get; } = new([MelodyFormat.Midi, MelodyFormat.Abc, MelodyFormat.MusicXml, MelodyFormat.Wav]);
+    /// <summary>
+    /// The formats of <c>Melos.Formats</c>: MIDI, ABC, MusicXML (read and written), WAV audio (written, and read as audio
+    /// input) and FLAC, MP3 and Ogg Vorbis audio (read as audio input).
+    /// </summary>
+    public static FormatRegistry Default { get; } = new([MelodyFormat.Midi, MelodyFormat.Abc, MelodyFormat.MusicXml, MelodyFormat.Wav, MelodyFormat.Flac, MelodyFormat.Mp3, MelodyFormat.Ogg]);
 
     /// <summary>Every format, in the order they are registered (and written).</summary>
     public ImmutableArray<MelodyFormat> All { get; }
@@ -53,6 +56,26 @@ public sealed class FormatRegistry
 
     /// <summary>The formats that can be written.</summary>
     public IEnumerable<MelodyFormat> Writable => All.Where(f => f.CanWrite);
+
+    /// <summary>The formats that are recordings, decoded to audio to be transcribed.</summary>
+    public IEnumerable<MelodyFormat> AudioInputs => All.Where(f => f.CanReadAudio);
+
+    /// <summary>Every ending of an audio input (<c>.wav, .flac, .mp3, .ogg, .oga</c>).</summary>
+    public IReadOnlyList<string> AudioEndings => [.. AudioInputs.SelectMany(f => f.Endings)];
+
+    /// <summary>True when <paramref name="path"/>'s ending names an audio input format.</summary>
+    public bool IsAudio(string path) => Find(path) is { CanReadAudio: true };
+
+    /// <summary>Decodes a recording in the format its ending names to mono audio.</summary>
+    /// <exception cref="UnknownFormatException">The ending names no audio format.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="Audio.AudioFormatException">Corrupt, empty, truncated (strict) or unknown audio.</exception>
+    public Audio.AudioSignal ReadAudio(string path, Audio.AudioReadSettings? settings = null)
+    {
+        var format = Find(path) is { CanReadAudio: true } f ? f : throw new UnknownFormatException(path, "decode audio from", AudioEndings, "audio");
+        if (!File.Exists(path)) throw new FileNotFoundException($"file not found: {path}", path);
+        return format.ReadAudio(path, settings);
+    }
 
     /// <summary>Every ending that can be read, in registration order (<c>.mid, .midi, .abc, .musicxml, .xml, .mxl</c>).</summary>
     public IReadOnlyList<string> ReadableEndings => [.. Readable.SelectMany(f => f.Endings)];

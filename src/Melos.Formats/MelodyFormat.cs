@@ -67,8 +67,17 @@ public abstract class MelodyFormat
     /// <summary>MusicXML (<c>.musicxml</c>, <c>.xml</c>; compressed <c>.mxl</c>).</summary>
     public static MelodyFormat MusicXml { get; } = new MusicXmlFormat();
 
-    /// <summary>Audio, 16-bit PCM WAV (<c>.wav</c>), written only.</summary>
+    /// <summary>Audio, WAV (<c>.wav</c>): written as 16-bit PCM, read as audio input (to be transcribed).</summary>
     public static MelodyFormat Wav { get; } = new WavFileFormat();
+
+    /// <summary>FLAC audio (<c>.flac</c>), read as audio input only.</summary>
+    public static MelodyFormat Flac { get; } = new AudioInputFormat("flac", "FLAC audio", [".flac"], "audio/flac", AudioEncoding.Flac);
+
+    /// <summary>MP3 audio (<c>.mp3</c>), read as audio input only (NLayer).</summary>
+    public static MelodyFormat Mp3 { get; } = new AudioInputFormat("mp3", "MP3 audio", [".mp3"], "audio/mpeg", AudioEncoding.Mp3);
+
+    /// <summary>Ogg Vorbis audio (<c>.ogg</c>, <c>.oga</c>), read as audio input only (NVorbis).</summary>
+    public static MelodyFormat Ogg { get; } = new AudioInputFormat("ogg", "Ogg Vorbis audio", [".ogg", ".oga"], "audio/ogg", AudioEncoding.OggVorbis);
 
     /// <summary>The short lower-case name (<c>mid</c>, <c>musicxml</c>).</summary>
     public string Name { get; }
@@ -90,6 +99,9 @@ public abstract class MelodyFormat
 
     /// <summary>True when melodies can be written in this format.</summary>
     public virtual bool CanWrite => false;
+
+    /// <summary>True when files of this format are recordings that can be decoded to audio (<see cref="ReadAudio(string, AudioReadSettings?)"/>), to be transcribed.</summary>
+    public virtual bool CanReadAudio => false;
 
     /// <summary>True when one file holds many tunes, chosen by <see cref="MelodyReadOptions.Tune"/>.</summary>
     public virtual bool HoldsManyTunes => false;
@@ -114,6 +126,22 @@ public abstract class MelodyFormat
     /// <exception cref="NotSupportedException">The format cannot be read (<see cref="CanRead"/> is false).</exception>
     public virtual Melody Read(byte[] bytes, string source, MelodyReadOptions? options = null) =>
         throw new NotSupportedException($"{Title} files cannot be read as melodies");
+
+    /// <summary>Decodes a recording's bytes to mono audio; <paramref name="source"/> names them in error messages.</summary>
+    /// <exception cref="NotSupportedException">The format is not audio (<see cref="CanReadAudio"/> is false).</exception>
+    /// <exception cref="AudioFormatException">Corrupt, empty, truncated (strict) or unknown audio.</exception>
+    public virtual AudioSignal ReadAudio(byte[] bytes, string source, AudioReadSettings? settings = null) =>
+        throw new NotSupportedException($"{Title} files are not audio recordings");
+
+    /// <summary>Decodes a recording on disk to mono audio.</summary>
+    /// <exception cref="NotSupportedException">The format is not audio (<see cref="CanReadAudio"/> is false).</exception>
+    /// <exception cref="AudioFormatException">Corrupt, empty, truncated (strict) or unknown audio.</exception>
+    public AudioSignal ReadAudio(string path, AudioReadSettings? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!CanReadAudio) throw new NotSupportedException($"{Title} files are not audio recordings");
+        return ReadAudio(File.ReadAllBytes(path), path, settings);
+    }
 
     /// <summary>The melody as a file's bytes.</summary>
     /// <param name="melody">The melody.</param>
@@ -196,9 +224,24 @@ public abstract class MelodyFormat
     {
         public override bool CanWrite => true;
 
+        public override bool CanReadAudio => true;
+
+        public override AudioSignal ReadAudio(byte[] bytes, string source, AudioReadSettings? settings = null) =>
+            AudioDecoder.Decode(bytes, source, settings, AudioEncoding.Wav);
+
         public override byte[] Write(Melody melody, MelodyWriteOptions? options = null, string? ending = null) =>
             (options ?? MelodyWriteOptions.Default).Audio.Render(melody);
 
         public override void CheckWrite(MelodyWriteOptions? options = null) => (options ?? MelodyWriteOptions.Default).Audio.Check();
+    }
+
+    // A recording format read as audio input (to be transcribed), never written.
+    private sealed class AudioInputFormat(string name, string title, string[] endings, string mediaType, AudioEncoding encoding)
+        : MelodyFormat(name, title, endings, mediaType)
+    {
+        public override bool CanReadAudio => true;
+
+        public override AudioSignal ReadAudio(byte[] bytes, string source, AudioReadSettings? settings = null) =>
+            AudioDecoder.Decode(bytes, source, settings, encoding);
     }
 }

@@ -260,7 +260,7 @@ public sealed class MelodySetTests : IDisposable
         var empty = Directory.CreateTempSubdirectory("melos-eval-empty-").FullName;
         try
         {
-            Assert.Contains("no music files (.mid, .midi, .abc, .musicxml, .xml, .mxl, chorale .json) found",
+            Assert.Contains("no music files (.mid, .midi, .abc, .musicxml, .xml, .mxl, chorale .json, recordings .wav, .flac, .mp3, .ogg, .oga) found",
                 Assert.Throws<MelodySetException>(() => MelodySources.Load(new SetLocation(empty, null))).Message);
         }
         finally

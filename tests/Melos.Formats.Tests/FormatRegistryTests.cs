@@ -31,7 +31,7 @@ public sealed class FormatRegistryTests : IDisposable
     [Fact]
     public void The_default_formats_and_their_endings_are_registered_once()
     {
-        Assert.Equal(["mid", "abc", "musicxml", "wav"], Formats.All.Select(f => f.Name));
+        Assert.Equal(["mid", "abc", "musicxml", "wav", "flac", "mp3", "ogg"], Formats.All.Select(f => f.Name));
         Assert.Equal(Readable.Split(", "), Formats.ReadableEndings);
         Assert.Equal([".mid", ".midi", ".abc", ".musicxml", ".xml", ".mxl", ".wav"], Formats.WritableEndings);
         Assert.Equal(Formats.All.SelectMany(f => f.Endings).Count(), Formats.All.SelectMany(f => f.Endings).Distinct().Count());
@@ -209,7 +209,7 @@ public sealed class FormatRegistryTests : IDisposable
     public void Another_project_adds_a_writer_without_changing_the_default_registry()
     {
         var more = Formats.With(new TextFormat());
-        Assert.Equal(["mid", "abc", "musicxml", "wav", "txt"], more.All.Select(f => f.Name));
+        Assert.Equal(["mid", "abc", "musicxml", "wav", "flac", "mp3", "ogg", "txt"], more.All.Select(f => f.Name));
         Assert.Null(Formats.Find("a.txt"));
         var stem = Path.Combine(_dir, "m");
         var written = more.Write(stem, Tune(), [more.Named("txt")!, MelodyFormat.Midi]);

@@ -18,7 +18,7 @@ public sealed class MelodyFilesTests : IDisposable
     public void The_piano_roll_is_registered_after_the_default_formats_and_writes_a_png_atomically()
     {
         var formats = MelodyFiles.Formats;
-        Assert.Equal(["mid", "abc", "musicxml", "wav", "png"], formats.All.Select(f => f.Name));
+        Assert.Equal(["mid", "abc", "musicxml", "wav", "flac", "mp3", "ogg", "png"], formats.All.Select(f => f.Name));
         Assert.Equal(FormatRegistry.Default.ReadableEndings, formats.ReadableEndings);
         Assert.Null(FormatRegistry.Default.Find("x.png"));
         Assert.Same(PianoRollFormat.Instance, formats.Find("roll.PNG"));

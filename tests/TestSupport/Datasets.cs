@@ -122,6 +122,17 @@ public static class Tools
     /// <summary>True when the program exists (absolute path, or found on PATH).</summary>
     public static bool Exists(string tool) => Find(tool) is not null;
 
+    /// <summary>Runs a program to completion (two minutes at most) and returns its standard output; throws with its standard error when it fails.</summary>
+    public static string Run(string program, params string[] args)
+    {
+        using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(program, args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        string stdout = p.StandardOutput.ReadToEnd();
+        if (!p.WaitForExit(120_000)) { p.Kill(); throw new TimeoutException($"{program} ran over two minutes"); }
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{program} {string.Join(' ', args)} failed ({p.ExitCode}): {stderr.Result.Trim()}");
+        return stdout;
+    }
+
     /// <summary>The program's full path (absolute path, or the first match on PATH), or null.</summary>
     public static string? Find(string tool)
     {

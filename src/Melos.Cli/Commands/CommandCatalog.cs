@@ -21,6 +21,7 @@ public static class CommandCatalog
         ExplainCommand.Create(context),
         ServeCommand.Create(context),
         ConvertCommand.Create(context),
+        TranscribeCommand.Create(context),
         CompareCommand.Create(context),
         BenchCommands.Create(context),
         TuneCommand.Create(context),

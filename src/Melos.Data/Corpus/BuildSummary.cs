@@ -19,6 +19,12 @@ public enum DiscardReason
     OverLimit,
     /// <summary>The same melody (up to transposition) as a tune kept earlier.</summary>
     Duplicate,
+    /// <summary>A recording with nothing audible, or too few notes, to transcribe.</summary>
+    SilentRecording,
+    /// <summary>A recording that is mostly noise.</summary>
+    NoisyRecording,
+    /// <summary>A recording of several notes at once, not one melody.</summary>
+    PolyphonicRecording,
 }
 
 /// <summary>One discarded tune, with where and why.</summary>

@@ -12,8 +12,9 @@ public static class TuneSources
         new AbcTuneSource(),
         new JsbChoraleSource(),
         new MusicXmlTuneSource(),
+        new AudioTuneSource(),
     ];
 
-    /// <summary>What the default sources read, for messages: every readable melody file ending, and chorale JSON.</summary>
-    public static string ReadableFiles { get; } = string.Join(", ", FormatRegistry.Default.ReadableEndings) + ", chorale .json";
+    /// <summary>What the default sources read, for messages: every readable melody file ending, chorale JSON, and recordings.</summary>
+    public static string ReadableFiles { get; } = string.Join(", ", FormatRegistry.Default.ReadableEndings) + ", chorale .json, recordings " + string.Join(", ", FormatRegistry.Default.AudioEndings);
 }

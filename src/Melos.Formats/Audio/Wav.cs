@@ -101,6 +101,15 @@ public sealed record WavInfo(int AudioFormat, int Channels, int SampleRate, int 
 
     /// <summary>The length in seconds.</summary>
     public double Seconds => SampleRate == 0 ? 0 : (double)Frames / SampleRate;
+
+    /// <summary>For <c>WAVE_FORMAT_EXTENSIBLE</c> (0xFFFE), the sub-format GUID's leading tag (1 = PCM, 3 = IEEE float); 0 when absent.</summary>
+    public int SubFormat { get; init; }
+
+    /// <summary>True when the <c>data</c> chunk's header announces more bytes than the file holds.</summary>
+    public bool Truncated { get; init; }
+
+    /// <summary>The format tag that says how samples are coded: <see cref="SubFormat"/> for extensible files, else <see cref="AudioFormat"/>.</summary>
+    public int Encoding => AudioFormat == 0xFFFE ? SubFormat : AudioFormat;
 }
 
 /// <summary>A file that is not a RIFF/WAVE file Melos can read: where (byte offset) and what was expected.</summary>
@@ -128,6 +137,7 @@ public static class WavReader
             throw new WavFormatException(0, "a RIFF header with form type WAVE", bytes.Length < 12 ? "a file of " + bytes.Length.ToString(CultureInfo.InvariantCulture) + " bytes" : "another header");
         int pos = 12;
         (int Format, int Channels, int Rate, int ByteRate, int Align, int Bits)? fmt = null;
+        int sub = 0;
         while (pos + 8 <= bytes.Length)
         {
             var id = bytes.Slice(pos, 4);
@@ -139,11 +149,16 @@ public static class WavReader
                 var f = bytes[body..];
                 fmt = (BinaryPrimitives.ReadUInt16LittleEndian(f), BinaryPrimitives.ReadUInt16LittleEndian(f[2..]), (int)BinaryPrimitives.ReadUInt32LittleEndian(f[4..]),
                     (int)BinaryPrimitives.ReadUInt32LittleEndian(f[8..]), BinaryPrimitives.ReadUInt16LittleEndian(f[12..]), BinaryPrimitives.ReadUInt16LittleEndian(f[14..]));
+                if (size >= 26 && body + 26 <= bytes.Length) sub = BinaryPrimitives.ReadUInt16LittleEndian(f[24..]);
             }
             else if (id.SequenceEqual("data"u8))
             {
                 if (fmt is not { } x) throw new WavFormatException(pos, "a fmt chunk before the data chunk", "data first");
-                return new WavInfo(x.Format, x.Channels, x.Rate, x.ByteRate, x.Align, x.Bits, body, Math.Min(size, bytes.Length - body));
+                return new WavInfo(x.Format, x.Channels, x.Rate, x.ByteRate, x.Align, x.Bits, body, Math.Min(size, bytes.Length - body))
+                {
+                    SubFormat = sub,
+                    Truncated = size > bytes.Length - body && size != uint.MaxValue,
+                };
             }
             pos = (int)Math.Min(bytes.Length, body + size + (size & 1)); // chunks are padded to even lengths
         }

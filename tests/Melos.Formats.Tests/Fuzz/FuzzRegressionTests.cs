@@ -53,6 +53,41 @@ public sealed class FuzzRegressionTests
         Assert.Equal(lenient.Tracks.Length, doc.Tracks.Count);
     }
 
+    public static TheoryData<string> AudioFiles() => Files(".audio");
+
+    [Theory]
+    [MemberData(nameof(AudioFiles))]
+    public void AudioCrashInputsDecodeOrFailWithAFormatErrorWithinTheAllocationLimit(string name)
+    {
+        var input = File.ReadAllBytes(Path.Combine(Folder, name));
+        foreach (var encoding in Enum.GetValues<Melos.Formats.Audio.AudioEncoding>())
+        {
+            // As the audio harness does: the input with the decoder's signature over its first bytes.
+            var bytes = (byte[])input.Clone();
+            byte[] signature = encoding switch
+            {
+                Melos.Formats.Audio.AudioEncoding.Wav => [.. "RIFF"u8],
+                Melos.Formats.Audio.AudioEncoding.Flac => [.. "fLaC"u8],
+                Melos.Formats.Audio.AudioEncoding.OggVorbis => [.. "OggS"u8],
+                _ => [0xFF, 0xFB],
+            };
+            signature.CopyTo(bytes, 0);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var e = Record.Exception(() => Melos.Formats.Audio.AudioDecoder.Decode(bytes, name, Melos.Formats.Audio.AudioReadSettings.Lenient with { MaxSeconds = 10 }, encoding));
+            Assert.True(e is null or Melos.Formats.Audio.AudioFormatException, $"{encoding}: {e}");
+            Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 64L * 1024 * 1024, $"{encoding} allocated over 64 MB");
+        }
+    }
+
+    [Fact]
+    public void Nlayer_is_never_handed_a_riff_wave_header_inside_mpeg_data()
+    {
+        // Found by the audio harness: NLayer allocated what a RIFF header's length said (1 GB) inside MPEG data.
+        byte[] bytes = [0xFF, 0xFB, 0x90, 0x00, .. "RIFF"u8, 0xFF, 0xFF, 0xFF, 0x7F, .. "WAVE"u8, .. new byte[64]];
+        var e = Assert.Throws<Melos.Formats.Audio.AudioFormatException>(() => Melos.Formats.Audio.AudioDecoder.Decode(bytes, "x.mp3"));
+        Assert.Equal(4, e.Offset);
+    }
+
     [Fact]
     public void AMultiBarRestTooLongForAnIntIsAnUnexpectedSymbolNotAnOverflow()
     {
