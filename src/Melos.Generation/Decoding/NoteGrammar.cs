@@ -180,7 +180,21 @@ internal sealed class NoteGrammar : IGrammarState
         if (!_request.EndOnTonic || !LastBar) return pitches;
         // No tonic within reach: the rule gives way (counted as a fallback by the caller).
         _tonicUnreachable = tonics.Count == 0;
-        return tonics.Count > 0 ? tonics : pitches;
+        if (tonics.Count == 0) return pitches;
+        // Only the last note must be a tonic: a note of the last bar may be another pitch while a tonic can still follow
+        // it (a slot and a note of the bar's budget after it, within the leap limit); its duration keeps that slot free
+        // (AllowDurations).
+        if (Cursor + 2 * _slot > _totalSteps || _request.MaxNotesPerBar is { } most && _walker.NotesInBar + 2 > most) return tonics;
+        var open = pitches.Where(p => _rules.IsTonic(p) || TonicFollows(p)).ToList();
+        return open.Count > 0 ? open : tonics;
+    }
+
+    /// <summary>Whether some allowed tonic lies within the leap limit of <paramref name="pitch"/>.</summary>
+    private bool TonicFollows(int pitch)
+    {
+        for (int p = _t.NoteConfig.MinPitch; p <= _t.NoteConfig.MaxPitch; p++)
+            if (_rules.IsTonic(p) && _rules.PitchAllowed(p) && _rules.WithinLeap(p, pitch)) return true;
+        return false;
     }
 
     public void Allow(bool[] allowed, out bool fallback)

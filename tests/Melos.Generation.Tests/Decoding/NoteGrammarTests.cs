@@ -105,6 +105,23 @@ public sealed class NoteGrammarTests
     }
 
     [Fact]
+    public void End_on_the_tonic_makes_the_last_note_a_tonic_and_leaves_the_rest_of_the_last_bar_free()
+    {
+        int otherPitches = 0;
+        for (int seed = 1; seed <= 12; seed++)
+        {
+            var request = new GenerationRequest { Bars = 4, Key = Key.Parse(Keys[seed % Keys.Length]), Seed = seed, EndOnTonic = true, Sampling = new() { Temperature = 1.5 } };
+            var g = Tiny.Generator.Generate(request).Single();
+            Assert.Equal(0, g.FallbackSteps);
+            Assert.Null(Broken(request, g));
+            var lastBar = g.Melody.Notes.Where(n => g.Melody.BarOf(n.Start).Bar == 3).ToList();
+            otherPitches += lastBar.Count(n => n.Pitch.Number % 12 != request.Key.Tonic.PitchClass);
+        }
+        // Only the last note is bound: the notes before it in the last bar are the model's choice, not all tonics.
+        Assert.True(otherPitches > 0, "every note of every last bar was a tonic");
+    }
+
+    [Fact]
     public void Bars_numbered_from_the_end_count_down_in_generation_primers_infilling_and_variation()
     {
         var m = TinyNoteModel.FromEnd;
