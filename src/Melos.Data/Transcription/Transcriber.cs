@@ -97,7 +97,7 @@ public static class Transcriber
         var frames = PitchTracker.Track(samples, settings);
         Check(signal.Info.Source, frames, settings);
         double tuning = NoteSegmenter.Tuning(frames);
-        var notes = NoteSegmenter.Segment(frames, tuning, settings);
+        var notes = OnsetRefiner.Refine(samples, settings.AnalysisRate, NoteSegmenter.Segment(frames, tuning, settings));
         if (notes.Count < 2) throw new UnusableRecordingException(signal.Info.Source, TranscriptionDiscard.Silent, $"{notes.Count} notes found");
         double seconds = signal.Seconds;
         var envelope = BeatTracker.Envelope(notes, seconds);
