@@ -18,7 +18,7 @@ public static class OnsetRefiner
     public const double AfterSeconds = 0.02;
 
     /// <summary>The least rise of the note's harmonic salience over <see cref="SpanSeconds"/> that counts as its attack, in dB.</summary>
-    public const double MinRiseDb = 6;
+    public const double MinRiseDb = 3;
 
     /// <summary>The span over which the salience's rise is measured, in seconds.</summary>
     public const double SpanSeconds = 0.02;
