@@ -168,7 +168,7 @@ public static class Transcriber
     /// quarter of a triplet point and over 0.07 from every sixteenth. Otherwise late offbeat eighths (swing) and timing
     /// noise snap to triplets they were never meant as.
     /// </summary>
-    internal static QuantizationGrid ChooseGrid(IReadOnlyList<PerformedNote> performed)
+    public static QuantizationGrid ChooseGrid(IReadOnlyList<PerformedNote> performed)
     {
         if (performed.Count == 0) return QuantizationGrid.Default;
         int triplet = 0;
