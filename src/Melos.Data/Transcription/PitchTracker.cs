@@ -80,9 +80,7 @@ public sealed record TranscriptionSettings
 /// <param name="VoicedProbability">The pYIN voicing probability (the summed candidate probabilities).</param>
 /// <param name="Level">The frame's RMS level in dB relative to full scale.</param>
 /// <param name="Aperiodicity">The smallest normalized YIN difference (0 for a pure periodic frame, near 1 for noise).</param>
-/// <param name="Novelty">The spectral-flux onset novelty at the frame (0 or more): how much log-magnitude the spectrum gained
-/// over the frame before, each bin against the previous frame's largest neighbour (so vibrato adds little).</param>
-public readonly record struct PitchFrame(double Seconds, double Hz, double VoicedProbability, double Level, double Aperiodicity, double Novelty = 0)
+public readonly record struct PitchFrame(double Seconds, double Hz, double VoicedProbability, double Level, double Aperiodicity)
 {
     /// <summary>True when the frame was decoded as voiced.</summary>
     public bool Voiced => Hz > 0;
@@ -132,11 +130,6 @@ public static class PitchTracker
         var level = new double[frames];
         var aperiodicity = new double[frames];
         var voicedMass = new double[frames];
-        var novelty = new double[frames];
-        // Spectral flux on the window's own spectrum (a by-product of the correlation's transform): bins 50 Hz..5 kHz.
-        int fluxLo = Math.Max(1, (int)Math.Round(50.0 * n / rate)), fluxHi = Math.Min(n / 2 - 1, (int)Math.Round(5000.0 * n / rate));
-        var logMag = new double[n / 2 + 1];
-        var prevMax = new double[n / 2 + 1];
         var re = new double[n];
         var im = new double[n];
         var d = new double[maxLag + 1];
@@ -161,7 +154,6 @@ public static class PitchTracker
                 double zr = re[k], zi = im[k], cr = re[m], ci = -im[m];
                 double ar = (zr + cr) / 2, ai = (zi + ci) / 2; // window spectrum
                 double br = (zi - ci) / 2, bi = -(zr - cr) / 2; // segment spectrum: (Z - conj Z[-k]) / 2i
-                logMag[k] = Math.Log(1 + 10 * Math.Sqrt(ar * ar + ai * ai));
                 // conj(A) * B
                 double pr = ar * br + ai * bi, pi = ar * bi - ai * br;
                 re[k] = pr;
@@ -173,13 +165,6 @@ public static class PitchTracker
                 }
             }
             fft.Transform(re, im, inverse: true);
-            if (f > 0)
-            {
-                double flux = 0;
-                for (int k = fluxLo; k <= fluxHi; k++) flux += Math.Max(0, logMag[k] - prevMax[k]);
-                novelty[f] = flux / (fluxHi - fluxLo + 1);
-            }
-            for (int k = fluxLo; k <= fluxHi; k++) prevMax[k] = Math.Max(logMag[k], Math.Max(logMag[k - 1], logMag[k + 1]));
             double running = 0;
             cmnd[0] = 1;
             d[0] = 0;
@@ -262,7 +247,7 @@ public static class PitchTracker
                     if (dist < best && dist <= 1.5 * BinCents) (best, hz) = (dist, cHz);
                 }
             }
-            result[f] = new PitchFrame((f * hop + w / 2.0) / rate, hz, level[f] < gate ? 0 : voicedMass[f], level[f], aperiodicity[f], novelty[f]);
+            result[f] = new PitchFrame((f * hop + w / 2.0) / rate, hz, level[f] < gate ? 0 : voicedMass[f], level[f], aperiodicity[f]);
         }
         return result;
     }
