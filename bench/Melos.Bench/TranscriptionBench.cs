@@ -19,7 +19,7 @@ public sealed class TranscriptionBench : IBenchmark
 {
     public string Name => "transcription";
 
-    public string Description => "transcribe rendered Nottingham test tunes (5 instruments, reverb, noise) and score Melos and aubionotes: transcription [--tunes N] [--seconds S] [--keep]";
+    public string Description => "transcribe rendered Nottingham test tunes (5 instruments, reverb, noise) and score Melos and aubionotes: transcription [--tunes N] [--seconds S] [--keep] [--work DIR] [--no-aubio] [--only CONDITION]";
 
     private static readonly (int Program, string Name)[] Instruments = [(73, "flute"), (40, "violin"), (78, "whistle"), (71, "clarinet"), (53, "voice oohs")];
     private static readonly string[] SoundFonts = ["/usr/share/sounds/sf2/FluidR3_GM.sf2", "/usr/share/sounds/sf3/MuseScore_General.sf3"];
@@ -28,12 +28,15 @@ public sealed class TranscriptionBench : IBenchmark
     public int Run(string[] args)
     {
         int tunes = 5;
-        bool keep = args.Contains("--keep");
+        bool keep = args.Contains("--keep"), noAubio = args.Contains("--no-aubio");
+        string? work = null, only = null;
         double maxSeconds = 30;
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
             if (args[i] == "--tunes") tunes = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
-            else if (args[i] == "--keep") i--;
+            else if (args[i] is "--keep" or "--no-aubio") i--;
+            else if (args[i] == "--work") work = args[i + 1];
+            else if (args[i] == "--only") only = args[i + 1];
             else if (args[i] == "--seconds") maxSeconds = double.Parse(args[i + 1], CultureInfo.InvariantCulture);
         }
         if (AbcBench.FindDatasets() is not { } datasets)
@@ -45,10 +48,14 @@ public sealed class TranscriptionBench : IBenchmark
         var corpus = new CorpusBuilder(TuneSources.Default).Build(new CorpusBuildOptions { Inputs = [root] });
         var test = corpus.Split(CorpusSplit.Test).OrderBy(e => e.Id, StringComparer.Ordinal).ToList();
         var chosen = Enumerable.Range(0, tunes).Select(i => test[i * test.Count / tunes]).ToList();
-        var dir = Directory.CreateTempSubdirectory("melos-transcription-bench-").FullName;
+        // --work DIR keeps the renders there and reuses those already present (the performances are seeded, so a
+        // render made earlier with the same --tunes and --seconds is the same audio).
+        var dir = work is null ? Directory.CreateTempSubdirectory("melos-transcription-bench-").FullName : Directory.CreateDirectory(work).FullName;
+        keep |= work is not null;
         Console.WriteLine($"{chosen.Count} tunes of the Nottingham test split ({test.Count}), each on {Instruments.Length} instruments, first {maxSeconds} s; work in {dir}");
         var rows = Conditions.ToDictionary(c => c.Name, _ => new List<(NoteScoreResult M, NoteScoreResult MO, NoteScoreResult A, NoteScoreResult AO, double Bars)>());
         double audioSeconds = 0, melosSeconds = 0;
+        var phasedBars = new List<double>();
         int failures = 0;
         for (int t = 0; t < chosen.Count; t++)
         {
@@ -59,16 +66,21 @@ public sealed class TranscriptionBench : IBenchmark
                 var (midi, reference, clipped) = Perform(entry.Melody, Instruments[k].Program, random, maxSeconds);
                 var font = SoundFonts[(t + k) % 2];
                 var stem = Path.Combine(dir, $"t{t}-{k}");
-                File.WriteAllBytes(stem + ".mid", midi);
-                Tools("fluidsynth", "-ni", "-q", "-R", "0", "-C", "0", "-g", "0.6", "-r", "22050", "-F", stem + ".wav", font, stem + ".mid");
-                Tools("sox", stem + ".wav", stem + "-rev.wav", "reverb", "40");
+                bool rendered = work is not null && File.Exists(stem + "-rev.wav") && File.Exists(stem + ".mid") && File.ReadAllBytes(stem + ".mid").AsSpan().SequenceEqual(midi);
+                if (!rendered)
+                {
+                    File.WriteAllBytes(stem + ".mid", midi);
+                    Tools("fluidsynth", "-ni", "-q", "-R", "0", "-C", "0", "-g", "0.6", "-r", "22050", "-F", stem + ".wav", font, stem + ".mid");
+                    Tools("sox", stem + ".wav", stem + "-rev.wav", "reverb", "40");
+                }
                 foreach (var c in Conditions)
                 {
+                    if (only is not null && c.Name != only) continue;
                     var wav = c.Reverb ? stem + "-rev.wav" : stem + ".wav";
                     if (c.Snr is { } snr)
                     {
                         var noisy = $"{stem}-snr{snr}.wav";
-                        AddNoise(wav, noisy, snr, new Random(7 * t + k));
+                        if (!rendered || !File.Exists(noisy)) AddNoise(wav, noisy, snr, new Random(7 * t + k));
                         wav = noisy;
                     }
                     var sw = Stopwatch.StartNew();
@@ -87,11 +99,19 @@ public sealed class TranscriptionBench : IBenchmark
                     audioSeconds += audio.Seconds;
                     melosSeconds += sw.Elapsed.TotalSeconds;
                     var est = tr?.Notes.Select(n => new TimedNote(n.Start, n.End, n.Pitch)).ToList() ?? [];
-                    var aubio = Aubio(wav);
+                    var aubio = noAubio ? new List<TimedNote>() : Aubio(wav);
                     if (keep)
                         File.WriteAllLines(wav + ".notes.txt", [.. reference.Select(n => $"ref {n.Onset:0.000} {n.Offset:0.000} {n.Midi}"),
                             .. est.Select(n => $"melos {n.Onset:0.000} {n.Offset:0.000} {n.Midi}"), .. aubio.Select(n => $"aubio {n.Onset:0.000} {n.Offset:0.000} {n.Midi:0.0}")]);
                     double bars = tr is null ? 0 : NoteScore.ExactBarShare(clipped, tr.Melody);
+                    // Diagnostic: the exact bars had the bar phase been right (the transcription shifted by whole eighths).
+                    double phased = tr is null ? 0 : Enumerable.Range(0, (int)Math.Round(2 * tr.Melody.Meter.BarLength.Quarters.ToDouble()))
+                        .Max(e => NoteScore.ExactBarShare(clipped, Melody.Create([.. tr.Melody.Notes.Select(n => n with { Start = n.Start + Duration.FromQuarters(e, 2) })],
+                            tr.Melody.Key, tr.Melody.Meters, tr.Melody.Tempos)));
+                    phasedBars.Add(phased);
+                    if (work is not null)
+                        File.AppendAllText(Path.Combine(dir, "scores.txt"), string.Create(CultureInfo.InvariantCulture,
+                            $"{Path.GetFileName(wav)}\t{entry.Id}\t{Instruments[k].Name}\t{c.Name}\tF {NoteScore.Score(reference, est).F:0.000}\tbars {bars:0.000}\tbest-phase bars {phased:0.000}\n"));
                     rows[c.Name].Add((NoteScore.Score(reference, est), NoteScore.Score(reference, est, withOffsets: true),
                         NoteScore.Score(reference, aubio), NoteScore.Score(reference, aubio, withOffsets: true), bars));
                 }
@@ -104,10 +124,12 @@ public sealed class TranscriptionBench : IBenchmark
         foreach (var c in Conditions)
         {
             var r = rows[c.Name];
+            if (r.Count == 0) continue;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {c.Name} | {r.Count} | {r.Average(x => x.M.F):0.000} | {r.Average(x => x.M.Precision):0.000} / {r.Average(x => x.M.Recall):0.000} | {r.Average(x => x.MO.F):0.000} | {r.Average(x => x.A.F):0.000} | {r.Average(x => x.AO.F):0.000} | {r.Average(x => x.Bars):P1} |"));
         }
         Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Exact bars had the bar phase been right (best of the whole-eighth shifts), all conditions: {phasedBars.Average():P1}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Melos speed (decode + resample + transcribe, one thread): {audioSeconds:0} s of audio in {melosSeconds:0.0} s = {audioSeconds / melosSeconds:0}x real time; {failures} recordings refused"));
         if (!keep) Directory.Delete(dir, true);

@@ -97,7 +97,7 @@ public static class Transcriber
         var frames = PitchTracker.Track(samples, settings);
         Check(signal.Info.Source, frames, settings);
         double tuning = NoteSegmenter.Tuning(frames);
-        var notes = NoteSegmenter.Segment(frames, tuning, settings);
+        var notes = OnsetRefiner.Refine(samples, settings.AnalysisRate, NoteSegmenter.Segment(frames, tuning, settings));
         if (notes.Count < 2) throw new UnusableRecordingException(signal.Info.Source, TranscriptionDiscard.Silent, $"{notes.Count} notes found");
         double seconds = signal.Seconds;
         var envelope = BeatTracker.Envelope(notes, seconds);
@@ -132,9 +132,20 @@ public static class Transcriber
         double barQuarters = beatsPerBar * quartersPerBeat;
         // Notes before the first downbeat are a pickup: bar 1 is then the pickup bar, a leading rest before them.
         double origin = downbeat - (onsetBeats[0] < downbeat - 0.2 ? beatsPerBar : 0);
-        var performed = notes.Select(n => new PerformedNote(n.Pitch, Math.Max(0, (beats.BeatAt(n.Start) - origin) * quartersPerBeat),
-            Math.Max(0, (beats.BeatAt(n.End) - origin) * quartersPerBeat), (int)Math.Clamp(40 + 80 * n.Confidence, 1, 127)));
-        var (quantized, report) = Quantizer.Quantize(performed, QuantizationGrid.Default);
+        var performed = new List<PerformedNote>(notes.Count);
+        for (int i = 0; i < notes.Count; i++)
+        {
+            double start = (onsetBeats[i] - origin) * quartersPerBeat, release = (beats.BeatAt(notes[i].End) - origin) * quartersPerBeat;
+            // Written lengths run to the next note unless the silence before it is a real rest: a gap under 40% of the
+            // time between the onsets is articulation (detached playing), not a rest.
+            if (i + 1 < notes.Count)
+            {
+                double next = (onsetBeats[i + 1] - origin) * quartersPerBeat;
+                if (next - release < 0.4 * (next - start)) release = next;
+            }
+            performed.Add(new PerformedNote(notes[i].Pitch, Math.Max(0, start), Math.Max(0, release), (int)Math.Clamp(40 + 80 * notes[i].Confidence, 1, 127)));
+        }
+        var (quantized, report) = Quantizer.Quantize(performed, ChooseGrid(performed));
         var key = hints.Key ?? KeyEstimator.Estimate(quantized).Key;
         quantized = [.. quantized.Select(n => n with { Pitch = Pitch.FromMidi(n.Pitch.Number, key.Spell(n.Pitch.PitchClass)) })];
         var end = quantized.Count == 0 ? Duration.Zero : quantized[^1].End;
@@ -151,6 +162,26 @@ public static class Transcriber
             Duration.FromQuarters((long)bars * meter.Numerator * 4, meter.Denominator));
         return new Transcription(signal.Info.Source, notes, melody, tuning, tempo, beats, report, seconds);
     }
+
+    /// <summary>
+    /// Sixteenths with eighth-note triplets only when the onsets ask for them: when at least 15% of them lie within 0.05
+    /// quarter of a triplet point and over 0.07 from every sixteenth. Otherwise late offbeat eighths (swing) and timing
+    /// noise snap to triplets they were never meant as.
+    /// </summary>
+    public static QuantizationGrid ChooseGrid(IReadOnlyList<PerformedNote> performed)
+    {
+        if (performed.Count == 0) return QuantizationGrid.Default;
+        int triplet = 0;
+        foreach (var p in performed)
+        {
+            double f = p.Start - Math.Floor(p.Start);
+            double d16 = Math.Abs(f * 4 - Math.Round(f * 4)) / 4, d3 = Math.Abs(f * 3 - Math.Round(f * 3)) / 3;
+            if (d3 < 0.05 && d16 > 0.07) triplet++;
+        }
+        return triplet >= 0.15 * performed.Count ? QuantizationGrid.Default : Sixteenths;
+    }
+
+    private static readonly QuantizationGrid Sixteenths = new(4);
 
     private static string Format(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
 
