@@ -113,15 +113,22 @@ public sealed class StudioBench : IBenchmark
         var workers = Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
         {
             var mine = new List<Sample>();
-            while (clock.Elapsed.TotalSeconds < seconds) mine.Add(await Continue(http, Interlocked.Increment(ref nextSeed)));
+            while (clock.Elapsed.TotalSeconds < seconds)
+            {
+                var sample = await Continue(http, Interlocked.Increment(ref nextSeed));
+                mine.Add(sample);
+                // A refused client waits as the server says (Retry-After), as the page does, instead of asking again at once.
+                if (sample.RetryAfter is { } wait) await Task.Delay(wait);
+            }
             lock (samples) samples.AddRange(mine);
         })).ToList();
         await Task.WhenAll(workers);
         clock.Stop();
         var ok = samples.Where(s => s.Status == 200).ToList();
         int busy = samples.Count(s => s.Status == 503);
+        int limited = samples.Count(s => s.Status == 429);
         Console.WriteLine(title);
-        Console.WriteLine(string.Create(Ci, $"{samples.Count} requests in {clock.Elapsed.TotalSeconds:0.0} s: {ok.Count} answered ({ok.Count / clock.Elapsed.TotalSeconds:0.0} answers/s), {busy} answered 503, {samples.Count - ok.Count - busy} other"));
+        Console.WriteLine(string.Create(Ci, $"{samples.Count} requests in {clock.Elapsed.TotalSeconds:0.0} s: {ok.Count} answered ({ok.Count / clock.Elapsed.TotalSeconds:0.0} answers/s), {busy} answered 503, {limited} answered 429 (all clients share 127.0.0.1, so the per-client limits apply to them together; the studio-room benchmark gives each its own address), {samples.Count - ok.Count - busy - limited} other"));
         Console.WriteLine("| measure | p50 ms | p95 ms | mean ms | min ms | max ms |");
         Console.WriteLine("|---|---|---|---|---|---|");
         if (ok.Count > 0)
@@ -132,7 +139,7 @@ public sealed class StudioBench : IBenchmark
         if (busy > 0) Console.WriteLine(Row("round trip, 503", samples.Where(s => s.Status == 503).Select(r => r.RoundTripMs)));
     }
 
-    private sealed record Sample(int Status, double ServerMs, double RoundTripMs);
+    private sealed record Sample(int Status, double ServerMs, double RoundTripMs, TimeSpan? RetryAfter = null);
 
     private static readonly string Phrase = """
         {"key":"G","meter":"4/4","tempo":120,"bars":4,"style":null,
@@ -151,8 +158,9 @@ public sealed class StudioBench : IBenchmark
         watch.Stop();
         double server = double.NaN;
         if (response.StatusCode == HttpStatusCode.OK) server = JsonNode.Parse(text)!["elapsedMs"]!.GetValue<double>();
-        else if (response.StatusCode != HttpStatusCode.ServiceUnavailable) Console.Error.WriteLine($"{(int)response.StatusCode}: {text}");
-        return new Sample((int)response.StatusCode, server, watch.Elapsed.TotalMilliseconds);
+        else if (response.StatusCode is not (HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests)) Console.Error.WriteLine($"{(int)response.StatusCode}: {text}");
+        TimeSpan? retry = response.StatusCode == HttpStatusCode.TooManyRequests ? response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1) : null;
+        return new Sample((int)response.StatusCode, server, watch.Elapsed.TotalMilliseconds, retry);
     }
 
     private static async Task<Sample> Post(HttpClient http, string path, string fields, int seed)
