@@ -110,23 +110,10 @@ public static class Transcriber
         var intervals = beats.Times.Zip(beats.Times.Skip(1), (a, b) => b - a).Order().ToList();
         double tempo = hints.Bpm ?? 60 / (intervals.Count > 0 ? intervals[intervals.Count / 2] : period) * quartersPerBeat;
 
-        // The downbeat: the phase whose beats carry the longest notes, with a preference for the first note's beat.
+        // The downbeat: the phase whose bars repeat one another best, helped by where the long notes start (DownbeatFinder).
         var onsetBeats = notes.Select(n => beats.BeatAt(n.Start)).ToArray();
-        int phase = 0;
-        double bestWeight = double.NegativeInfinity;
-        for (int k = 0; k < beatsPerBar; k++)
-        {
-            double weight = 0;
-            for (int i = 0; i < notes.Count; i++)
-            {
-                double b = onsetBeats[i];
-                int nearest = (int)Math.Round(b);
-                if (Math.Abs(b - nearest) < 0.2 && Mod(nearest, beatsPerBar) == k) weight += notes[i].Seconds * notes[i].Confidence;
-            }
-            // Most tunes start on a downbeat: the first note's phase wins unless another carries clearly more (25%).
-            if (Mod((int)Math.Round(onsetBeats[0]), beatsPerBar) == k) weight *= 1.25;
-            if (weight > bestWeight) (bestWeight, phase) = (weight, k);
-        }
+        int phase = DownbeatFinder.Choose(onsetBeats, [.. notes.Select(n => n.Pitch)], [.. notes.Select(n => n.Seconds * n.Confidence)],
+            beatsPerBar, compound ? 3 : 4);
         double firstBeat = Math.Floor(onsetBeats[0] + 0.2);
         double downbeat = firstBeat + Mod(phase - (int)firstBeat, beatsPerBar);
         double barQuarters = beatsPerBar * quartersPerBeat;
