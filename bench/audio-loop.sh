@@ -3,7 +3,8 @@
 # train split rendered to audio and transcribed back trains a model whose bits per note on the symbolic Nottingham test
 # split is compared with the same model trained on the same tunes as symbols (target: within 10%).
 # Usage: bench/audio-loop.sh            (env: WORK folder, default $TMPDIR/melos-audio-loop; LIMIT=N takes the first N
-#                                        train tunes by id, the same N both ways; SYNTH=fluidsynth|builtin; PROGRAM=73)
+#                                        train tunes by id, the same N both ways; SYNTH=fluidsynth|builtin; PROGRAM=73;
+#                                        LSTM_STEPS=N also trains a small LSTM, N steps, both ways)
 # Needs ../shared/datasets beside the repository, and fluidsynth with Debian's fluid-soundfont-gm for SYNTH=fluidsynth.
 # Steps:
 #  1. `melos corpus build nottingham/ABC_cleaned` (default splits 0.8/0.1/0.1 by families of near-duplicates);
@@ -16,7 +17,8 @@
 #     (tempo, meter, key and tuning estimated; meter only 4/4 or 6/8) and reports its discards by reason;
 #  4. the note-event n-gram (bench/configs/note-ngram.json) is trained on each, and on the symbolic corpus's own train
 #     split as a check of the MIDI round trip, and each is evaluated on the SAME symbolic test split
-#     (`melos evaluate --corpus nottingham.corpus --split test`).
+#     (`melos evaluate --corpus nottingham.corpus --split test`); with LSTM_STEPS, a small note-token LSTM
+#     (bench/configs/loop-lstm.json: 1 layer of 128) too, for a fixed number of steps (no validation split to stop on).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/licences.sh
@@ -24,6 +26,7 @@ d=../shared/datasets
 work=${WORK:-${TMPDIR:-/tmp}/melos-audio-loop}
 synth=${SYNTH:-fluidsynth}
 mkdir -p "$work"
+rm -f "$work"/ngram-*.json "$work"/lstm-*.json
 dotnet build -c Release src/Melos.Cli >/dev/null
 dotnet build -c Release bench/Melos.Bench >/dev/null
 melos() { dotnet src/Melos.Cli/bin/Release/net10.0/*/melos.dll "$@"; }
@@ -57,10 +60,23 @@ if [ -z "${LIMIT:-}" ]; then
   melos evaluate --model "$work/ngram-direct" --corpus "$work/nottingham.corpus" --split test --json > "$work/ngram-direct.json"
 fi
 
+if [ -n "${LSTM_STEPS:-}" ]; then # a small LSTM (bench/configs/loop-lstm.json), the same number of steps both ways
+  export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+  for name in symbolic audio; do
+    step "LSTM on the $name train tunes ($LSTM_STEPS steps)"
+    melos train --corpus "$work/$name-train.corpus" --arch lstm --config bench/configs/loop-lstm.json --steps "$LSTM_STEPS" --out "$work/lstm-$name" --force
+    melos evaluate --model "$work/lstm-$name" --corpus "$work/nottingham.corpus" --split test --json > "$work/lstm-$name.json"
+  done
+fi
+
 step "done"
-for f in "$work"/ngram-*.json; do
+for f in "$work"/ngram-*.json "$work"/lstm-*.json; do
+  [ -f "$f" ] || continue
   printf '%-16s %s test melodies (%s skipped): %.4f bits/note\n' "$(basename "$f" .json)" \
     "$(jq .melodies "$f")" "$(jq .skipped "$f")" "$(jq .bitsPerNote "$f")"
 done
 s=$(jq .bitsPerNote "$work/ngram-symbolic.json"); a=$(jq .bitsPerNote "$work/ngram-audio.json")
-awk -v s="$s" -v a="$a" 'BEGIN { r = a / s; printf "ratio audio / symbolic: %.4f (%+.1f%%; target within 10%%: %s)\n", r, 100 * (r - 1), (r <= 1.10 ? "met" : "not met") }'
+ratio() { awk -v s="$2" -v a="$3" -v n="$1" 'BEGIN { r = a / s; printf "%s ratio audio / symbolic: %.4f (%+.1f%%; target within 10%%: %s)\n", n, r, 100 * (r - 1), (r <= 1.10 ? "met" : "not met") }'; }
+ratio n-gram "$s" "$a"
+[ -n "${LSTM_STEPS:-}" ] && ratio LSTM "$(jq .bitsPerNote "$work/lstm-symbolic.json")" "$(jq .bitsPerNote "$work/lstm-audio.json")"
+true
