@@ -63,6 +63,14 @@ public sealed record MidiMelodyWriteOptions
     /// <summary>The chords' channel.</summary>
     public int ChordChannel { get; init; } = 1;
 
+    /// <summary>A General MIDI program (0-127, e.g. 73 for flute) set on the melody's channel at the start, so a synthesizer
+    /// plays the melody on that instrument; null (the default) writes no program change (a synthesizer's default, piano).</summary>
+    public int? MelodyProgram
+    {
+        get;
+        init => field = value is null or (>= 0 and <= 127) ? value : throw new ArgumentOutOfRangeException(nameof(MelodyProgram), value, "A MIDI program is 0-127.");
+    }
+
     /// <summary>The velocity of chord notes.</summary>
     public int ChordVelocity { get; init; } = 64;
 
@@ -278,6 +286,7 @@ public static class MidiMelody
 
         var lead = new List<MidiEvent>();
         if (options.Format == 1) lead.Add(MidiEvent.MetaText(0, MidiMeta.TrackName, options.MelodyTrackName));
+        if (options.MelodyProgram is { } program) lead.Add(MidiEvent.ChannelMessage(0, 0xC0, options.MelodyChannel, program));
         AddNotes(lead, melody.Notes.Select(n => (T(n.Start), T(n.End), n.Pitch.Number, n.Velocity)), options.MelodyChannel);
 
         var chordEvents = new List<MidiEvent>();

@@ -124,4 +124,22 @@ public sealed class MidiMelodyTests
         }
         Assert.InRange(polyphonic, 1, 50); // a few tunes hold double stops: their top line is taken
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void Writes_the_melody_program_on_the_melody_channel_and_reads_the_notes_back(int format)
+    {
+        var melody = Melody.Create([new Note(Pitch.FromMidi(72), Duration.Zero, Duration.Quarter), new Note(Pitch.FromMidi(74), Duration.Quarter, Duration.Quarter)]);
+        var bytes = MidiMelody.Write(melody, new MidiMelodyWriteOptions { Format = format, MelodyProgram = 73, MelodyChannel = 2 });
+        var file = MidiReader.Read(bytes).File;
+        var programs = file.Tracks.SelectMany(t => t.Events).Where(e => (e.Status & 0xF0) == 0xC0).ToList();
+        var change = Assert.Single(programs);
+        Assert.Equal(0xC2, change.Status);
+        Assert.Equal(73, change.Data1);
+        Assert.Equal(0, change.Tick);
+        Assert.Equal([72, 74], MidiMelody.Read(bytes).Notes.Select(n => n.Pitch.Number));
+        Assert.DoesNotContain(MidiReader.Read(MidiMelody.Write(melody)).File.Tracks.SelectMany(t => t.Events), e => (e.Status & 0xF0) == 0xC0);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MidiMelodyWriteOptions { MelodyProgram = 128 });
+    }
 }
