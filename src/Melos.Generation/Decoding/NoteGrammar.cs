@@ -37,6 +37,7 @@ internal sealed class NoteGrammar : IGrammarState
     private bool _emptyCopy;
     private int? _copyOffer;
     private readonly bool _anyTonic;
+    private readonly List<int> _allowedTonics = []; // tonic pitches the pitch rules allow (leap aside)
     private bool _tonicUnreachable;
 
     private NoteGrammar(NoteTokenizer tokenizer, GenerationRequest request, ConditioningVocabulary vocabulary, int meterIndex, long barSteps,
@@ -56,7 +57,8 @@ internal sealed class NoteGrammar : IGrammarState
         _slot = _spq % 4 == 0 ? _spq / 4 : 1;
         _walker = new NoteTokenizer.Walker(tokenizer);
         for (int p = tokenizer.NoteConfig.MinPitch; p <= tokenizer.NoteConfig.MaxPitch; p++)
-            _anyTonic |= _rules.PitchAllowed(p) && _rules.IsTonic(p);
+            if (_rules.PitchAllowed(p) && _rules.IsTonic(p)) _allowedTonics.Add(p);
+        _anyTonic = _allowedTonics.Count > 0;
         Feed(tokenizer.Bos);
     }
 
@@ -190,12 +192,7 @@ internal sealed class NoteGrammar : IGrammarState
     }
 
     /// <summary>Whether some allowed tonic lies within the leap limit of <paramref name="pitch"/>.</summary>
-    private bool TonicFollows(int pitch)
-    {
-        for (int p = _t.NoteConfig.MinPitch; p <= _t.NoteConfig.MaxPitch; p++)
-            if (_rules.IsTonic(p) && _rules.PitchAllowed(p) && _rules.WithinLeap(p, pitch)) return true;
-        return false;
-    }
+    private bool TonicFollows(int pitch) => _allowedTonics.Exists(t => _rules.WithinLeap(t, pitch));
 
     public void Allow(bool[] allowed, out bool fallback)
     {
