@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Melos.Data.Transcription;
 
 /// <summary>
@@ -30,6 +31,7 @@ public static class OnsetRefiner
     /// <param name="samples">Mono samples at <paramref name="rate"/>.</param>
     /// <param name="rate">The sample rate in Hz.</param>
     /// <param name="notes">Notes in time order, as <see cref="NoteSegmenter.Segment"/> gives them.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static IReadOnlyList<TranscribedNote> Refine(ReadOnlySpan<float> samples, int rate, IReadOnlyList<TranscribedNote> notes)
     {
         ArgumentNullException.ThrowIfNull(notes);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json.Serialization;
 
 namespace Melos.Data.Transcription;
@@ -101,6 +102,7 @@ public static class PitchTracker
     private const double BinCents = 20;
 
     /// <summary>Tracks the pitch of mono samples at the settings' analysis rate.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static IReadOnlyList<PitchFrame> Track(ReadOnlySpan<float> samples, TranscriptionSettings? settings = null)
     {
         settings = (settings ?? TranscriptionSettings.Default).Validate();
@@ -132,99 +134,106 @@ public static class PitchTracker
         var voicedMass = new double[frames];
         var re = new double[n];
         var im = new double[n];
+        var pr = new double[n];
+        var pi = new double[n];
         var d = new double[maxLag + 1];
         var cmnd = new double[maxLag + 1];
         var energy = new double[w + maxLag + 1]; // prefix sums of squares
-        for (int f = 0; f < frames; f++)
+        var crossing = new int[thresholds];
+        var found = new Dictionary<int, double>();
+        // Two frames per inverse transform: both cross-correlations are real, so the first is the real part of the
+        // inverse of (P0 + i P1) and the second its imaginary part.
+        for (int f0 = 0; f0 < frames; f0 += 2)
         {
-            int start = f * hop;
-            Array.Clear(re);
-            Array.Clear(im);
-            for (int i = 0; i < w; i++) re[i] = samples[start + i];
-            for (int i = 0; i < w + maxLag; i++) im[i] = samples[start + i];
-            energy[0] = 0;
-            for (int i = 0; i < w + maxLag; i++) energy[i + 1] = energy[i] + im[i] * im[i];
-            double e0 = energy[w];
-            level[f] = 10 * Math.Log10(Math.Max(e0 / w, 1e-12));
-            // Cross-correlation of the window with the segment: both real, packed into one complex transform.
-            fft.Transform(re, im);
-            for (int k = 0; k <= n / 2; k++)
+            bool pair = f0 + 1 < frames;
+            CrossSpectrum(samples, f0 * hop, w, maxLag, fft, re, im);
+            Array.Copy(re, pr, n);
+            Array.Copy(im, pi, n);
+            if (pair)
             {
-                int m = (n - k) & (n - 1);
-                double zr = re[k], zi = im[k], cr = re[m], ci = -im[m];
-                double ar = (zr + cr) / 2, ai = (zi + ci) / 2; // window spectrum
-                double br = (zi - ci) / 2, bi = -(zr - cr) / 2; // segment spectrum: (Z - conj Z[-k]) / 2i
-                // conj(A) * B
-                double pr = ar * br + ai * bi, pi = ar * bi - ai * br;
-                re[k] = pr;
-                im[k] = pi;
-                if (m != k)
+                CrossSpectrum(samples, (f0 + 1) * hop, w, maxLag, fft, re, im);
+                for (int k = 0; k < n; k++)
                 {
-                    re[m] = pr;
-                    im[m] = -pi;
+                    double r1 = re[k], i1 = im[k];
+                    re[k] = pr[k] - i1;
+                    im[k] = pi[k] + r1;
                 }
+            }
+            else
+            {
+                Array.Copy(pr, re, n);
+                Array.Copy(pi, im, n);
             }
             fft.Transform(re, im, inverse: true);
-            double running = 0;
-            cmnd[0] = 1;
-            d[0] = 0;
-            for (int tau = 1; tau <= maxLag; tau++)
+            for (int q = 0; q < (pair ? 2 : 1); q++)
             {
-                double r = re[tau] / n;
-                d[tau] = Math.Max(0, e0 + (energy[tau + w] - energy[tau]) - 2 * r);
-                running += d[tau];
-                cmnd[tau] = running > 0 ? d[tau] * tau / running : 1;
-            }
-            // pYIN: for each threshold, the first dip below it (descended to its local minimum) takes the threshold's prior.
-            var found = new Dictionary<int, double>();
-            int globalMin = minLag;
-            for (int tau = minLag; tau < maxLag; tau++)
-                if (cmnd[tau] < cmnd[globalMin]) globalMin = tau;
-            aperiodicity[f] = cmnd[globalMin];
-            int ti = thresholds - 1;
-            double prefixMin = double.MaxValue;
-            // Walk lags upwards; thresholds above the running minimum are crossed at the lag where the minimum fell under them.
-            var crossing = new int[thresholds];
-            Array.Fill(crossing, -1);
-            for (int tau = minLag; tau < maxLag && ti >= 0; tau++)
-            {
-                if (cmnd[tau] >= prefixMin) continue;
-                prefixMin = cmnd[tau];
-                // Every threshold s with s > cmnd[tau] and no crossing yet is crossed here.
+                int f = f0 + q;
+                var corr = q == 0 ? re : im;
+                int start = f * hop;
+                energy[0] = 0;
+                for (int i = 0; i < w + maxLag; i++) energy[i + 1] = energy[i] + (double)samples[start + i] * samples[start + i];
+                double e0 = energy[w];
+                level[f] = 10 * Math.Log10(Math.Max(e0 / w, 1e-12));
+                double running = 0;
+                cmnd[0] = 1;
+                d[0] = 0;
+                for (int tau = 1; tau <= maxLag; tau++)
+                {
+                    double r = corr[tau] / n;
+                    d[tau] = Math.Max(0, e0 + (energy[tau + w] - energy[tau]) - 2 * r);
+                    running += d[tau];
+                    cmnd[tau] = running > 0 ? d[tau] * tau / running : 1;
+                }
+                // pYIN: for each threshold, the first dip below it (descended to its local minimum) takes the threshold's prior.
+                found.Clear();
+                int globalMin = minLag;
+                for (int tau = minLag; tau < maxLag; tau++)
+                    if (cmnd[tau] < cmnd[globalMin]) globalMin = tau;
+                aperiodicity[f] = cmnd[globalMin];
+                int ti = thresholds - 1;
+                double prefixMin = double.MaxValue;
+                // Walk lags upwards; thresholds above the running minimum are crossed at the lag where the minimum fell under them.
+                Array.Fill(crossing, -1);
+                for (int tau = minLag; tau < maxLag && ti >= 0; tau++)
+                {
+                    if (cmnd[tau] >= prefixMin) continue;
+                    prefixMin = cmnd[tau];
+                    // Every threshold s with s > cmnd[tau] and no crossing yet is crossed here.
+                    for (int i = 0; i < thresholds; i++)
+                        if (crossing[i] < 0 && thresholdOf[i] > prefixMin) crossing[i] = tau;
+                    while (ti >= 0 && crossing[ti] >= 0) ti--;
+                }
+                double mass = 0;
                 for (int i = 0; i < thresholds; i++)
-                    if (crossing[i] < 0 && thresholdOf[i] > prefixMin) crossing[i] = tau;
-                while (ti >= 0 && crossing[ti] >= 0) ti--;
-            }
-            double mass = 0;
-            for (int i = 0; i < thresholds; i++)
-            {
-                int tau = crossing[i];
-                double p = prior[i];
-                if (tau < 0)
                 {
-                    tau = globalMin;
-                    p *= 0.01; // pYIN's small probability for the global minimum when no dip is under the threshold
+                    int tau = crossing[i];
+                    double p = prior[i];
+                    if (tau < 0)
+                    {
+                        tau = globalMin;
+                        p *= 0.01; // pYIN's small probability for the global minimum when no dip is under the threshold
+                    }
+                    else
+                    {
+                        while (tau + 1 < maxLag && cmnd[tau + 1] < cmnd[tau]) tau++;
+                    }
+                    found[tau] = found.GetValueOrDefault(tau) + p;
                 }
-                else
+                var list = new List<(double Hz, double P)>(found.Count);
+                foreach (var (tau, p) in found)
                 {
-                    while (tau + 1 < maxLag && cmnd[tau + 1] < cmnd[tau]) tau++;
+                    // Parabolic interpolation of the dip.
+                    double a = d[tau - 1], b = d[tau], c = tau + 1 <= maxLag ? d[tau + 1] : b;
+                    double den = a - 2 * b + c;
+                    double shift = den > 0 ? Math.Clamp(0.5 * (a - c) / den, -0.5, 0.5) : 0;
+                    double hz = rate / (tau + shift);
+                    if (hz < settings.MinHz || hz > settings.MaxHz) continue;
+                    list.Add((hz, p));
+                    mass += p;
                 }
-                found[tau] = found.GetValueOrDefault(tau) + p;
+                candidates[f] = list;
+                voicedMass[f] = mass;
             }
-            var list = new List<(double Hz, double P)>(found.Count);
-            foreach (var (tau, p) in found)
-            {
-                // Parabolic interpolation of the dip.
-                double a = d[tau - 1], b = d[tau], c = tau + 1 <= maxLag ? d[tau + 1] : b;
-                double den = a - 2 * b + c;
-                double shift = den > 0 ? Math.Clamp(0.5 * (a - c) / den, -0.5, 0.5) : 0;
-                double hz = rate / (tau + shift);
-                if (hz < settings.MinHz || hz > settings.MaxHz) continue;
-                list.Add((hz, p));
-                mass += p;
-            }
-            candidates[f] = list;
-            voicedMass[f] = mass;
         }
 
         // Silence: frames far below the loudest carry no pitch.
@@ -252,7 +261,37 @@ public static class PitchTracker
         return result;
     }
 
+    // The cross-spectrum conj(W) * S of the window (the first w samples at start) and the segment (w + maxLag samples at
+    // start), both real, from one complex transform with the window in the real part and the segment in the imaginary.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CrossSpectrum(ReadOnlySpan<float> samples, int start, int w, int maxLag, Fft fft, double[] re, double[] im)
+    {
+        int n = re.Length;
+        Array.Clear(re);
+        Array.Clear(im);
+        for (int i = 0; i < w; i++) re[i] = samples[start + i];
+        for (int i = 0; i < w + maxLag; i++) im[i] = samples[start + i];
+        fft.Transform(re, im);
+        for (int k = 0; k <= n / 2; k++)
+        {
+            int m = (n - k) & (n - 1);
+            double zr = re[k], zi = im[k], cr = re[m], ci = -im[m];
+            double ar = (zr + cr) / 2, ai = (zi + ci) / 2; // window spectrum
+            double br = (zi - ci) / 2, bi = -(zr - cr) / 2; // segment spectrum: (Z - conj Z[-k]) / 2i
+            // conj(A) * B
+            double pr = ar * br + ai * bi, pi = ar * bi - ai * br;
+            re[k] = pr;
+            im[k] = pi;
+            if (m != k)
+            {
+                re[m] = pr;
+                im[m] = -pi;
+            }
+        }
+    }
+
     // Viterbi over (bin, voiced) states; returns each frame's voiced bin or -1 for unvoiced.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int[] Viterbi(List<(double Hz, double P)>[] candidates, double[] voicedMass, double[] level, double gate, int bins, TranscriptionSettings settings)
     {
         int frames = candidates.Length;
@@ -333,6 +372,7 @@ public static class PitchTracker
     }
 
     // Max-plus convolution with -jump·|i - j|: the best predecessor of each bin and its score, in two sweeps.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transform(double[] score, double[] best, int[] arg, double jump)
     {
         int n = score.Length;

@@ -173,6 +173,23 @@ public sealed class AudioDecoderTests : IDisposable
         Assert.True(max < 0.01, $"max deviation {max}");
     }
 
+    [Theory]
+    [InlineData(22_050, 16_000)] // 320 output phases: the polyphase filter bank
+    [InlineData(16_000, 44_100)] // upsampling, 441 phases
+    [InlineData(44_100, 16_001)] // 16,001 phases: past the bank's limit, the interpolated kernel table
+    public void Every_resampling_path_keeps_a_sine_in_band_and_gives_the_length_of_the_new_rate(int from, int to)
+    {
+        var x = new float[from / 2];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(0.5 * Math.Sin(2 * Math.PI * 440 * i / from));
+        var y = Resampler.Resample(x, from, to);
+        Assert.Equal((int)Math.Round(x.Length * (double)to / from), y.Length);
+        double max = 0;
+        for (int i = 200; i < y.Length - 200; i++) max = Math.Max(max, Math.Abs(y[i] - 0.5 * Math.Sin(2 * Math.PI * 440 * i / to)));
+        Assert.True(max < 0.01, $"max deviation {max}");
+        // Near the ends the kernel runs off the signal: the output stays bounded there too.
+        Assert.All(y, v => Assert.InRange(v, -0.6f, 0.6f));
+    }
+
     [Fact]
     public void Settings_resample_to_the_analysis_rate()
     {
