@@ -6,7 +6,8 @@
 # beside the repository. Only config.json and weights.bin are needed to generate; the optimizer state is left out.
 # Usage: bench/train-whole-tune-model.sh [DEST]   (default models/default)
 # ARCH=transformer CONFIG=bench/configs/whole-tune-transformer.json MINUTES=150 (EPOCHS=20) trains the relative-attention
-# Transformer on the same tokens instead; RESUME=1 continues an interrupted run from its checkpoint in the work folder.
+# Transformer on the same tokens instead; RESUME=1 continues an interrupted run from its checkpoint in the work folder;
+# STOP_AT=N stops after N steps of the schedule (`melos train --stop-at-step`), the same point on every machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/licences.sh
@@ -24,8 +25,9 @@ melos() { dotnet "$work/bin/melos.dll" "$@"; }
 [ -f "$work/folk.corpus" ] || melos corpus build "$d/nottingham" "$d/folk-abc/oneills1850" "$d/folk-abc/ryans-mammoth" "$d/folk-abc/airds-airs" \
   --out "$work/folk.corpus" --force "${LICENCES[@]}"
 if [ "${RESUME:-0}" = 1 ]; then again=(--resume); else again=(--force); fi
+stop=(); [ -n "${STOP_AT:-}" ] && stop=(--stop-at-step "$STOP_AT")
 melos train --corpus "$work/folk.corpus" --arch "$arch" --config "$config" --epochs "${EPOCHS:-20}" --max-minutes "$minutes" \
-  --chord-dropout 0.5 --seed 1234 --out "$work/model" "${again[@]}"
+  --chord-dropout 0.5 --seed 1234 --out "$work/model" "${stop[@]}" "${again[@]}"
 melos evaluate --model "$work/model" --corpus "$work/folk.corpus" --split test
 rm -rf "$dest" && mkdir -p "$dest"
 cp "$work/model"/{config.json,weights.bin,training-log.jsonl,loss.png,model-card.md} "$dest"/

@@ -116,6 +116,35 @@ public sealed class TrainEvaluateTests : IDisposable
     }
 
     [Fact]
+    public void Stop_at_step_ends_part_way_through_the_schedule_and_resumes_to_its_end()
+    {
+        var corpus = TinyCorpus();
+        var config = Path.Combine(_dir, "small.json");
+        File.WriteAllText(config, """{"model":{"layers":1,"hidden":16,"embeddingSize":8},"training":{"batchSize":4,"maxSequenceLength":64,"warmupSteps":2,"logEvery":1}}""");
+        var model = Path.Combine(_dir, "part");
+        var (code, output, err) = Run("train", "--corpus", corpus, "--arch", "lstm", "--config", config, "--steps", "8", "--stop-at-step", "3", "--out", model);
+        Assert.True(code == 0, err);
+        Assert.Contains("steps 3, stopped: stop-at-step", output);
+        using (var saved = JsonDocument.Parse(File.ReadAllText(Path.Combine(model, "config.json"))))
+        {
+            // The schedule is the 8 steps --steps set, not the 3 taken.
+            Assert.Equal(8, saved.RootElement.GetProperty("training").GetProperty("maxSteps").GetInt32());
+            Assert.Equal(3, saved.RootElement.GetProperty("state").GetProperty("step").GetInt32());
+        }
+        Assert.Contains("stopped: stop-at-step", File.ReadAllText(Path.Combine(model, "model-card.md")));
+        var (resumed, rout, rerr) = Run("train", "--corpus", corpus, "--arch", "lstm", "--config", config, "--steps", "8", "--out", model, "--resume");
+        Assert.True(resumed == 0, rerr);
+        Assert.Contains("steps 8, stopped: max-steps", rout);
+
+        var (bad, _, badErr) = Run("train", "--corpus", corpus, "--arch", "lstm", "--config", config, "--steps", "8", "--stop-at-step", "0", "--out", Path.Combine(_dir, "zero"));
+        Assert.Equal(1, bad);
+        Assert.Contains("--stop-at-step must be at least 1", badErr);
+        var (ngram, _, ngramErr) = Run("train", "--corpus", corpus, "--arch", "ngram", "--stop-at-step", "3", "--out", Path.Combine(_dir, "ng"));
+        Assert.Equal(1, ngram);
+        Assert.Contains("--stop-at-step applies to lstm and transformer", ngramErr);
+    }
+
+    [Fact]
     public void BadInputsAreOneClearErrorEach()
     {
         var corpus = TinyCorpus();

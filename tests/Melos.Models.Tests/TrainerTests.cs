@@ -80,7 +80,7 @@ public sealed class TrainerTests : IDisposable
         {
             var interrupted = t2.Train(data, valid, dir, stopAtStep: 6);
             Assert.Equal(6, interrupted.Step);
-            Assert.Null(interrupted.StopReason);
+            Assert.Equal("stop-at-step", interrupted.StopReason);
         }
         using var resumed = Trainer.Resume(dir, architecture);
         using var model = resumed.Model;

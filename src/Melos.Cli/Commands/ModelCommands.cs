@@ -39,6 +39,7 @@ public static class ModelCommands
         var epochs = new Option<int?>("--epochs") { Description = "Passes over the training data (sets the step budget)." };
         var steps = new Option<int?>("--steps") { Description = "Optimisation steps (overrides --epochs)." };
         var minutes = new Option<double?>("--max-minutes") { Description = "Stop after this many minutes; the checkpoint is still written." };
+        var stopAt = new Option<int?>("--stop-at-step") { Description = "Stop once this many steps are taken, part-way through the learning-rate schedule that --epochs or --steps set: a step budget that ends the run at the same point on every machine (--max-minutes does not). The checkpoint resumes." };
         var seed = new Option<int>("--seed") { Description = $"Seed for weights, data order and dropout. {SeedOption.Range}", DefaultValueFactory = _ => 1234 };
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out." };
         var balance = new Option<string?>("--balance") { Description = "Resample training melodies so each group weighs the same: style, collection, key, mode or meter." };
@@ -48,7 +49,7 @@ public static class ModelCommands
         var chordDropout = new Option<double>("--chord-dropout") { Description = "Train this share of the melodies that have chords without them (0..1, chosen by the seed), so the model also writes without chords.", DefaultValueFactory = _ => 0 };
         var initFrom = new Option<string?>("--init-from") { Description = "Start from this model folder's weights (fine-tuning): same architecture and sizes (--config), a tokenizer of the same vocabulary size; its style, key and meter ids are kept." };
         var cmd = new Command("train", "Train a model on a corpus's training split, choose it on the validation split, and write a checkpoint folder.")
-            { corpus, arch, output, config, epochs, steps, minutes, seed, resume, balance, force, chordDropout, tokenizerOption, initFrom, vaeBars };
+            { corpus, arch, output, config, epochs, steps, minutes, stopAt, seed, resume, balance, force, chordDropout, tokenizerOption, initFrom, vaeBars };
         cmd.SetAction(pr => context.Guard(() =>
         {
             int theSeed = SeedOption.Check(pr.GetValue(seed)); // before anything is deleted
@@ -73,6 +74,8 @@ public static class ModelCommands
             tokenizerConfig = TokenizerFrom(pr.GetValue(tokenizerOption), tokenizerConfig);
 
             if (architecture != "vae" && pr.GetValue(vaeBars) is not null) throw new CliError("--bars is for --arch vae only");
+            if (pr.GetValue(stopAt) is not null && architecture is "vae" or "ngram")
+                throw new CliError($"--stop-at-step applies to lstm and transformer training, not --arch {architecture}; use --steps");
             if (architecture == "vae")
             {
                 if (isResume) throw new CliError("--resume is not supported for --arch vae; train again with --force");
@@ -104,6 +107,7 @@ public static class ModelCommands
 
             using var cancel = new CancellationTokenSource();
             if (pr.GetValue(minutes) is { } m) cancel.CancelAfter(TimeSpan.FromMinutes(m));
+            if (pr.GetValue(stopAt) is < 1) throw new CliError($"--stop-at-step must be at least 1, not {pr.GetValue(stopAt)}");
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var outcome = ConsoleUi.WithProgress(context, $"training {architecture}", report =>
                 TrainingRun.Run(new TrainingRequest(trainMelodies, valid, modelConfig, tokenizerConfig, trainingConfig, outDir)
@@ -111,6 +115,7 @@ public static class ModelCommands
                     Resume = isResume,
                     InitialWeights = startFrom,
                     Cancellation = cancel.Token,
+                    StopAtStep = pr.GetValue(stopAt),
                     Progress = p =>
                     {
                         report(p.Step, p.MaxSteps);

@@ -116,7 +116,8 @@ public sealed class Trainer : IDisposable
     /// <param name="train">Training sequences.</param>
     /// <param name="valid">Validation sequences for early stopping, or null.</param>
     /// <param name="checkpointDirectory">The checkpoint folder, or null for none.</param>
-    /// <param name="stopAtStep">Stop (as if interrupted, without finishing) once this many steps are taken.</param>
+    /// <param name="stopAtStep">Stop once this many steps are taken, part-way through the schedule (stop reason
+    /// "stop-at-step"; not finished, so the checkpoint resumes).</param>
     /// <param name="cancellation">Stops after the current step; a checkpoint is written.</param>
     /// <returns>The state when it stopped.</returns>
     public TrainingState Train(IReadOnlyList<EncodedSequence> train, IReadOnlyList<EncodedSequence>? valid = null, string? checkpointDirectory = null,
@@ -142,7 +143,7 @@ public sealed class Trainer : IDisposable
             }
             if ((stopAtStep is { } stop && State.Step >= stop) || cancellation.IsCancellationRequested)
             {
-                State = State with { StopReason = cancellation.IsCancellationRequested ? "cancelled" : null };
+                State = State with { StopReason = cancellation.IsCancellationRequested ? "cancelled" : "stop-at-step" };
                 break;
             }
             if (orderEpoch != State.Epoch)

@@ -32,6 +32,13 @@ public sealed record TrainingRequest(IReadOnlyList<Melody> Train, IReadOnlyList<
 
     /// <summary>Stops training after the current step; the checkpoint is still written.</summary>
     public CancellationToken Cancellation { get; init; }
+
+    /// <summary>
+    /// Stop once this many steps are taken, part-way through the learning-rate schedule that
+    /// <see cref="TrainingConfig.MaxSteps"/> sets: a step budget in place of a time budget, so the same run on any machine.
+    /// Null runs to the end of the schedule.
+    /// </summary>
+    public int? StopAtStep { get; init; }
 }
 
 /// <summary>What a training run produced.</summary>
@@ -92,7 +99,7 @@ public static class TrainingRun
                 request.Training, tokenizer.Config, vocabulary);
         using var model = trainer.Model;
         trainer.Progress = request.Progress;
-        var state = trainer.Train(train, valid.Count > 0 ? valid : null, request.OutputDirectory, cancellation: request.Cancellation);
+        var state = trainer.Train(train, valid.Count > 0 ? valid : null, request.OutputDirectory, request.StopAtStep, request.Cancellation);
         var validation = valid.Count > 0 ? Evaluator.Evaluate(model, valid) : null;
         return new TrainingOutcome(request.OutputDirectory, state, validation, train.Count, skippedTrain, skippedValid);
     }
