@@ -69,7 +69,11 @@ public sealed class MeterBench : IBenchmark
             string estimate;
             try
             {
-                estimate = Transcriber.Transcribe(stem + ".wav").Melody.Meter.ToString();
+                var tr = Transcriber.Transcribe(stem + ".wav");
+                estimate = tr.Melody.Meter.ToString();
+                // The notes found, for study of the estimate: seconds, then start, end, pitch, confidence per note.
+                File.WriteAllLines(stem + ".notes.tsv", [string.Create(CultureInfo.InvariantCulture, $"{tr.Seconds}"),
+                    .. tr.Notes.Select(n => string.Create(CultureInfo.InvariantCulture, $"{n.Start:0.####}\t{n.End:0.####}\t{n.Pitch}\t{n.Confidence:0.###}"))]);
             }
             catch (UnusableRecordingException e)
             {
