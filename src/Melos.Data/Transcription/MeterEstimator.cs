@@ -7,8 +7,8 @@ namespace Melos.Data.Transcription;
 /// eighths (beats tracked at a simple period halved, or at a compound one in thirds, whichever the onsets fit better),
 /// the notes followed by a longer gap (a quarter or more) start on every other eighth in simple meters, on every third
 /// in compound ones (a jig's quarter-eighth pairs); the grouping whose best residue holds the larger share of them
-/// above chance wins. The envelope's autocorrelation cannot tell this: a run of even
-/// eighths correlates at two and three eighths alike. Then beats per bar (4 or 3 simple, 2 or 3 compound): each
+/// above chance wins (the envelope's autocorrelation cannot tell this: a run of even eighths correlates at two and
+/// three eighths alike). Then beats per bar (4 or 3 simple, 2 or 3 compound): each
 /// candidate scores how well its bars repeat (the best phase's <see cref="DownbeatFinder.Repetition"/>, 0..1) plus how
 /// much of the long notes' weight starts on one beat of its bar, as a multiple of the even share (1 when spread evenly,
 /// up to the beats per bar); the first candidate listed wins ties. 2/4 is not told from 4/4 (the same beats, bars
