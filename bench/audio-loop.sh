@@ -14,7 +14,7 @@
 #  3. both folders are built into corpora the same way, with `--valid 0 --test 0` so that every rendered train tune is
 #     in the training split and nothing of either is held out (`melos train` trains on the train split only; the
 #     n-gram uses the valid split for nothing but a report, so neither model has one); the audio build transcribes
-#     (tempo, meter, key and tuning estimated; meter only 4/4 or 6/8) and reports its discards by reason;
+#     (tempo, meter, key and tuning estimated; meter among 4/4, 3/4, 6/8 and 9/8) and reports its discards by reason;
 #  4. the note-event n-gram (bench/configs/note-ngram.json) is trained on each, and on the symbolic corpus's own train
 #     split as a check of the MIDI round trip, and each is evaluated on the SAME symbolic test split
 #     (`melos evaluate --corpus nottingham.corpus --split test`); with LSTM_STEPS, a small note-token LSTM

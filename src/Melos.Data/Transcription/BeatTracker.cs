@@ -80,16 +80,6 @@ public static class BeatTracker
         return bestLag * FrameSeconds;
     }
 
-    /// <summary>True when the onsets divide beats in three rather than two: the autocorrelation at a third of a dotted beat beats that at a half of a plain one.</summary>
-    public static bool LooksCompound(double[] envelope)
-    {
-        ArgumentNullException.ThrowIfNull(envelope);
-        double simple = Period(envelope, compound: false), compound = Period(envelope, compound: true, preferredSeconds: 0.6);
-        double two = Ac(envelope, simple / 2 / FrameSeconds) + Ac(envelope, simple / FrameSeconds);
-        double three = Ac(envelope, compound / 3 / FrameSeconds) + Ac(envelope, compound / FrameSeconds);
-        return three > 1.15 * two;
-    }
-
     /// <summary>Beats at about <paramref name="period"/> seconds apart following the envelope, extended to cover <paramref name="seconds"/>.</summary>
     public static BeatGrid Track(double[] envelope, double period, double seconds, double tightness = 30)
     {

@@ -37,7 +37,7 @@ public sealed record TranscriptionHints
     /// <summary>None: everything estimated.</summary>
     public static TranscriptionHints None { get; } = new();
 
-    /// <summary>The meter; null estimates 4/4 or 6/8.</summary>
+    /// <summary>The meter; null estimates 4/4, 3/4, 6/8 or 9/8 (<see cref="MeterEstimator"/>).</summary>
     public TimeSignature? Meter { get; init; }
 
     /// <summary>The tempo in quarter notes per minute; null estimates it.</summary>
@@ -68,7 +68,7 @@ public sealed record Transcription(string Source, IReadOnlyList<TranscribedNote>
 
 /// <summary>
 /// Transcribes a monophonic recording: <see cref="PitchTracker"/> (pYIN), <see cref="NoteSegmenter"/> (tuning and notes),
-/// <see cref="BeatTracker"/> (tempo and beats), then <see cref="Quantizer"/> onto the meter's grid with triplets and the key
+/// <see cref="MeterEstimator"/> (the meter), <see cref="BeatTracker"/> (tempo and beats), then <see cref="Quantizer"/> onto the meter's grid with triplets and the key
 /// from <see cref="KeyEstimator"/>; given hints override the estimates. A recording that is silent, noisy or polyphonic
 /// is refused with an <see cref="UnusableRecordingException"/> naming the reason.
 /// </summary>
@@ -101,7 +101,7 @@ public static class Transcriber
         if (notes.Count < 2) throw new UnusableRecordingException(signal.Info.Source, TranscriptionDiscard.Silent, $"{notes.Count} notes found");
         double seconds = signal.Seconds;
         var envelope = BeatTracker.Envelope(notes, seconds);
-        var meter = hints.Meter ?? (BeatTracker.LooksCompound(envelope) ? new TimeSignature(6, 8) : TimeSignature.CommonTime);
+        var meter = hints.Meter ?? MeterEstimator.Estimate(notes, envelope, seconds);
         bool compound = meter.Denominator == 8 && meter.Numerator % 3 == 0 && meter.Numerator > 3;
         double quartersPerBeat = compound ? 1.5 : 4.0 / meter.Denominator;
         int beatsPerBar = compound ? meter.Numerator / 3 : meter.Numerator;
