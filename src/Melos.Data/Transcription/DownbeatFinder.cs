@@ -42,18 +42,31 @@ public static class DownbeatFinder
         var scores = new double[beatsPerBar];
         int n = onsetBeats.Count;
         if (n == 0 || beatsPerBar == 1) return scores;
-        var accent = new double[beatsPerBar];
-        for (int i = 0; i < n; i++)
-        {
-            double b = onsetBeats[i];
-            int nearest = (int)Math.Round(b);
-            if (Math.Abs(b - nearest) < 0.2) accent[Mod(nearest, beatsPerBar)] += weights[i];
-        }
+        var accent = Accents(onsetBeats, weights, beatsPerBar);
         double maxAccent = accent.Max();
         var repetition = Repetition(onsetBeats, pitches, beatsPerBar, subdivisions);
         for (int k = 0; k < beatsPerBar; k++)
             scores[k] = repetition[k] + (maxAccent > 0 ? AccentWeight * accent[k] / maxAccent : 0);
         return scores;
+    }
+
+    /// <summary>The accent weight starting on each beat of the bar: the weights of the notes within 0.2 beat of a beat, summed by the beat's index modulo <paramref name="beatsPerBar"/>.</summary>
+    /// <param name="onsetBeats">Each note's onset in beats.</param>
+    /// <param name="weights">Each note's accent weight.</param>
+    /// <param name="beatsPerBar">Beats in a bar (at least 1).</param>
+    public static double[] Accents(IReadOnlyList<double> onsetBeats, IReadOnlyList<double> weights, int beatsPerBar)
+    {
+        ArgumentNullException.ThrowIfNull(onsetBeats);
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentOutOfRangeException.ThrowIfLessThan(beatsPerBar, 1);
+        var accent = new double[beatsPerBar];
+        for (int i = 0; i < onsetBeats.Count; i++)
+        {
+            double b = onsetBeats[i];
+            long nearest = (long)Math.Round(b);
+            if (Math.Abs(b - nearest) < 0.2) accent[(int)(((nearest % beatsPerBar) + beatsPerBar) % beatsPerBar)] += weights[i];
+        }
+        return accent;
     }
 
     /// <summary>

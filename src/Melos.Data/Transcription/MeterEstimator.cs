@@ -20,14 +20,25 @@ public static class MeterEstimator
     /// <param name="notes">The notes found, in order.</param>
     /// <param name="envelope">Their onset envelope (<see cref="BeatTracker.Envelope"/>).</param>
     /// <param name="seconds">The recording's length.</param>
-    public static TimeSignature Estimate(IReadOnlyList<TranscribedNote> notes, double[] envelope, double seconds)
+    public static TimeSignature Estimate(IReadOnlyList<TranscribedNote> notes, double[] envelope, double seconds) =>
+        EstimateWithBeats(notes, envelope, seconds).Meter;
+
+    /// <summary>
+    /// The meter of the notes (<see cref="Estimate"/>) and the beats tracked at its kind of beat: the simple period's
+    /// (<see cref="BeatTracker.Period"/> with a preferred 0.5 s) or the compound one's (0.6 s), the same grid a caller
+    /// would track for that meter, so it need not be tracked again.
+    /// </summary>
+    /// <param name="notes">The notes found, in order.</param>
+    /// <param name="envelope">Their onset envelope (<see cref="BeatTracker.Envelope"/>).</param>
+    /// <param name="seconds">The recording's length.</param>
+    public static (TimeSignature Meter, BeatGrid Beats) EstimateWithBeats(IReadOnlyList<TranscribedNote> notes, double[] envelope, double seconds)
     {
         ArgumentNullException.ThrowIfNull(notes);
         ArgumentNullException.ThrowIfNull(envelope);
-        if (notes.Count < 2) return TimeSignature.CommonTime;
+        var simple = BeatTracker.Track(envelope, BeatTracker.Period(envelope, compound: false), seconds);
+        if (notes.Count < 2) return (TimeSignature.CommonTime, simple);
         // Eighths from whichever grid the onsets fit better: a simple beat halved or a compound one in thirds (a simple
         // period can lock onto a jig's dotted quarter, and then its halves are no eighths).
-        var simple = BeatTracker.Track(envelope, BeatTracker.Period(envelope, compound: false), seconds);
         var dotted = BeatTracker.Track(envelope, BeatTracker.Period(envelope, compound: true, preferredSeconds: 0.6), seconds);
         double[] simpleBeats = [.. notes.Select(n => simple.BeatAt(n.Start))], dottedBeats = [.. notes.Select(n => dotted.BeatAt(n.Start))];
         var eighths = GridFit(simpleBeats, 2) >= GridFit(dottedBeats, 3) ? simpleBeats.Select(b => 2 * b) : dottedBeats.Select(b => 3 * b);
@@ -43,7 +54,7 @@ public static class MeterEstimator
             double score = BarScore(onsetBeats, pitches, weights, beatsPerBar, compound ? 3 : 4);
             if (score > bestScore + 1e-9) (best, bestScore) = (beatsPerBar, score);
         }
-        return compound ? new TimeSignature(3 * best, 8) : new TimeSignature(best, 4);
+        return compound ? (new TimeSignature(3 * best, 8), dotted) : (new TimeSignature(best, 4), simple);
     }
 
     /// <summary>
@@ -98,16 +109,7 @@ public static class MeterEstimator
     /// <param name="subdivisions">Slots per beat used to compare bars (4 for simple meters, 3 for compound).</param>
     public static double BarScore(IReadOnlyList<double> onsetBeats, IReadOnlyList<int> pitches, IReadOnlyList<double> weights, int beatsPerBar, int subdivisions)
     {
-        ArgumentNullException.ThrowIfNull(onsetBeats);
-        ArgumentNullException.ThrowIfNull(weights);
-        ArgumentOutOfRangeException.ThrowIfLessThan(beatsPerBar, 1);
-        var accent = new double[beatsPerBar];
-        for (int i = 0; i < onsetBeats.Count; i++)
-        {
-            double b = onsetBeats[i];
-            long nearest = (long)Math.Round(b);
-            if (Math.Abs(b - nearest) < 0.2) accent[(int)(((nearest % beatsPerBar) + beatsPerBar) % beatsPerBar)] += weights[i];
-        }
+        var accent = DownbeatFinder.Accents(onsetBeats, weights, beatsPerBar);
         double sum = accent.Sum();
         double contrast = sum > 0 ? beatsPerBar * accent.Max() / sum : 1;
         return DownbeatFinder.Repetition(onsetBeats, pitches, beatsPerBar, subdivisions).Max() + contrast;

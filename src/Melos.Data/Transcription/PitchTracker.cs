@@ -147,10 +147,10 @@ public static class PitchTracker
         {
             bool pair = f0 + 1 < frames;
             CrossSpectrum(samples, f0 * hop, w, maxLag, fft, re, im);
-            Array.Copy(re, pr, n);
-            Array.Copy(im, pi, n);
             if (pair)
             {
+                Array.Copy(re, pr, n);
+                Array.Copy(im, pi, n);
                 CrossSpectrum(samples, (f0 + 1) * hop, w, maxLag, fft, re, im);
                 for (int k = 0; k < n; k++)
                 {
@@ -158,11 +158,6 @@ public static class PitchTracker
                     re[k] = pr[k] - i1;
                     im[k] = pi[k] + r1;
                 }
-            }
-            else
-            {
-                Array.Copy(pr, re, n);
-                Array.Copy(pi, im, n);
             }
             fft.Transform(re, im, inverse: true);
             for (int q = 0; q < (pair ? 2 : 1); q++)

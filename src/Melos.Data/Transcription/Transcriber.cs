@@ -101,12 +101,13 @@ public static class Transcriber
         if (notes.Count < 2) throw new UnusableRecordingException(signal.Info.Source, TranscriptionDiscard.Silent, $"{notes.Count} notes found");
         double seconds = signal.Seconds;
         var envelope = BeatTracker.Envelope(notes, seconds);
-        var meter = hints.Meter ?? MeterEstimator.Estimate(notes, envelope, seconds);
+        // An estimated meter comes with the beats it was tracked at; a given meter or tempo tracks them here.
+        var (meter, estimatedBeats) = hints.Meter is { } given ? (given, null) : MeterEstimator.EstimateWithBeats(notes, envelope, seconds);
         bool compound = meter.Denominator == 8 && meter.Numerator % 3 == 0 && meter.Numerator > 3;
         double quartersPerBeat = compound ? 1.5 : 4.0 / meter.Denominator;
         int beatsPerBar = compound ? meter.Numerator / 3 : meter.Numerator;
-        double period = hints.Bpm is { } bpm ? 60 / bpm * quartersPerBeat : BeatTracker.Period(envelope, compound, compound ? 0.6 : 0.5);
-        var beats = BeatTracker.Track(envelope, period, seconds);
+        double period = hints.Bpm is { } bpm ? 60 / bpm * quartersPerBeat : estimatedBeats?.Period ?? BeatTracker.Period(envelope, compound, compound ? 0.6 : 0.5);
+        var beats = hints.Bpm is null && estimatedBeats is not null ? estimatedBeats : BeatTracker.Track(envelope, period, seconds);
         var intervals = beats.Times.Zip(beats.Times.Skip(1), (a, b) => b - a).Order().ToList();
         double tempo = hints.Bpm ?? 60 / (intervals.Count > 0 ? intervals[intervals.Count / 2] : period) * quartersPerBeat;
 
