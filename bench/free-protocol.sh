@@ -5,6 +5,8 @@
 # bars after any pickup of both sets: whole 8-bar sections, AABB forms), novelty against the corpus's train split.
 # Usage: bench/free-protocol.sh MODEL NAME [SEEDS...]   (default seeds 1 2 3; collections nottingham and oneills1850)
 # Needs ../shared/datasets beside the repository. Torch on a shared 2-core machine: one OpenMP thread.
+# The discriminator is trained DISC_RUNS times per set (default 3, successive seeds) and its accuracies averaged
+# (`melos compare --discriminator-runs`): one training's figure moves by a few points with its own randomness.
 # Writes $WORK/NAME-COLLECTION-sSEED.json (compare's JSON) and prints the summary line of each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +30,7 @@ for collection in ${COLLECTIONS:-nottingham oneills1850}; do
   for seed in "${seeds[@]}"; do
     out="$work/$name-$collection-s$seed"
     bench eval-generate "$model" "$corpus:test" "$out" --protocol free --collection "$collection" --seed "$seed" ${GEN_ARGS:-} | tail -1
-    melos compare "$out" "$corpus:test" --collection "$collection" --bars 32 --seed "$seed" --json > "$out.json"
+    melos compare "$out" "$corpus:test" --collection "$collection" --bars 32 --seed "$seed" --discriminator-runs "${DISC_RUNS:-3}" --json > "$out.json"
     echo "$name $collection seed $seed: $out.json"
   done
 done

@@ -40,21 +40,38 @@ public sealed record DiscriminatorOptions
 
     /// <summary>Seeds the subsampling, the folds, the weights and the batch order.</summary>
     public int Seed { get; init; } = 1;
+
+    /// <summary>
+    /// Independent cross-validations to average (1..20): run r is seeded <see cref="Seed"/> + r, so it draws other folds,
+    /// weights and batch orders. One network's accuracy swings by a few points with its training randomness (and with the
+    /// thread count libtorch runs on); the mean of several runs is a steadier figure for comparing two models.
+    /// </summary>
+    public int Runs
+    {
+        get;
+        init => field = value is >= 1 and <= 20 ? value : throw new ArgumentOutOfRangeException(nameof(Runs), value, "Runs must be 1..20.");
+    } = 1;
 }
 
 /// <summary>The cross-validated accuracy of the discriminator.</summary>
-/// <param name="Accuracy">Correct held-out predictions over all of them (0.5 means the sets cannot be told apart).</param>
-/// <param name="Ci95Low">Lower end of the Wilson 95% interval of the accuracy.</param>
+/// <param name="Accuracy">Correct held-out predictions over all of them (0.5 means the sets cannot be told apart); with
+/// several runs, the mean of the runs' accuracies.</param>
+/// <param name="Ci95Low">Lower end of the Wilson 95% interval of the accuracy, for the number of predictions of one run (the
+/// runs classify the same melodies, so they do not narrow it).</param>
 /// <param name="Ci95High">Upper end.</param>
 /// <param name="MelodiesPerClass">Melodies used from each set (the larger set is subsampled to the smaller).</param>
 /// <param name="Predictions">Held-out predictions (twice <paramref name="MelodiesPerClass"/>).</param>
-/// <param name="FoldAccuracies">Accuracy of each fold.</param>
+/// <param name="FoldAccuracies">Accuracy of each fold (of the first run).</param>
 /// <param name="SkippedReal">Real melodies that could not be tokenized (off the grid).</param>
 /// <param name="SkippedGenerated">Generated melodies that could not be tokenized.</param>
 /// <param name="Folds">Folds.</param>
 /// <param name="Epochs">Epochs per fold.</param>
 public sealed record DiscriminatorResult(double Accuracy, double Ci95Low, double Ci95High, int MelodiesPerClass, int Predictions,
-    ImmutableArray<double> FoldAccuracies, int SkippedReal, int SkippedGenerated, int Folds, int Epochs);
+    ImmutableArray<double> FoldAccuracies, int SkippedReal, int SkippedGenerated, int Folds, int Epochs)
+{
+    /// <summary>The accuracy of each run (<see cref="DiscriminatorOptions.Runs"/>); one entry for a single run.</summary>
+    public ImmutableArray<double> RunAccuracies { get; init; } = [Accuracy];
+}
 
 /// <summary>
 /// A classifier trained to tell real melodies from generated ones; its cross-validated accuracy measures how
@@ -87,6 +104,24 @@ public static class Discriminator
         int n = Math.Min(realTokens.Count, genTokens.Count);
         if (realTokens.Count < options.Folds) throw new TooFewMelodiesException(realName, realTokens.Count, options.Folds, $"the {options.Folds}-fold discriminator");
         if (genTokens.Count < options.Folds) throw new TooFewMelodiesException(generatedName, genTokens.Count, options.Folds, $"the {options.Folds}-fold discriminator");
+        var runs = new List<(int Correct, ImmutableArray<double> Folds)>(options.Runs);
+        int predictions = 2 * n;
+        for (int run = 0; run < options.Runs; run++)
+        {
+            var seeded = options with { Seed = unchecked(options.Seed + run) };
+            runs.Add(CrossValidateOnce(realTokens, genTokens, n, seeded, run, progress));
+        }
+        double accuracy = runs.Average(x => (double)x.Correct / predictions);
+        var (low, high) = Proportion.Wilson((int)Math.Round(accuracy * predictions), predictions);
+        return new DiscriminatorResult(accuracy, low, high, n, predictions, runs[0].Folds, skippedReal, skippedGen, options.Folds, options.Epochs)
+        {
+            RunAccuracies = [.. runs.Select(x => (double)x.Correct / predictions)],
+        };
+    }
+
+    private static (int Correct, ImmutableArray<double> Folds) CrossValidateOnce(List<long[]> realTokens, List<long[]> genTokens, int n,
+        DiscriminatorOptions options, int run, Action<int, int>? progress)
+    {
         var rng = new Random(options.Seed);
         var realUsed = Shuffled(realTokens, rng).Take(n).ToList();
         var genUsed = Shuffled(genTokens, rng).Take(n).ToList();
@@ -106,11 +141,9 @@ public static class Discriminator
             int right = TrainAndTest(train, test, options, fold);
             correct += right;
             foldAccuracies.Add((double)right / test.Count);
-            progress?.Invoke(fold + 1, options.Folds);
+            progress?.Invoke(run * options.Folds + fold + 1, options.Runs * options.Folds);
         }
-        var (low, high) = Proportion.Wilson(correct, samples.Count);
-        return new DiscriminatorResult((double)correct / samples.Count, low, high, n, samples.Count, foldAccuracies.MoveToImmutable(),
-            skippedReal, skippedGen, options.Folds, options.Epochs);
+        return (correct, foldAccuracies.MoveToImmutable());
     }
 
     private static (List<long[]> Tokens, int Skipped) Tokenize(IReadOnlyList<Melody> melodies)

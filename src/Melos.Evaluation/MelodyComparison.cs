@@ -169,7 +169,8 @@ public static class MelodyComparison
         DiscriminatorResult? discriminator = null;
         if (options.RunDiscriminator)
         {
-            log?.Invoke($"discriminator: {options.Discriminator.Folds}-fold cross-validation, {options.Discriminator.Epochs} epochs per fold");
+            log?.Invoke($"discriminator: {options.Discriminator.Folds}-fold cross-validation, {options.Discriminator.Epochs} epochs per fold"
+                + (options.Discriminator.Runs > 1 ? $", {options.Discriminator.Runs} runs averaged" : ""));
             clock.Restart();
             discriminator = Discriminator.CrossValidate(r, g, options.Discriminator, (done, total) => log?.Invoke(string.Create(
                 System.Globalization.CultureInfo.InvariantCulture, $"discriminator: fold {done}/{total} done ({clock.Elapsed.TotalSeconds:0} s)")),

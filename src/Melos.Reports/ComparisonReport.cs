@@ -166,7 +166,9 @@ public static class ComparisonReport
             sb.Append("<h2>Discriminator</h2><p>").Append(dd.Folds.ToString(Ci)).Append("-fold cross-validation on ").Append(dd.MelodiesPerClass.ToString(Ci))
               .Append(" melodies per set (").Append(dd.Epochs.ToString(Ci)).Append(" epochs per fold): accuracy ").Append(F(dd.Accuracy)).Append(", 95% interval [")
               .Append(F(dd.Ci95Low)).Append(", ").Append(F(dd.Ci95High)).Append("]; per fold ")
-              .Append(string.Join(", ", dd.FoldAccuracies.Select(a => F(a)))).Append(".</p>");
+              .Append(string.Join(", ", dd.FoldAccuracies.Select(a => F(a))))
+              .Append(dd.RunAccuracies.Length > 1 ? $" (first run); the mean of {dd.RunAccuracies.Length.ToString(Ci)} runs: {string.Join(", ", dd.RunAccuracies.Select(a => F(a)))}" : "")
+              .Append(".</p>");
 
         sb.Append("<h2>Distributions</h2>");
         foreach (var img in images) sb.Append("<p><img src=\"").Append(E(img)).Append("\" alt=\"").Append(E(img)).Append("\"></p>");

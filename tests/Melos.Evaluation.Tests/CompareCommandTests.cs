@@ -35,11 +35,15 @@ public sealed class CompareCommandTests : IDisposable
     {
         var (corpus, gen) = Fixture(r => Tunes.Stepwise(r, 8));
         var report = Path.Combine(_dir, "report");
-        var (code, output, err) = Run("compare", gen, corpus + ":test", "--json", "--report", report, "--folds", "2", "--epochs", "2", "--bars", "4");
+        var (code, output, err) = Run("compare", gen, corpus + ":test", "--json", "--report", report, "--folds", "2", "--epochs", "2", "--bars", "4", "--discriminator-runs", "2");
         Assert.True(code == 0, err);
         using var doc = JsonDocument.Parse(output);
         var root = doc.RootElement;
         Assert.InRange(root.GetProperty("discriminatorAccuracy").GetDouble(), 0, 1);
+        var runs = root.GetProperty("discriminator").GetProperty("runAccuracies");
+        Assert.Equal(2, runs.GetArrayLength());
+        Assert.Equal((runs[0].GetDouble() + runs[1].GetDouble()) / 2, root.GetProperty("discriminatorAccuracy").GetDouble(), 9);
+        Assert.Contains("2 runs averaged", err);
         var ci = root.GetProperty("discriminatorCi95");
         Assert.Equal(2, ci.GetArrayLength());
         Assert.True(ci[0].GetDouble() <= root.GetProperty("discriminatorAccuracy").GetDouble());
@@ -114,7 +118,7 @@ public sealed class CompareCommandTests : IDisposable
         Assert.Contains("compare", output);
         var (c2, help, _) = Run("compare", "--help");
         Assert.Equal(0, c2);
-        foreach (var option in new[] { "GENERATED", "REFERENCE", "--train", "--bars", "--json", "--report", "--no-discriminator", "--folds", "--epochs", "--seed" })
+        foreach (var option in new[] { "GENERATED", "REFERENCE", "--train", "--bars", "--json", "--report", "--no-discriminator", "--folds", "--epochs", "--seed", "--discriminator-runs" })
             Assert.Contains(option, help);
     }
 
@@ -128,6 +132,7 @@ public sealed class CompareCommandTests : IDisposable
             (new[] { "compare", gen, corpus + ":tset" }, "unknown split 'tset'"),
             (new[] { "compare", gen, corpus, "--bars", "0" }, "--bars must be at least 1"),
             (new[] { "compare", gen, corpus, "--folds", "1" }, "--folds must be 2..20"),
+            (new[] { "compare", gen, corpus, "--discriminator-runs", "0" }, "--discriminator-runs must be 1..20"),
             (new[] { "compare", gen, corpus + ":train" }, "both tunes.corpus:train"),
             (new[] { "compare", gen, corpus, "--folds", "20" }, "usable melodies; the 20-fold discriminator needs at least 20"),
         };

@@ -48,6 +48,29 @@ public sealed class DiscriminatorTests
     }
 
     [Fact]
+    public void Several_runs_average_the_runs_seeded_one_after_another()
+    {
+        var rng = new Random(5);
+        var a = Enumerable.Range(0, 12).Select(_ => Tunes.Stepwise(rng, 2)).ToList();
+        var b = Enumerable.Range(0, 12).Select(_ => Tunes.RandomNotes(rng, 2)).ToList();
+        var one = new DiscriminatorOptions { Folds = 3, Epochs = 2, Seed = 11 };
+        var r11 = Discriminator.CrossValidate(a, b, one);
+        var r12 = Discriminator.CrossValidate(a, b, one with { Seed = 12 });
+        var both = Discriminator.CrossValidate(a, b, one with { Runs = 2 });
+        Assert.Equal([r11.Accuracy, r12.Accuracy], both.RunAccuracies.ToArray());
+        Assert.Equal((r11.Accuracy + r12.Accuracy) / 2, both.Accuracy, 12);
+        Assert.Equal(r11.FoldAccuracies.ToArray(), both.FoldAccuracies.ToArray());
+        Assert.Equal(r11.Predictions, both.Predictions);
+        Assert.True(both.Ci95Low <= both.Accuracy && both.Accuracy <= both.Ci95High);
+        Assert.Equal([r11.Accuracy], r11.RunAccuracies.ToArray());
+        var calls = new List<(int Done, int Total)>();
+        Discriminator.CrossValidate(a, b, one with { Runs = 2 }, (d, t) => calls.Add((d, t)));
+        Assert.Equal(Enumerable.Range(1, 6).Select(i => (i, 6)), calls);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DiscriminatorOptions { Runs = 0 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DiscriminatorOptions { Runs = 21 });
+    }
+
+    [Fact]
     public void Valid_outputs_follow_the_convolution_arithmetic()
     {
         // Kernels (12, 6), (8, 2), (8, 2): 770 tokens -> 127 -> 60 -> 27 positions.

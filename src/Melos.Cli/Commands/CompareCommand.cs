@@ -25,9 +25,10 @@ public static class CompareCommand
         var folds = new Option<int>("--folds") { Description = "Cross-validation folds of the discriminator.", DefaultValueFactory = _ => 5 };
         var epochs = new Option<int>("--epochs") { Description = "Training epochs per fold of the discriminator.", DefaultValueFactory = _ => 30 };
         var seed = new Option<int>("--seed") { Description = $"Seeds the discriminator's subsampling, folds and weights. {SeedOption.Range}", DefaultValueFactory = _ => 1 };
+        var runs = new Option<int>("--discriminator-runs") { Description = "Train the discriminator this many times with successive seeds and report the mean accuracy (1..20): steadier for comparing two models.", DefaultValueFactory = _ => 1 };
         var collection = new Option<string?>("--collection") { Description = "Keep only the reference melodies of this collection (e.g. nottingham), to compare against one style's test split." };
         var cmd = new Command("compare", "Measure generated melodies against real ones: Yang and Lerch and MusPy metrics, novelty, structure, a discriminator.")
-            { generated, reference, train, bars, json, report, noDiscriminator, folds, epochs, seed, collection };
+            { generated, reference, train, bars, json, report, noDiscriminator, folds, epochs, seed, runs, collection };
         cmd.SetAction(pr => context.Guard(() =>
         {
             if (pr.GetValue(bars) is { } b && b < 1) throw new CliError($"--bars must be at least 1, not {b}");
@@ -35,11 +36,13 @@ public static class CompareCommand
             if (k is < 2 or > 20) throw new CliError($"--folds must be 2..20, not {k}");
             int e = pr.GetValue(epochs);
             if (e is < 1 or > 1000) throw new CliError($"--epochs must be 1..1000, not {e}");
+            int runCount = pr.GetValue(runs);
+            if (runCount is < 1 or > 20) throw new CliError($"--discriminator-runs must be 1..20, not {runCount}");
             var options = new ComparisonOptions
             {
                 Bars = pr.GetValue(bars),
                 RunDiscriminator = !pr.GetValue(noDiscriminator),
-                Discriminator = new DiscriminatorOptions { Folds = k, Epochs = e, Seed = SeedOption.Check(pr.GetValue(seed)) },
+                Discriminator = new DiscriminatorOptions { Folds = k, Epochs = e, Seed = SeedOption.Check(pr.GetValue(seed)), Runs = runCount },
             };
 
             SetLocation genAt, refAt;
@@ -107,7 +110,9 @@ public static class CompareCommand
         w.WriteLine($"{TerminalText.Escape(r.Generated.Name)} ({r.Generated.WithNotes} melodies) vs {TerminalText.Escape(r.Reference.Name)} ({r.Reference.WithNotes} melodies)"
             + (r.Bars is { } b ? $", first {b} bars" : ""));
         if (r.Discriminator is { } d)
-            w.WriteLine($"discriminator accuracy: {F(d.Accuracy)} (95% CI {F(d.Ci95Low)}-{F(d.Ci95High)}; {d.MelodiesPerClass} per set, {d.Folds} folds; 0.5 = indistinguishable)");
+            w.WriteLine($"discriminator accuracy: {F(d.Accuracy)} (95% CI {F(d.Ci95Low)}-{F(d.Ci95High)}; {d.MelodiesPerClass} per set, {d.Folds} folds"
+                + (d.RunAccuracies.Length > 1 ? $"; mean of {d.RunAccuracies.Length} runs: {string.Join(", ", d.RunAccuracies.Select(F))}" : "")
+                + "; 0.5 = indistinguishable)");
         w.WriteLine($"mean overlap area: {F(r.MeanOverlapArea)}; mean KL: {F(r.MeanKl)}");
         w.WriteLine($"{"feature",-38} {"overlap",8} {"KL",8}");
         foreach (var f in r.FeatureList) w.WriteLine($"{YangLerchFeatures.Title(f.Feature),-38} {F(f.OverlapArea),8} {F(f.Kl),8}");
