@@ -49,7 +49,7 @@ public sealed partial class MelodyGenerator
 
         // The left context, heard once; every candidate continues from a fork of it.
         using var start = DecoderStart.Prefill(Model, plan.Grammar, plan.Forced);
-        var drafts = new List<(Melody Melody, IReadOnlyList<double> Decoded, bool Joins, int Group, int Index)>();
+        var drafts = new List<(Melody Melody, Decoder Decoder, bool Joins, int Group, int Index)>();
         for (int g = 0; g < request.Count; g++)
         {
             for (int c = 0; c < request.Candidates; c++)
@@ -60,13 +60,23 @@ public sealed partial class MelodyGenerator
                     request.Melody.Chords, request.Melody.Info, request.Melody.Length);
                 int? before = gapNotes.Count > 0 ? gapNotes[^1].Pitch.Number : plan.Left.LastOrDefault()?.Pitch.Number;
                 bool joins = plan.Right.Count == 0 || plan.Rules.WithinLeap(plan.Right[0].Pitch.Number, before);
-                drafts.Add((melody, decoder.TokenLogProbabilities, joins, g, c));
+                drafts.Add((melody, decoder, joins, g, c));
             }
         }
 
-        // Each whole candidate, teacher-forced, scores its gap and the right context heard after it.
+        // Each whole candidate, teacher-forced, scores its gap and the right context heard after it. A candidate with
+        // nothing after the gap whose tokens and conditioning are the ones it was decoded with has been scored already:
+        // the decoder's log-probabilities are that pass's (up to float rounding), so only the others run it.
         var encoded = drafts.Select(d => Encode(d.Melody)).ToList();
-        var scores = ScoreSequences(encoded, cancellation);
+        var scores = new double[drafts.Count][];
+        var rescore = new List<int>();
+        for (int i = 0; i < drafts.Count; i++)
+        {
+            if (plan.Right.Count == 0 && DecodedScores(drafts[i].Decoder, encoded[i]) is { } decoded) scores[i] = decoded;
+            else rescore.Add(i);
+        }
+        var rescored = ScoreSequences([.. rescore.Select(i => encoded[i])], cancellation);
+        for (int r = 0; r < rescore.Count; r++) scores[rescore[r]] = rescored[r];
         var result = new List<InfillCandidate>(drafts.Count);
         for (int i = 0; i < drafts.Count; i++)
         {
@@ -84,6 +94,26 @@ public sealed partial class MelodyGenerator
             result.Add(new InfillCandidate(d.Melody, encoded[i].Tokens, gap, right, all, d.Joins, d.Group, d.Index) { TokenLogProbabilities = logp });
         }
         return result;
+    }
+
+    /// <summary>
+    /// What <see cref="ScoreSequences"/> would give <paramref name="encoded"/>, from the decoder that wrote it, or null
+    /// when the decoder's tokens (EOS aside) or the conditioning it heard them with differ from the encoding's.
+    /// </summary>
+    internal double[]? DecodedScores(Decoder decoder, EncodedTokens encoded)
+    {
+        var tokens = decoder.Grammar.Tokens;
+        int n = encoded.Tokens.Length;
+        int written = tokens.Count > 0 && tokens[^1] == Tokenizer.Eos ? tokens.Count - 1 : tokens.Count;
+        if (written != n || decoder.TokenLogProbabilities.Count < n - 1 || decoder.InputConditions.Count < n - 1) return null;
+        for (int t = 0; t < n; t++)
+            if (tokens[t] != encoded.Tokens[t]) return null;
+        // Input t is token t with the conditioning of the token it predicts (t + 1), as TokenBatch pairs them.
+        for (int t = 0; t + 1 < n; t++)
+            if (decoder.InputConditions[t] != encoded.Conditioning[t + 1]) return null;
+        var scores = new double[n - 1];
+        for (int t = 0; t + 1 < n; t++) scores[t] = decoder.TokenLogProbabilities[t];
+        return scores;
     }
 
     /// <summary>

@@ -68,6 +68,9 @@ public sealed class DecoderStart : IDisposable
     /// <summary>The model state after BOS and the forced tokens.</summary>
     public IGenerationState State { get; }
 
+    /// <summary>The conditioning the prefill fed with BOS and each forced token, in order.</summary>
+    internal IReadOnlyList<ConditionStep> FedConditions => _conditions;
+
     /// <summary>The grammar after the forced tokens.</summary>
     public IGrammarState Grammar { get; }
 
@@ -182,6 +185,15 @@ public sealed class Decoder
 
     private readonly List<double> _logProbabilities = [];
 
+    /// <summary>
+    /// The conditioning the model heard with each input token, in order: BOS and the forced tokens, then every token fed
+    /// to a step (the last token written is never an input). With <see cref="TokenLogProbabilities"/> and the grammar's
+    /// tokens, this says exactly what a teacher-forced pass over the same tokens would score.
+    /// </summary>
+    public IReadOnlyList<ConditionStep> InputConditions => _inputConditions;
+
+    private readonly List<ConditionStep> _inputConditions = [];
+
     /// <summary>Steps at which the constraints had to give way.</summary>
     public int FallbackSteps { get; private set; }
 
@@ -223,6 +235,7 @@ public sealed class Decoder
         if (_start is not null)
         {
             state = _start.ForkState(_model);
+            _inputConditions.AddRange(_start.FedConditions);
             foreach (double logp in _start.ForcedLogProbabilities) Score(logp);
             TraceForced(_start, _start.ForcedLogProbabilities.Count);
             next = _start.Logits;
@@ -231,6 +244,7 @@ public sealed class Decoder
         {
             var start = DecoderStart.Prefill(_model, _grammar, _forced);
             state = start.State;
+            _inputConditions.AddRange(start.FedConditions);
             foreach (double logp in start.ForcedLogProbabilities) Score(logp);
             TraceForced(start, _forced.Length);
             next = start.Logits;
@@ -242,7 +256,14 @@ public sealed class Decoder
         while (!_grammar.Done)
         {
             cancellation.ThrowIfCancellationRequested();
-            var logits = next ?? _model.Step(state, _grammar.Tokens[^1], _grammar.Condition);
+            float[] logits;
+            if (next is not null) logits = next;
+            else
+            {
+                var condition = _grammar.Condition;
+                _inputConditions.Add(condition);
+                logits = _model.Step(state, _grammar.Tokens[^1], condition);
+            }
             next = null;
             _grammar.Allow(mask, out bool fallback);
             if (fallback) FallbackSteps++;
