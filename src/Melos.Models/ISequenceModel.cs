@@ -56,6 +56,17 @@ public interface ISequenceModel : IDisposable
     /// <returns>Logits [states.Count, 1, VocabularySize].</returns>
     LogitsBatch StepBatch(IReadOnlyList<IGenerationState> states, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next) =>
         Stepping.StepBatch(this, states, tokens, next);
+
+    /// <summary>
+    /// Prefills several independent states at once, each with its own tokens: element <c>b</c> is what
+    /// <see cref="Prefill"/> would have returned for <c>states[b]</c>. Models override it to share the weight traffic of
+    /// the batch; the default prefills each state in turn.
+    /// </summary>
+    /// <param name="states">Distinct states of this model, each updated in place.</param>
+    /// <param name="tokens">The tokens to feed each state (at least one each).</param>
+    /// <param name="next">The conditioning after each token of each state.</param>
+    IReadOnlyList<LogitsBatch> PrefillBatch(IReadOnlyList<IGenerationState> states, IReadOnlyList<IReadOnlyList<int>> tokens,
+        IReadOnlyList<IReadOnlyList<ConditionStep>> next) => Stepping.PrefillBatch(this, states, tokens, next);
 }
 
 /// <summary>The token-by-token versions of <see cref="ISequenceModel.Prefill"/> and <see cref="ISequenceModel.StepBatch"/>, and their argument checks.</summary>
@@ -70,6 +81,31 @@ public static class Stepping
         var values = new float[tokens.Count * v];
         for (int i = 0; i < tokens.Count; i++) model.Step(state, tokens[i], next[i]).CopyTo(values, i * v);
         return new LogitsBatch(1, tokens.Count, v, values);
+    }
+
+    /// <summary><see cref="ISequenceModel.PrefillBatch"/> by calling <see cref="ISequenceModel.Prefill"/> once per state.</summary>
+    public static IReadOnlyList<LogitsBatch> PrefillBatch(ISequenceModel model, IReadOnlyList<IGenerationState> states, IReadOnlyList<IReadOnlyList<int>> tokens,
+        IReadOnlyList<IReadOnlyList<ConditionStep>> next)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        CheckPrefillBatch(states, tokens, next);
+        var result = new LogitsBatch[states.Count];
+        for (int b = 0; b < states.Count; b++) result[b] = model.Prefill(states[b], tokens[b], next[b]);
+        return result;
+    }
+
+    /// <summary>Checks the arguments of <see cref="ISequenceModel.PrefillBatch"/>.</summary>
+    /// <exception cref="ArgumentException">No state, a state given twice, the lists differ in length, or a state's prefill is invalid.</exception>
+    public static void CheckPrefillBatch(IReadOnlyList<IGenerationState> states, IReadOnlyList<IReadOnlyList<int>> tokens, IReadOnlyList<IReadOnlyList<ConditionStep>> next)
+    {
+        ArgumentNullException.ThrowIfNull(states);
+        ArgumentNullException.ThrowIfNull(tokens);
+        ArgumentNullException.ThrowIfNull(next);
+        if (states.Count == 0) throw new ArgumentException("A batch needs at least one state.", nameof(states));
+        if (tokens.Count != states.Count || next.Count != states.Count)
+            throw new ArgumentException($"{states.Count} states, {tokens.Count} token lists and {next.Count} conditioning lists.", nameof(tokens));
+        if (states.Distinct(ReferenceEqualityComparer.Instance).Count() != states.Count) throw new ArgumentException("A state appears twice in the batch.", nameof(states));
+        for (int b = 0; b < states.Count; b++) CheckPrefill(tokens[b], next[b]);
     }
 
     /// <summary><see cref="ISequenceModel.StepBatch"/> by calling <see cref="ISequenceModel.Step"/> once per state.</summary>

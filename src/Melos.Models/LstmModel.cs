@@ -161,6 +161,19 @@ public sealed class LstmModel : TorchSequenceModel
     }
 
     /// <inheritdoc/>
+    public override IReadOnlyList<LogitsBatch> PrefillBatch(IReadOnlyList<IGenerationState> states, IReadOnlyList<IReadOnlyList<int>> tokens,
+        IReadOnlyList<IReadOnlyList<ConditionStep>> next)
+    {
+        Stepping.CheckPrefillBatch(states, tokens, next);
+        var checkedStates = new LstmInference.State[states.Count];
+        for (int b = 0; b < states.Count; b++) checkedStates[b] = Checked(states[b]);
+        var logits = _inference!.PrefillBatch(checkedStates, tokens, next);
+        var result = new LogitsBatch[states.Count];
+        for (int b = 0; b < states.Count; b++) result[b] = new LogitsBatch(1, tokens[b].Count, VocabularySize, logits[b]);
+        return result;
+    }
+
+    /// <inheritdoc/>
     public override LogitsBatch StepBatch(IReadOnlyList<IGenerationState> states, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next)
     {
         Stepping.CheckBatch(states, tokens, next);

@@ -141,6 +141,10 @@ public abstract class TorchSequenceModel : nn.Module, ISequenceModel
     public virtual LogitsBatch StepBatch(IReadOnlyList<IGenerationState> states, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next) =>
         Stepping.StepBatch(this, states, tokens, next);
 
+    /// <inheritdoc/>
+    public virtual IReadOnlyList<LogitsBatch> PrefillBatch(IReadOnlyList<IGenerationState> states, IReadOnlyList<IReadOnlyList<int>> tokens,
+        IReadOnlyList<IReadOnlyList<ConditionStep>> next) => Stepping.PrefillBatch(this, states, tokens, next);
+
     /// <summary>The input tokens as a [B, T] int64 tensor on the model's device.</summary>
     protected Tensor InputTensor(TokenBatch batch) => tensor(batch.Inputs, [batch.BatchSize, batch.Length], int64, Device);
 

@@ -189,6 +189,51 @@ public sealed class GenerationPathTests
         BatchMatchesSingleSteps(model, equalLengths: false);
     }
 
+    [Theory]
+    [MemberData(nameof(LstmVariants))]
+    public void LstmPrefillBatchGivesEachStateItsOwnPrefillBitForBit(ConditioningMode conditioning, bool attention, bool lookback)
+    {
+        torch.manual_seed(31);
+        using var model = Lstm(conditioning, attention, lookback);
+        // Six states (a full 4x4 kernel tile and a remainder while all are fed), primers of different lengths, two of
+        // them on states that had already heard tokens.
+        int[] lengths = [9, 1, 14, 5, 14, 3];
+        int[] before = [0, 0, 2, 0, 4, 0];
+        var seqs = lengths.Select((_, i) => RandomSequence(24, 12, 60 + i)).ToArray();
+        var alone = seqs.Select(_ => model.CreateState()).ToArray();
+        var together = seqs.Select(_ => model.CreateState()).ToArray();
+        try
+        {
+            for (int b = 0; b < seqs.Length; b++)
+                for (int t = 0; t < before[b]; t++)
+                {
+                    model.Step(alone[b], seqs[b].Tokens[t], seqs[b].Conditioning[t + 1]);
+                    model.Step(together[b], seqs[b].Tokens[t], seqs[b].Conditioning[t + 1]);
+                }
+            IReadOnlyList<int> Tokens(int b) => seqs[b].Tokens[before[b]..(before[b] + lengths[b])].ToArray();
+            IReadOnlyList<ConditionStep> Next(int b) => seqs[b].Conditioning[(before[b] + 1)..(before[b] + lengths[b] + 1)].ToArray();
+            var expected = Enumerable.Range(0, seqs.Length).Select(b => model.Prefill(alone[b], Tokens(b), Next(b))).ToArray();
+            var got = model.PrefillBatch(together, [.. Enumerable.Range(0, seqs.Length).Select(Tokens)], [.. Enumerable.Range(0, seqs.Length).Select(Next)]);
+            Assert.Equal(seqs.Length, got.Count);
+            for (int b = 0; b < seqs.Length; b++)
+            {
+                Assert.Equal((1, lengths[b]), (got[b].BatchSize, got[b].Length));
+                for (int t = 0; t < lengths[b]; t++) Assert.True(expected[b].At(0, t).SequenceEqual(got[b].At(0, t)), $"state {b}, token {t}");
+                Assert.Equal(alone[b].Length, together[b].Length);
+                // The states continue alike: the next step's logits are the same bits.
+                int k = before[b] + lengths[b];
+                Assert.True(model.Step(alone[b], seqs[b].Tokens[k], seqs[b].Conditioning[k + 1]).AsSpan()
+                    .SequenceEqual(model.Step(together[b], seqs[b].Tokens[k], seqs[b].Conditioning[k + 1])), $"state {b} after its prefill");
+            }
+            Assert.Throws<ArgumentException>(() => model.PrefillBatch([together[0], together[0]], [Tokens(0), Tokens(0)], [Next(0), Next(0)]));
+            Assert.Throws<ArgumentException>(() => model.PrefillBatch([together[0]], [Array.Empty<int>()], [Array.Empty<ConditionStep>()]));
+        }
+        finally
+        {
+            foreach (var s in alone.Concat(together)) s.Dispose();
+        }
+    }
+
     [Fact]
     public void LstmStepBatchOfFiveStatesUsesTheFullKernelTile()
     {

@@ -80,11 +80,33 @@ public sealed class BatchingModel : ISequenceModel
         return call.Logits!;
     }
 
+    /// <summary>Prefills run so far, and the batched prefill calls they ran in.</summary>
+    public (long Prefills, long Batches) PrefillCounts => (Interlocked.Read(ref _prefills), Interlocked.Read(ref _prefillBatches));
+
+    private long _prefills, _prefillBatches;
+
     /// <inheritdoc/>
+    /// <remarks>Prefills that several threads ask for at about the same time run as one <see cref="ISequenceModel.PrefillBatch"/>.</remarks>
     public LogitsBatch Prefill(IGenerationState state, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next)
     {
         var inner = Unwrap(state);
-        return Exclusive(() => _inner.Prefill(inner, tokens, next));
+        Stepping.CheckPrefill(tokens, next);
+        if (Thread.CurrentThread == _thread) return _inner.Prefill(inner, tokens, next);
+        var call = new PrefillCall(inner, tokens, next);
+        Post(call);
+        call.Done.Wait();
+        call.Done.Dispose();
+        if (call.Error is { } e) ExceptionDispatchInfo.Throw(e);
+        return call.Logits!;
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<LogitsBatch> PrefillBatch(IReadOnlyList<IGenerationState> states, IReadOnlyList<IReadOnlyList<int>> tokens,
+        IReadOnlyList<IReadOnlyList<ConditionStep>> next)
+    {
+        ArgumentNullException.ThrowIfNull(states);
+        var inner = states.Select(Unwrap).ToList();
+        return Exclusive(() => _inner.PrefillBatch(inner, tokens, next));
     }
 
     /// <inheritdoc/>
@@ -133,12 +155,14 @@ public sealed class BatchingModel : ISequenceModel
     }
 
     /// <summary>
-    /// The model thread: takes every call posted so far; the single steps among them run as batched steps (in arrival
-    /// order, <see cref="_maxBatch"/> rows at most each), then the other calls one by one in arrival order.
+    /// The model thread: takes every call posted so far; the prefills among them run as batched prefills and the single
+    /// steps as batched steps (in arrival order, <see cref="_maxBatch"/> states at most each), then the other calls one by
+    /// one in arrival order.
     /// </summary>
     private void Loop()
     {
         var steps = new List<StepCall>();
+        var prefills = new List<PrefillCall>();
         var others = new List<ExclusiveCall>();
         while (!_calls.IsCompleted)
         {
@@ -151,20 +175,48 @@ public sealed class BatchingModel : ISequenceModel
             {
                 break;
             }
-            Sort(first, steps, others);
-            while (_calls.TryTake(out var more)) Sort(more, steps, others);
+            Sort(first, steps, prefills, others);
+            while (_calls.TryTake(out var more)) Sort(more, steps, prefills, others);
+            for (int from = 0; from < prefills.Count; from += _maxBatch) RunPrefills(prefills, from, Math.Min(_maxBatch, prefills.Count - from));
             for (int from = 0; from < steps.Count; from += _maxBatch) RunSteps(steps, from, Math.Min(_maxBatch, steps.Count - from));
             // A stepped decoder posts its next step while the other calls run: it joins the next batch.
             foreach (var call in others) call.Run();
             steps.Clear();
+            prefills.Clear();
             others.Clear();
         }
     }
 
-    private static void Sort(Call call, List<StepCall> steps, List<ExclusiveCall> others)
+    private static void Sort(Call call, List<StepCall> steps, List<PrefillCall> prefills, List<ExclusiveCall> others)
     {
         if (call is StepCall step) steps.Add(step);
+        else if (call is PrefillCall prefill) prefills.Add(prefill);
         else others.Add((ExclusiveCall)call);
+    }
+
+    private void RunPrefills(List<PrefillCall> prefills, int from, int count)
+    {
+        try
+        {
+            if (count == 1)
+            {
+                var p = prefills[from];
+                p.Logits = _inner.Prefill(p.State, p.Tokens, p.Next);
+            }
+            else
+            {
+                var batch = prefills.GetRange(from, count);
+                var logits = _inner.PrefillBatch([.. batch.Select(p => p.State)], [.. batch.Select(p => p.Tokens)], [.. batch.Select(p => p.Next)]);
+                for (int i = 0; i < count; i++) batch[i].Logits = logits[i];
+            }
+            Interlocked.Add(ref _prefills, count);
+            Interlocked.Increment(ref _prefillBatches);
+        }
+        catch (Exception e)
+        {
+            for (int i = 0; i < count; i++) prefills[from + i].Error = e;
+        }
+        for (int i = 0; i < count; i++) prefills[from + i].Done.Set();
     }
 
     private void RunSteps(List<StepCall> steps, int from, int count)
@@ -212,6 +264,17 @@ public sealed class BatchingModel : ISequenceModel
         public ConditionStep Next { get; } = next;
 
         public float[]? Logits { get; set; }
+    }
+
+    private sealed class PrefillCall(IGenerationState state, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next) : Call
+    {
+        public IGenerationState State { get; } = state;
+
+        public IReadOnlyList<int> Tokens { get; } = tokens;
+
+        public IReadOnlyList<ConditionStep> Next { get; } = next;
+
+        public LogitsBatch? Logits { get; set; }
     }
 
     private sealed class ExclusiveCall(Func<object?> work) : Call

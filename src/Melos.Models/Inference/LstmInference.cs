@@ -329,6 +329,91 @@ internal sealed class LstmInference
     }
 
     /// <summary>
+    /// Feeds each state its own primer, the states side by side: logits [tokens[b].Count, V] per state, each exactly what
+    /// <see cref="Prefill"/> gives that state alone (the same arithmetic per row), but the recurrent weights are read once
+    /// per position for every state still being fed, not once per state.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public float[][] PrefillBatch(IReadOnlyList<State> states, IReadOnlyList<IReadOnlyList<int>> tokens, IReadOnlyList<IReadOnlyList<ConditionStep>> next)
+    {
+        int batch = states.Count;
+        if (batch == 1) return [Prefill(states[0], tokens[0], next[0])];
+        if (!_tablesReady) BuildTables();
+        int h = _h, g = 4 * _h, longest = 0;
+        var pool = ArrayPool<float>.Shared;
+        var x = new float[batch][];
+        var gates = new float[batch][];
+        var y = new float[batch][];
+        var hs = pool.Rent(batch * h);
+        var gs = pool.Rent(batch * g);
+        var active = new int[batch];
+        try
+        {
+            for (int b = 0; b < batch; b++)
+            {
+                int t = tokens[b].Count;
+                longest = Math.Max(longest, t);
+                x[b] = pool.Rent(t * h);
+                gates[b] = pool.Rent(t * g);
+                y[b] = pool.Rent(t * h);
+                for (int i = 0; i < t; i++) InputGates(states[b], tokens[b][i], next[b][i], gates[b].AsSpan(i * g, g));
+            }
+            for (int l = 0; l < _layers; l++)
+            {
+                int input = InputWidth(l), width = input + h;
+                if (l > 0)
+                    for (int b = 0; b < batch; b++)
+                        Simd.MatMul(Weights[l], width, g, input, Biases[l], x[b], input, tokens[b].Count, gates[b], g, accumulate: false);
+                var recurrent = Weights[l].AsSpan(input);
+                for (int i = 0; i < longest; i++)
+                {
+                    // The states with a token at position i: their h and gate rows side by side, one product for all.
+                    int rows = 0;
+                    for (int b = 0; b < batch; b++)
+                    {
+                        if (i >= tokens[b].Count) continue;
+                        states[b].H.AsSpan(l * h, h).CopyTo(hs.AsSpan(rows * h, h));
+                        gates[b].AsSpan(i * g, g).CopyTo(gs.AsSpan(rows * g, g));
+                        active[rows++] = b;
+                    }
+                    Simd.MatMul(recurrent, width, g, h, default, hs, h, rows, gs, g, accumulate: true);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        int b = active[r];
+                        var gr = gs.AsSpan(r * g, g);
+                        var hl = states[b].H.AsSpan(l * h, h);
+                        Activate(gr);
+                        Simd.CellUpdate(gr, states[b].C.AsSpan(l * h, h), hl);
+                        hl.CopyTo(y[b].AsSpan(i * h, h));
+                    }
+                }
+                for (int b = 0; b < batch; b++) y[b].AsSpan(0, tokens[b].Count * h).CopyTo(x[b]);
+            }
+            var result = new float[batch][];
+            for (int b = 0; b < batch; b++)
+            {
+                int t = tokens[b].Count;
+                if (_config.Attention)
+                    for (int i = 0; i < t; i++) Attend(states[b], y[b].AsSpan(i * h, h));
+                result[b] = new float[t * _vocab];
+                Simd.MatMul(HeadWeight, h, _vocab, h, HeadBias, y[b], h, t, result[b], _vocab, accumulate: false);
+            }
+            return result;
+        }
+        finally
+        {
+            pool.Return(hs);
+            pool.Return(gs);
+            for (int b = 0; b < batch; b++)
+            {
+                if (x[b] is { } xb) pool.Return(xb);
+                if (gates[b] is { } gb) pool.Return(gb);
+                if (y[b] is { } yb) pool.Return(yb);
+            }
+        }
+    }
+
+    /// <summary>
     /// Replaces the top output <paramref name="top"/> by <c>tanh(Wo [top; context])</c>, where the context attends over
     /// the previous outputs of the state, then stores <paramref name="top"/> (before replacement) in the ring.
     /// </summary>

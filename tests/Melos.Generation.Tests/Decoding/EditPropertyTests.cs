@@ -64,9 +64,11 @@ public sealed class EditPropertyTests
             if (request.Pitches.MaxLeap is { } leap && previous is { } prev) Assert.True(Math.Abs(p - prev) <= leap, $"leap {prev} -> {p} over {leap}: {Show(m)}");
             previous = p;
         }
-        // The same seed writes the same tokens; the scores are the teacher-forced model's.
+        // The same seed writes the same tokens; the scores are the teacher-forced model's (a gap that ends the tune is
+        // scored by its decoder, whose float32 steps round differently from the pass: a relative 1e-6 over the tune).
         Assert.Equal(result.Tokens, generator.Infill(request)[0].Tokens);
-        Assert.Equal(generator.Score(m).Sum(), result.LogLikelihood, 6);
+        double forced = generator.Score(m).Sum();
+        Assert.Equal(forced, result.LogLikelihood, 1e-6 * Math.Max(1, Math.Abs(forced)));
     }
 
     [Property(MaxTest = 24)]
