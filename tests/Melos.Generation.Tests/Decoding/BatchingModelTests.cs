@@ -19,21 +19,7 @@ public sealed class BatchingModelTests
 
         using var batching = new BatchingModel(alone.Model, maxBatch: 16);
         var shared = new MelodyGenerator(batching, alone.Tokenizer, alone.Vocabulary, ownsModel: false, alone.ContextTokens);
-        var results = new GeneratedMelody[12];
-        using var start = new Barrier(12);
-        var threads = Enumerable.Range(0, 12).Select(i => new Thread(() =>
-        {
-            start.SignalAndWait();
-            results[i] = shared.Generate(Request(i)).Single();
-        })).ToList();
-        threads.ForEach(t => t.Start());
-        threads.ForEach(t => t.Join());
-
-        for (int i = 0; i < 12; i++)
-        {
-            Assert.Equal(expected[i].Tokens, results[i].Tokens);
-            Assert.Equal(BitConverter.DoubleToInt64Bits(expected[i].LogLikelihood), BitConverter.DoubleToInt64Bits(results[i].LogLikelihood));
-        }
+        AssertSameBitForBit(expected, GenerateOnTwelveThreads(shared, Request));
         // The steps were batched: fewer batched steps than steps.
         Assert.True(batching.Steps > batching.Batches, $"{batching.Steps} steps in {batching.Batches} batches");
     }
@@ -50,25 +36,35 @@ public sealed class BatchingModelTests
         var slowFirst = new SlowFirstPrefill(alone.Model);
         using var batching = new BatchingModel(slowFirst, maxBatch: 16);
         var shared = new MelodyGenerator(batching, alone.Tokenizer, alone.Vocabulary, ownsModel: false, alone.ContextTokens);
+        AssertSameBitForBit(expected, GenerateOnTwelveThreads(shared, Primed));
+        var (prefills, batches) = batching.PrefillCounts;
+        Assert.Equal(12, prefills);
+        Assert.True(batches < prefills, $"{prefills} prefills in {batches} calls: none was batched");
+        Assert.True(slowFirst.LargestBatch > 1, "the model was never asked for a batched prefill");
+    }
+
+    /// <summary>Runs request i on thread i of twelve, all released at once, and returns each one's melody.</summary>
+    private static GeneratedMelody[] GenerateOnTwelveThreads(MelodyGenerator shared, Func<int, GenerationRequest> request)
+    {
         var results = new GeneratedMelody[12];
         using var start = new Barrier(12);
         var threads = Enumerable.Range(0, 12).Select(i => new Thread(() =>
         {
             start.SignalAndWait();
-            results[i] = shared.Generate(Primed(i)).Single();
+            results[i] = shared.Generate(request(i)).Single();
         })).ToList();
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
+        return results;
+    }
 
-        for (int i = 0; i < 12; i++)
+    private static void AssertSameBitForBit(GeneratedMelody[] expected, GeneratedMelody[] results)
+    {
+        for (int i = 0; i < expected.Length; i++)
         {
             Assert.Equal(expected[i].Tokens, results[i].Tokens);
             Assert.Equal(BitConverter.DoubleToInt64Bits(expected[i].LogLikelihood), BitConverter.DoubleToInt64Bits(results[i].LogLikelihood));
         }
-        var (prefills, batches) = batching.PrefillCounts;
-        Assert.Equal(12, prefills);
-        Assert.True(batches < prefills, $"{prefills} prefills in {batches} calls: none was batched");
-        Assert.True(slowFirst.LargestBatch > 1, "the model was never asked for a batched prefill");
     }
 
     /// <summary>Forwards to a model; its first prefill waits 300 ms first; records the largest prefill batch.</summary>
