@@ -20,13 +20,13 @@ public sealed class EvalGenerateBench : IBenchmark
 {
     public string Name => "eval-generate";
 
-    public string Description => "MODEL CORPUS.corpus[:SPLIT] OUT [--protocol free] [--collection C] [--count 100] [--bars 16] [--seed 1] [--temperature T] [--top-p P] [--forms CORPUS.corpus[:SPLIT]|reference] [--style S] [--chromatic true] [--end-on-tonic true]: melodies with the split's keys and meters, for melos compare";
+    public string Description => "MODEL CORPUS.corpus[:SPLIT] OUT [--protocol free] [--collection C] [--count 100] [--bars 16] [--seed 1] [--temperature T] [--top-p P] [--forms CORPUS.corpus[:SPLIT]|reference] [--style S] [--chromatic true] [--end-on-tonic true] [--best-of N]: melodies with the split's keys and meters, for melos compare";
 
     public int Run(string[] args)
     {
         if (args.Length < 3)
         {
-            Console.Error.WriteLine("usage: eval-generate MODEL CORPUS.corpus[:SPLIT] OUT [--protocol free] [--collection C] [--count 100] [--bars 16] [--seed 1] [--temperature T] [--top-p P] [--forms CORPUS.corpus[:SPLIT]|reference] [--style S] [--chords reference] [--chromatic true] [--end-on-tonic true]");
+            Console.Error.WriteLine("usage: eval-generate MODEL CORPUS.corpus[:SPLIT] OUT [--protocol free] [--collection C] [--count 100] [--bars 16] [--seed 1] [--temperature T] [--top-p P] [--forms CORPUS.corpus[:SPLIT]|reference] [--style S] [--chords reference] [--chromatic true] [--end-on-tonic true] [--best-of N]");
             return 2;
         }
         var ci = CultureInfo.InvariantCulture;
@@ -34,6 +34,7 @@ public sealed class EvalGenerateBench : IBenchmark
         int count = 100, bars = 16, seed = 1;
         double temperature = 1;
         double? topP = null;
+        int? bestOf = null;
         string? formsArg = null, style = null, collection = null;
         bool referenceChords = false, free = false, countGiven = false, chromatic = false, endOnTonic = false;
         for (int i = 3; i + 1 < args.Length; i += 2)
@@ -54,6 +55,7 @@ public sealed class EvalGenerateBench : IBenchmark
                 case "--seed": seed = (int)value; break;
                 case "--temperature": temperature = value; break;
                 case "--top-p": topP = value; break;
+                case "--best-of": bestOf = (int)value; break;
                 default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
             }
         }
@@ -64,7 +66,7 @@ public sealed class EvalGenerateBench : IBenchmark
             Console.Error.WriteLine($"{corpusArg}: the split is empty{(collection is null ? "" : $" for the collection {collection}")}");
             return 1;
         }
-        if (free) return Free(model, corpusArg, output, entries, countGiven ? count : entries.Count, seed, temperature, topP, chromatic, endOnTonic);
+        if (free) return Free(model, corpusArg, output, entries, countGiven ? count : entries.Count, seed, temperature, topP, chromatic, endOnTonic, bestOf);
         var conditions = Enumerable.Range(0, count).Select(i => reference[i % reference.Count])
             .Select(m => (Key: m.Key ?? Key.CMajor, Meter: m.Meter)).ToList();
         var groups = conditions.Select((c, i) => (c, i)).GroupBy(x => x.c).ToList();
@@ -151,13 +153,13 @@ public sealed class EvalGenerateBench : IBenchmark
     /// of bars (at most the model's longest tune): no chords, no form, no notes. One request per melody, seeded seed + i.
     /// </summary>
     private static int Free(string model, string corpusArg, string output, List<CorpusEntry> entries, int count, int seed, double temperature, double? topP,
-        bool chromatic, bool endOnTonic)
+        bool chromatic, bool endOnTonic, int? bestOf)
     {
         var ci = CultureInfo.InvariantCulture;
         using var generator = MelodyGenerator.Load(model);
         int maxBars = generator.Tokenizer is Melos.Data.Tokenizers.NoteTokenizer { NumbersBars: true } nt ? nt.NoteConfig.MaxBars : GenerationRequest.MaxBars;
         Directory.CreateDirectory(output);
-        Console.WriteLine(string.Create(ci, $"model {model}; free protocol: {count} melodies with the style, key, meter and bars of {corpusArg} ({entries.Count} melodies); seed {seed}; temperature {temperature}; top-p {(topP is { } p ? p.ToString(ci) : "off")}; {(chromatic ? "any pitch the model chooses" : "the key's scale")}{(endOnTonic ? "; ending on the tonic" : "")}"));
+        Console.WriteLine(string.Create(ci, $"model {model}; free protocol: {count} melodies with the style, key, meter and bars of {corpusArg} ({entries.Count} melodies); seed {seed}; temperature {temperature}; top-p {(topP is { } p ? p.ToString(ci) : "off")}; {(chromatic ? "any pitch the model chooses" : "the key's scale")}{(endOnTonic ? "; ending on the tonic" : "")}{(bestOf is { } b ? $"; the most likely of {b} samples" : "")}"));
         var clock = Stopwatch.StartNew();
         int notes = 0, unknownStyle = 0, shortened = 0, copied = 0, bars = 0;
         for (int i = 0; i < count; i++)
@@ -169,7 +171,7 @@ public sealed class EvalGenerateBench : IBenchmark
             int n = Math.Clamp(m.BarCount, 1, maxBars);
             if (n < m.BarCount) shortened++;
             var request = new GenerationRequest { Bars = n, Key = m.Key ?? Key.CMajor, Meter = m.Meter, Style = style, Seed = seed + i, Sampling = new() { Temperature = temperature, TopP = topP },
-                Pitches = new() { Chromatic = chromatic }, EndOnTonic = endOnTonic };
+                Pitches = new() { Chromatic = chromatic }, EndOnTonic = endOnTonic, BestOf = bestOf };
             var g = generator.Generate(request)[0];
             File.WriteAllBytes(Path.Combine(output, string.Create(ci, $"melody-{i + 1:000}.mid")), MidiMelody.Write(g.Melody));
             notes += g.Melody.Notes.Length;

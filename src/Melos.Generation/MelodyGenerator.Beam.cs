@@ -86,7 +86,7 @@ public sealed partial class MelodyGenerator
                 beam = next;
             }
             var results = beam.Select(h => Finish(request, 0, h.Grammar.Tokens, h.LogLikelihood, h.FallbackSteps)).ToList();
-            var greedy = Sample(request, plan, new Random(request.Seed), 0, greedy: true, cancellation);
+            var greedy = Sample(Model, request, plan, new Random(request.Seed), 0, greedy: true, cancellation);
             if (!results.Any(r => r.Tokens.SequenceEqual(greedy.Tokens))) results.Add(greedy);
             return [.. results
                 .Select((r, i) => (r, i))

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using Melos.Data.Corpus;
 using Melos.Data.Tokenizers;
 using Melos.Generation.Decoding;
@@ -126,21 +127,45 @@ public sealed partial class MelodyGenerator : IDisposable
     /// generator, each the most likely of <see cref="GenerationRequest.BestOf"/> samples when set, or the most likely
     /// hypotheses of a beam search of <see cref="GenerationRequest.BeamWidth"/>.
     /// </summary>
+    /// <remarks>
+    /// The N candidates of best-of-N are decoded together: each on a thread of its own through a
+    /// <see cref="BatchingModel"/> (the model's own when it already is one), so their steps and primer prefills run as
+    /// batched calls. Candidate c of a melody draws from its own generator, seeded by the request's generator in
+    /// candidate order, so the result does not depend on how the threads interleave (the batched step computes each row
+    /// as a single step does); ties go to the earlier candidate.
+    /// </remarks>
     public IReadOnlyList<GeneratedMelody> Generate(GenerationRequest request, CancellationToken cancellation = default)
     {
         var plan = Prepare(request);
         if (request.BeamWidth is not null) return BeamSearch(request, plan, cancellation);
         var rng = new Random(request.Seed);
         var result = new List<GeneratedMelody>();
+        int n = request.BestOf ?? 1;
+        if (n == 1)
+        {
+            for (int i = 0; i < request.Count; i++) result.Add(Sample(Model, request, plan, rng, i + 1, greedy: false, cancellation));
+            return result;
+        }
+        var shared = Model as BatchingModel;
+        using var owned = shared is null ? new BatchingModel(Model, maxBatch: n) : null;
+        var model = shared ?? owned!;
         for (int i = 0; i < request.Count; i++)
         {
-            GeneratedMelody? best = null;
-            for (int c = 0; c < (request.BestOf ?? 1); c++)
+            var seeds = Enumerable.Range(0, n).Select(_ => rng.Next()).ToArray();
+            var candidates = new GeneratedMelody[n];
+            var errors = new Exception?[n];
+            var threads = Enumerable.Range(0, n).Select(c => new Thread(() =>
             {
-                var candidate = Sample(request, plan, rng, i + 1, greedy: false, cancellation);
-                if (best is null || candidate.LogLikelihood > best.LogLikelihood) best = candidate;
-            }
-            result.Add(best!);
+                try { candidates[c] = Sample(model, request, plan, new Random(seeds[c]), i + 1, greedy: false, cancellation); }
+                catch (Exception e) { errors[c] = e; }
+            }) { IsBackground = true, Name = "melos-best-of" }).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
+            if (errors.FirstOrDefault(e => e is not null) is { } error) ExceptionDispatchInfo.Throw(error);
+            var best = candidates[0];
+            for (int c = 1; c < n; c++)
+                if (candidates[c].LogLikelihood > best.LogLikelihood) best = candidates[c];
+            result.Add(best);
         }
         return result;
     }
@@ -200,10 +225,12 @@ public sealed partial class MelodyGenerator : IDisposable
         return result;
     }
 
-    private GeneratedMelody Sample(GenerationRequest request, Plan plan, Random rng, int number, bool greedy, CancellationToken cancellation)
+    private GeneratedMelody Sample(ISequenceModel model, GenerationRequest request, Plan plan, Random rng, int number, bool greedy, CancellationToken cancellation)
     {
         var policy = greedy ? new DecodingPolicy(true) : DecodingPolicy.Of(request);
-        var decoder = new Decoder(Model, plan.Prototype.Fork(), plan.Primer, policy, rng);
+        IGrammarState grammar;
+        lock (plan) grammar = plan.Prototype.Fork();
+        var decoder = new Decoder(model, grammar, plan.Primer, policy, rng);
         foreach (var _ in decoder.Run(cancellation)) { }
         return Finish(request, number, decoder.Grammar.Tokens, decoder.LogLikelihood, decoder.FallbackSteps) with { CopiedBars = decoder.Grammar.CopiedBars };
     }

@@ -83,22 +83,51 @@ public sealed class SearchTests
         Assert.Equal(a[0].Tokens, Generator.Generate(request with { Count = 1 }).Single().Tokens);
     }
 
+    /// <summary>
+    /// The candidates best-of-N draws for each melody of <paramref name="request"/>: candidate c of melody i is the plain
+    /// sample seeded by the request's generator's (i * N + c)-th draw.
+    /// </summary>
+    internal static List<GeneratedMelody[]> BestOfCandidates(MelodyGenerator generator, GenerationRequest request, int n)
+    {
+        var rng = new Random(request.Seed);
+        return [.. Enumerable.Range(0, request.Count).Select(_ => Enumerable.Range(0, n).Select(_ => rng.Next()).ToArray()
+            .Select(seed => generator.Generate(request with { Count = 1, BestOf = null, Seed = seed }).Single()).ToArray())];
+    }
+
     [Fact]
-    public void Best_of_n_returns_the_most_likely_of_the_same_n_samples_and_the_seed_decides_it()
+    public void Best_of_n_returns_the_most_likely_of_its_n_seeded_samples_and_the_seed_decides_it()
     {
         foreach (var request in Requests)
         {
             const int n = 4;
-            var plain = Generator.Generate(request with { Count = 2 * n });
             var best = Generator.Generate(request with { Count = 2, BestOf = n });
+            var candidates = BestOfCandidates(Generator, request with { Count = 2 }, n);
             for (int i = 0; i < 2; i++)
             {
-                var group = plain.Skip(i * n).Take(n).ToList();
+                var group = candidates[i];
                 var expected = group.First(m => m.LogLikelihood == group.Max(g => g.LogLikelihood));
                 Assert.Equal(expected.Tokens, best[i].Tokens);
                 Assert.Equal(expected.LogLikelihood, best[i].LogLikelihood);
             }
             Assert.Equal(best.Select(m => m.Tokens), Generator.Generate(request with { Count = 2, BestOf = n }).Select(m => m.Tokens));
+        }
+    }
+
+    [Fact]
+    public void Best_of_n_steps_its_candidates_together_through_a_shared_batching_model_and_answers_as_alone()
+    {
+        var alone = Generator;
+        using var batching = new Melos.Generation.Decoding.BatchingModel(alone.Model, maxBatch: 16);
+        var shared = new MelodyGenerator(batching, alone.Tokenizer, alone.Vocabulary, ownsModel: false, alone.ContextTokens);
+        foreach (var request in Requests)
+        {
+            var expected = alone.Generate(request with { Count = 2, BestOf = 6 });
+            long steps = batching.Steps, batches = batching.Batches;
+            var got = shared.Generate(request with { Count = 2, BestOf = 6 });
+            Assert.Equal(expected.Select(m => m.Tokens), got.Select(m => m.Tokens));
+            Assert.Equal(expected.Select(m => m.LogLikelihood), got.Select(m => m.LogLikelihood));
+            Assert.True(batching.Batches - batches < batching.Steps - steps,
+                $"{batching.Steps - steps} steps in {batching.Batches - batches} calls: the candidates were not stepped together");
         }
     }
 

@@ -168,9 +168,10 @@ public sealed class NoteGrammarTests
         Assert.True(beam[0].LogLikelihood >= greedy.LogLikelihood - 1e-9);
         Assert.True(beam[0].LogLikelihood >= beam[1].LogLikelihood);
         foreach (var g in beam) Assert.Null(Broken(request, g));
-        var sampled = Tiny.Generator.Generate(request)[0];
         var best = Tiny.Generator.Generate(request with { BestOf = 6 })[0];
-        Assert.True(best.LogLikelihood >= sampled.LogLikelihood);
+        var candidates = SearchTests.BestOfCandidates(Tiny.Generator, request, 6)[0];
+        Assert.Equal(candidates.Max(c => c.LogLikelihood), best.LogLikelihood);
+        Assert.Null(Broken(request, best));
     }
 
     [Fact]
