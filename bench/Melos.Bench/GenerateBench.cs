@@ -48,6 +48,8 @@ public sealed class GenerateBench : IBenchmark
             Console.WriteLine(Row($"8 bars after a 4-bar primer, requests 2-{runs + 1} of a fresh process", fresh.Wall));
             Console.WriteLine(Row($"the same request in a warm process (after {warmRequests} more requests over 3 s)", steady.Wall));
             Console.WriteLine(Row("a whole 32-bar tune (G major, 4/4, no primer), warm process", tuneTimes.Wall));
+            var bestTimes = TimeRequests(generator, tune with { BestOf = 4 }, runs, seedBase: 1);
+            Console.WriteLine(Row("the same tune, the most likely of 4 candidates decoded together (--best-of 4)", bestTimes.Wall));
             return 0;
         }
         int spq = generator.Grid.GridConfig.StepsPerQuarter;
