@@ -111,9 +111,7 @@ public sealed partial class MelodyGenerator
         // Input t is token t with the conditioning of the token it predicts (t + 1), as TokenBatch pairs them.
         for (int t = 0; t + 1 < n; t++)
             if (decoder.InputConditions[t] != encoded.Conditioning[t + 1]) return null;
-        var scores = new double[n - 1];
-        for (int t = 0; t + 1 < n; t++) scores[t] = decoder.TokenLogProbabilities[t];
-        return scores;
+        return [.. decoder.TokenLogProbabilities.Take(n - 1)];
     }
 
     /// <summary>

@@ -73,10 +73,7 @@ public sealed class BatchingModel : ISequenceModel
         _stepsOfThisThread++;
         if (Thread.CurrentThread == _thread) return _inner.Step(inner, token, next);
         var call = new StepCall(inner, token, next);
-        Post(call);
-        call.Done.Wait();
-        call.Done.Dispose();
-        if (call.Error is { } e) ExceptionDispatchInfo.Throw(e);
+        Send(call);
         return call.Logits!;
     }
 
@@ -93,10 +90,7 @@ public sealed class BatchingModel : ISequenceModel
         Stepping.CheckPrefill(tokens, next);
         if (Thread.CurrentThread == _thread) return _inner.Prefill(inner, tokens, next);
         var call = new PrefillCall(inner, tokens, next);
-        Post(call);
-        call.Done.Wait();
-        call.Done.Dispose();
-        if (call.Error is { } e) ExceptionDispatchInfo.Throw(e);
+        Send(call);
         return call.Logits!;
     }
 
@@ -135,11 +129,17 @@ public sealed class BatchingModel : ISequenceModel
     {
         if (Thread.CurrentThread == _thread) return work();
         var call = new ExclusiveCall(() => work());
+        Send(call);
+        return (T)call.Result!;
+    }
+
+    /// <summary>Posts <paramref name="call"/> to the model thread and waits until it has run; rethrows its error.</summary>
+    private void Send(Call call)
+    {
         Post(call);
         call.Done.Wait();
         call.Done.Dispose();
         if (call.Error is { } e) ExceptionDispatchInfo.Throw(e);
-        return (T)call.Result!;
     }
 
     private void Post(Call call)
