@@ -73,6 +73,45 @@ public sealed class GenerationPathTests
             AssertClose(full.At(0, t), model.Step(state, seq.Tokens[t], seq.Conditioning[t + 1]));
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void GenerationThreadsChangeNoBitOfTheLogits(int threads)
+    {
+        torch.manual_seed(29);
+        // Hidden 256: the recurrent products (1024 rows) are large enough to be split; 3 threads split them unevenly.
+        using var model = Lstm(ConditioningMode.Sum, attention: false, lookback: true, embedding: 64, hidden: 256);
+        var seqs = Enumerable.Range(0, 5).Select(i => RandomSequence(30, 12, 80 + i)).ToArray();
+        var full = model.Forward(TokenBatch.Create([seqs[0]], 0));
+        (List<float[]> Steps, float[] Prefill, List<float[]> Batch) Run()
+        {
+            var steps = new List<float[]>();
+            using (var state = model.CreateState())
+                for (int t = 0; t < 29; t++) steps.Add(model.Step(state, seqs[0].Tokens[t], seqs[0].Conditioning[t + 1]));
+            float[] prefill;
+            using (var state = model.CreateState())
+                prefill = model.Prefill(state, seqs[1].Tokens[..20], seqs[1].Conditioning[1..21]).At(0, 19).ToArray();
+            var states = seqs.Select(_ => model.CreateState()).ToArray();
+            var batch = new List<float[]>();
+            for (int t = 0; t < 6; t++)
+                batch.Add(model.StepBatch(states, [.. seqs.Select(s => s.Tokens[t])], [.. seqs.Select(s => s.Conditioning[t + 1])]).At(4, 0).ToArray());
+            foreach (var s in states) s.Dispose();
+            return (steps, prefill, batch);
+        }
+        model.GenerationThreads = 1;
+        var one = Run();
+        model.GenerationThreads = threads;
+        var many = Run();
+        for (int t = 0; t < 29; t++)
+        {
+            Assert.True(one.Steps[t].AsSpan().SequenceEqual(many.Steps[t]), $"step {t}");
+            AssertClose(full.At(0, t), many.Steps[t]);
+        }
+        Assert.True(one.Prefill.AsSpan().SequenceEqual(many.Prefill), "prefill");
+        for (int t = 0; t < 6; t++) Assert.True(one.Batch[t].AsSpan().SequenceEqual(many.Batch[t]), $"batched step {t}");
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.GenerationThreads = 0);
+    }
+
     [Fact]
     public void ANewStateSeesWeightsChangedAfterTheLastOne()
     {

@@ -8,8 +8,9 @@ namespace Melos.Models.Inference;
 /// The generation path of <see cref="LstmModel"/> in managed code: a copy of the weights in float arrays and the same
 /// arithmetic as the TorchSharp forward pass in evaluation mode (embeddings, LSTM layers with gates i, f, g, o,
 /// optional lookback inputs and attention, linear head), one step or several states or a whole primer at a time.
-/// Per step it allocates nothing but the returned logits and calls no native code, which is what makes a step cost
-/// tens of microseconds instead of hundreds.
+/// Per step it calls no native code and allocates little beyond the returned logits (a product split between threads
+/// allocates its task); a small model's step costs tens of microseconds instead of hundreds. A large model's step is
+/// bound by how fast its weights stream from memory, so its big products are split between <see cref="Threads"/> threads.
 /// </summary>
 internal sealed class LstmInference
 {
@@ -108,6 +109,12 @@ internal sealed class LstmInference
 
     /// <inheritdoc cref="AttentionKeys"/>
     public float[]? AttentionOutBias { get; }
+
+    /// <summary>
+    /// The most threads one product of a step or a prefill may use (see <see cref="Simd.MatMul(ReadOnlyMemory{float}, int, int, int, ReadOnlyMemory{float}, ReadOnlyMemory{float}, int, int, Memory{float}, int, bool, int)"/>);
+    /// the logits are the same bit for bit whatever the count.
+    /// </summary>
+    public int Threads { get; set; } = 1;
 
     /// <summary>Marks the weights as changed: the layer-0 input tables are rebuilt before the next step.</summary>
     public void Invalidate() => _tablesReady = false;
@@ -244,7 +251,7 @@ internal sealed class LstmInference
                     InputGates(states[b], tokens[b], next[b], gates.AsSpan(b * g, g));
                     states[b].H.AsSpan(0, h).CopyTo(x.AsSpan(b * h, h));
                 }
-                Simd.MatMul(Weights[0].AsSpan(_input), _input + h, g, h, default, x, h, batch, gates, g, accumulate: true);
+                Simd.MatMul(Weights[0].AsMemory(_input), _input + h, g, h, default, x, h, batch, gates, g, accumulate: true, Threads);
             }
             else
             {
@@ -254,7 +261,7 @@ internal sealed class LstmInference
                     states[b].H.AsSpan((l - 1) * h, h).CopyTo(x.AsSpan(b * width, h));
                     states[b].H.AsSpan(l * h, h).CopyTo(x.AsSpan(b * width + h, h));
                 }
-                Simd.MatMul(Weights[l], width, g, width, Biases[l], x, width, batch, gates, g, accumulate: false);
+                Simd.MatMul(Weights[l], width, g, width, Biases[l], x, width, batch, gates, g, accumulate: false, Threads);
             }
             for (int b = 0; b < batch; b++)
             {
@@ -270,7 +277,7 @@ internal sealed class LstmInference
             if (_config.Attention) Attend(states[b], outRow);
         }
         var logits = new float[batch * _vocab];
-        Simd.MatMul(HeadWeight, h, _vocab, h, HeadBias, top, h, batch, logits, _vocab, accumulate: false);
+        Simd.MatMul(HeadWeight, h, _vocab, h, HeadBias, top, h, batch, logits, _vocab, accumulate: false, Threads);
         return logits;
     }
 
@@ -307,14 +314,14 @@ internal sealed class LstmInference
         {
             int input = InputWidth(l), width = input + h;
             // The input projections of all positions at once (layer 0: from the tables), then the recurrence one position at a time.
-            if (l > 0) Simd.MatMul(Weights[l], width, g, input, Biases[l], x, input, t, gates, g, accumulate: false);
+            if (l > 0) Simd.MatMul(Weights[l], width, g, input, Biases[l], x, input, t, gates, g, accumulate: false, Threads);
             var hl = s.H.AsSpan(l * h, h);
             var cl = s.C.AsSpan(l * h, h);
-            var recurrent = Weights[l].AsSpan(input);
+            var recurrent = Weights[l].AsMemory(input);
             for (int i = 0; i < t; i++)
             {
                 var gi = gates.AsSpan(i * g, g);
-                Simd.MatMul(recurrent, width, g, h, default, hl, h, 1, gi, g, accumulate: true);
+                Simd.MatMul(recurrent, width, g, h, default, s.H.AsMemory(l * h, h), h, 1, gates.AsMemory(i * g, g), g, accumulate: true, Threads);
                 Activate(gi);
                 Simd.CellUpdate(gi, cl, hl);
                 hl.CopyTo(y.AsSpan(i * h, h));
@@ -324,7 +331,7 @@ internal sealed class LstmInference
         if (_config.Attention)
             for (int i = 0; i < t; i++) Attend(s, y.AsSpan(i * h, h));
         var logits = new float[t * _vocab];
-        Simd.MatMul(HeadWeight, h, _vocab, h, HeadBias, y, h, t, logits, _vocab, accumulate: false);
+        Simd.MatMul(HeadWeight, h, _vocab, h, HeadBias, y, h, t, logits, _vocab, accumulate: false, Threads);
         return logits;
     }
 
@@ -363,8 +370,8 @@ internal sealed class LstmInference
                 int input = InputWidth(l), width = input + h;
                 if (l > 0)
                     for (int b = 0; b < batch; b++)
-                        Simd.MatMul(Weights[l], width, g, input, Biases[l], x[b], input, tokens[b].Count, gates[b], g, accumulate: false);
-                var recurrent = Weights[l].AsSpan(input);
+                        Simd.MatMul(Weights[l], width, g, input, Biases[l], x[b], input, tokens[b].Count, gates[b], g, accumulate: false, Threads);
+                var recurrent = Weights[l].AsMemory(input);
                 for (int i = 0; i < longest; i++)
                 {
                     // The states with a token at position i: their h and gate rows side by side, one product for all.
@@ -376,7 +383,7 @@ internal sealed class LstmInference
                         gates[b].AsSpan(i * g, g).CopyTo(gs.AsSpan(rows * g, g));
                         active[rows++] = b;
                     }
-                    Simd.MatMul(recurrent, width, g, h, default, hs, h, rows, gs, g, accumulate: true);
+                    Simd.MatMul(recurrent, width, g, h, default, hs, h, rows, gs, g, accumulate: true, Threads);
                     for (int r = 0; r < rows; r++)
                     {
                         int b = active[r];
@@ -396,7 +403,7 @@ internal sealed class LstmInference
                 if (_config.Attention)
                     for (int i = 0; i < t; i++) Attend(states[b], y[b].AsSpan(i * h, h));
                 result[b] = new float[t * _vocab];
-                Simd.MatMul(HeadWeight, h, _vocab, h, HeadBias, y[b], h, t, result[b], _vocab, accumulate: false);
+                Simd.MatMul(HeadWeight, h, _vocab, h, HeadBias, y[b], h, t, result[b], _vocab, accumulate: false, Threads);
             }
             return result;
         }
