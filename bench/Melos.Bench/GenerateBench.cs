@@ -15,7 +15,7 @@ public sealed class GenerateBench : IBenchmark
 {
     public string Name => "generate";
 
-    public string Description => "latency to generate 8 bars after a 4-bar primer with models/default (median of 20), with a breakdown";
+    public string Description => "[model] [runs] [int16|float32]: latency to generate 8 bars after a 4-bar primer with models/default (median of 20), with a breakdown";
 
     public int Run(string[] args)
     {
@@ -24,6 +24,7 @@ public sealed class GenerateBench : IBenchmark
         int runs = args.Length > 1 ? int.Parse(args[1], ci) : 20;
         var load = Stopwatch.StartNew();
         using var generator = MelodyGenerator.Load(dir);
+        if (args.Length > 2 && generator.Model is LstmModel lstm) lstm.QuantizedGeneration = args[2] == "int16";
         load.Stop();
         var primer = NoteSequence.Parse("G4 A4 B4 G4 D5:2 B4 G4 A4:2 F#4 D4 G4:4");
         var request = new GenerationRequest { Bars = 12, Primer = [.. primer], Key = Key.Parse("G"), Seed = 1 };

@@ -1,4 +1,5 @@
 using Melos.Data.Tokenizers;
+using Melos.Models;
 using Melos.Music;
 
 namespace Melos.Generation.Tests;
@@ -117,7 +118,9 @@ public sealed class SearchTests
     public void Best_of_n_steps_its_candidates_together_through_a_shared_batching_model_and_answers_as_alone()
     {
         var alone = Generator;
-        using var batching = new Melos.Generation.Decoding.BatchingModel(alone.Model, maxBatch: 16);
+        // Each model call takes at least a millisecond, so the candidates' threads overlap even on a loaded machine (the
+        // tiny model's steps are fast enough for one thread to finish its melody before the next one starts).
+        using var batching = new Melos.Generation.Decoding.BatchingModel(new SlowCalls(alone.Model), maxBatch: 16);
         var shared = new MelodyGenerator(batching, alone.Tokenizer, alone.Vocabulary, ownsModel: false, alone.ContextTokens);
         foreach (var request in Requests)
         {
@@ -235,5 +238,38 @@ public sealed class SearchTests
         Assert.Contains("more than the model's context of 64 tokens", context.Reason);
         // 16 quarters fit exactly.
         Assert.NotEmpty(Generator.Generate(longPrimer with { Primer = [.. NoteSequence.Parse("C4:4 D4:4 E4:4 F4:4")] }).Single().Melody.Notes);
+    }
+
+    /// <summary>The model with a millisecond's pause before every step, so that concurrent callers meet.</summary>
+    private sealed class SlowCalls(ISequenceModel inner) : ISequenceModel
+    {
+        public string Architecture => inner.Architecture;
+
+        public int VocabularySize => inner.VocabularySize;
+
+        public ModelConfig Config => inner.Config;
+
+        public LogitsBatch Forward(TokenBatch batch) => inner.Forward(batch);
+
+        public IGenerationState CreateState() => inner.CreateState();
+
+        public float[] Step(IGenerationState state, int token, ConditionStep next)
+        {
+            Thread.Sleep(1);
+            return inner.Step(state, token, next);
+        }
+
+        public LogitsBatch StepBatch(IReadOnlyList<IGenerationState> states, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next)
+        {
+            Thread.Sleep(1);
+            return inner.StepBatch(states, tokens, next);
+        }
+
+        public LogitsBatch Prefill(IGenerationState state, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next) => inner.Prefill(state, tokens, next);
+
+        public IReadOnlyList<LogitsBatch> PrefillBatch(IReadOnlyList<IGenerationState> states, IReadOnlyList<IReadOnlyList<int>> tokens,
+            IReadOnlyList<IReadOnlyList<ConditionStep>> next) => inner.PrefillBatch(states, tokens, next);
+
+        public void Dispose() { }
     }
 }

@@ -33,7 +33,8 @@ public sealed class GenerationPathTests
             EmbeddingSize = embedding, Hidden = hidden, Layers = layers, Dropout = 0.2, Attention = attention, AttentionLength = 4,
             Lookback = lookback, Conditioning = conditioning,
         };
-        return new LstmModel(config, 12, 0, Toy.Vocabulary);
+        // Float32 generation weights: these tests hold the managed paths to the TorchSharp forward pass at 1e-5.
+        return new LstmModel(config, 12, 0, Toy.Vocabulary) { QuantizedGeneration = false };
     }
 
     public static TheoryData<ConditioningMode, bool, bool> LstmVariants()
@@ -110,6 +111,54 @@ public sealed class GenerationPathTests
         Assert.True(one.Prefill.AsSpan().SequenceEqual(many.Prefill), "prefill");
         for (int t = 0; t < 6; t++) Assert.True(one.Batch[t].AsSpan().SequenceEqual(many.Batch[t]), $"batched step {t}");
         Assert.Throws<ArgumentOutOfRangeException>(() => model.GenerationThreads = 0);
+    }
+
+    [QuantizedKernelsFact]
+    public void QuantizedGenerationStaysCloseToTheTorchForwardAndBatchesBitForBit()
+    {
+        torch.manual_seed(30);
+        using var model = Lstm(ConditioningMode.Sum, attention: false, lookback: true, embedding: 64, hidden: 252);
+        var seqs = Enumerable.Range(0, 5).Select(i => RandomSequence(30, 12, 90 + i)).ToArray();
+        var full = model.Forward(TokenBatch.Create([seqs[0]], 0));
+        float[] Steps(int threads, List<float[]> into)
+        {
+            model.GenerationThreads = threads;
+            using var state = model.CreateState();
+            for (int t = 0; t < 29; t++) into.Add(model.Step(state, seqs[0].Tokens[t], seqs[0].Conditioning[t + 1]));
+            return into[^1];
+        }
+        var exact = new List<float[]>();
+        Steps(1, exact);
+        model.QuantizedGeneration = true;
+        var quantized = new List<float[]>();
+        Steps(1, quantized);
+        double largest = 0;
+        for (int t = 0; t < 29; t++)
+        {
+            AssertClose(full.At(0, t), quantized[t], 2e-3);
+            for (int v = 0; v < 12; v++) largest = Math.Max(largest, Math.Abs(exact[t][v] - quantized[t][v]));
+        }
+        Assert.True(largest > 0, "the 16-bit weights were not used");
+        using (var fresh = new LstmModel(new LstmConfig { EmbeddingSize = 4, Hidden = 8, Layers = 1 }, 12, 0, Toy.Vocabulary))
+            Assert.True(fresh.QuantizedGeneration, "16-bit generation weights are the default");
+        var threaded = new List<float[]>();
+        Steps(3, threaded);
+        for (int t = 0; t < 29; t++) Assert.True(quantized[t].AsSpan().SequenceEqual(threaded[t]), $"step {t} on 3 threads");
+        // Batched steps (4x4 tiles and a remainder) give each state its single-step logits bit for bit.
+        var states = seqs.Select(_ => model.CreateState()).ToArray();
+        var singles = seqs.Select(_ => model.CreateState()).ToArray();
+        for (int t = 0; t < 8; t++)
+        {
+            var batch = model.StepBatch(states, [.. seqs.Select(q => q.Tokens[t])], [.. seqs.Select(q => q.Conditioning[t + 1])]);
+            for (int b = 0; b < seqs.Length; b++)
+                Assert.True(model.Step(singles[b], seqs[b].Tokens[t], seqs[b].Conditioning[t + 1]).AsSpan().SequenceEqual(batch.At(b, 0)), $"state {b}, step {t}");
+        }
+        foreach (var st in states.Concat(singles)) st.Dispose();
+        PrefillMatchesStepping(model, seqs[1], 17, 1e-4);
+        model.QuantizedGeneration = false;
+        var back = new List<float[]>();
+        Steps(1, back);
+        for (int t = 0; t < 29; t++) Assert.True(exact[t].AsSpan().SequenceEqual(back[t]), $"step {t} back in float32");
     }
 
     [Fact]
@@ -393,5 +442,16 @@ public sealed class GenerationPathTests
         Assert.Throws<ArgumentException>(() => model.Step(foreign, 1, c));
         Assert.Throws<ArgumentException>(() => transformer.StepBatch([a, foreign], [1, 1], [c, c]));
         Assert.Equal(0, a.Length);
+    }
+}
+
+/// <summary>A fact that needs the 16-bit weight kernels (AVX2 and FMA); skipped with the reason elsewhere.</summary>
+public sealed class QuantizedKernelsFactAttribute : FactAttribute
+{
+    /// <summary>Skips where the processor lacks the kernels.</summary>
+    public QuantizedKernelsFactAttribute()
+    {
+        if (!(System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported))
+            Skip = "16-bit generation weights need AVX2 and FMA; this processor generates with float32 weights";
     }
 }

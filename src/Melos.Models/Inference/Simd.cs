@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Melos.Models.Inference;
 
@@ -51,28 +52,182 @@ internal static class Simd
     public const long ParallelWork = 1 << 18;
 
     /// <summary>
-    /// <see cref="MatMul(ReadOnlySpan{float}, int, int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, Span{float}, int, bool)"/>
-    /// with its rows split between up to <paramref name="threads"/> threads when the product is large enough
-    /// (<see cref="ParallelWork"/>). Every output is computed by the same arithmetic as on one thread (the split falls
-    /// on the kernel's 4-row tiles), so the result is identical bit for bit; only the time changes. A step of a 2x512
-    /// LSTM is bound by how fast one core streams its 12 MB of weights, and two cores stream them about twice as fast.
+    /// Runs <paramref name="body"/>(first row, row count) over <paramref name="rows"/> rows, split between up to
+    /// <paramref name="threads"/> threads when the product (<paramref name="work"/> multiply-adds) is large enough
+    /// (<see cref="ParallelWork"/>). The parts start on the kernels' 4-row tiles and every output is computed by the same
+    /// arithmetic on any thread, so the result is identical bit for bit; only the time changes. A step of a 2x512 LSTM
+    /// is bound by how fast one core streams its weights, and two cores stream them about twice as fast.
     /// </summary>
-    public static void MatMul(ReadOnlyMemory<float> w, int ldw, int rows, int cols, ReadOnlyMemory<float> bias,
-        ReadOnlyMemory<float> x, int ldx, int batch, Memory<float> y, int ldy, bool accumulate, int threads)
+    private static void SplitRows(int rows, long work, int threads, Action<int, int> body)
     {
-        int parts = (long)rows * cols * batch < ParallelWork ? 1 : Math.Min(threads, rows / 64);
+        int parts = work < ParallelWork ? 1 : Math.Min(threads, rows / 64);
         if (parts <= 1)
         {
-            MatMul(w.Span, ldw, rows, cols, bias.Span, x.Span, ldx, batch, y.Span, ldy, accumulate);
+            body(0, rows);
             return;
         }
         int chunk = ((rows + parts - 1) / parts + 3) & ~3;
         Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p =>
         {
             int r0 = p * chunk, n = Math.Min(chunk, rows - r0);
-            if (n <= 0) return;
-            MatMul(w.Span[(r0 * ldw)..], ldw, n, cols, accumulate ? default : bias.Span[r0..], x.Span, ldx, batch, y.Span[r0..], ldy, accumulate);
+            if (n > 0) body(r0, n);
         });
+    }
+
+    /// <summary>
+    /// <see cref="MatMul(ReadOnlySpan{float}, int, int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, Span{float}, int, bool)"/>
+    /// with its rows split between up to <paramref name="threads"/> threads when the product is large enough (the same
+    /// result bit for bit).
+    /// </summary>
+    public static void MatMul(ReadOnlyMemory<float> w, int ldw, int rows, int cols, ReadOnlyMemory<float> bias,
+        ReadOnlyMemory<float> x, int ldx, int batch, Memory<float> y, int ldy, bool accumulate, int threads) =>
+        SplitRows(rows, (long)rows * cols * batch, threads, (r0, n) =>
+            MatMul(w.Span[(r0 * ldw)..], ldw, n, cols, accumulate ? default : bias.Span[r0..], x.Span, ldx, batch, y.Span[r0..], ldy, accumulate));
+
+    /// <summary>Whether this processor runs the 16-bit weight kernels (AVX2 and FMA).</summary>
+    public static bool QuantizedSupported => Avx2.IsSupported && Fma.IsSupported;
+
+    /// <summary>
+    /// <c>y[b, r] = (accumulate ? y[b, r] : bias[r]) + scale[r] · Σ_k q[r, first + k] · x[b, k]</c> over the rows of a
+    /// 16-bit matrix (<see cref="QuantizedRows"/>), columns <paramref name="first"/> to <paramref name="first"/> +
+    /// <paramref name="cols"/>, rows split between up to <paramref name="threads"/> threads when large enough. Half the
+    /// bytes of the float32 weights to stream per product. Needs <see cref="QuantizedSupported"/>.
+    /// </summary>
+    public static void MatMul(QuantizedRows w, int first, int cols, ReadOnlyMemory<float> bias,
+        ReadOnlyMemory<float> x, int ldx, int batch, Memory<float> y, int ldy, bool accumulate, int threads)
+    {
+        if (!QuantizedSupported) throw new PlatformNotSupportedException("The 16-bit weight kernels need AVX2 and FMA.");
+        if (first < 0 || cols < 0 || first + cols > w.Cols) throw new ArgumentOutOfRangeException(nameof(cols), "The columns lie outside the matrix.");
+        if (w.Rows == 0 || batch == 0) return;
+        if (x.Length < (long)(batch - 1) * ldx + cols || y.Length < (long)(batch - 1) * ldy + w.Rows)
+            throw new ArgumentException("A span is too short for the shapes given.");
+        if (!accumulate && bias.Length < w.Rows) throw new ArgumentException("The bias is shorter than the rows.", nameof(bias));
+        SplitRows(w.Rows, (long)w.Rows * cols * batch, threads, (r0, n) => QuantizedRange(w, first, cols, bias.Span, x.Span, ldx, batch, y.Span, ldy, accumulate, r0, n));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void QuantizedRange(QuantizedRows w, int first, int cols, ReadOnlySpan<float> bias, ReadOnlySpan<float> x, int ldx, int batch,
+        Span<float> y, int ldy, bool accumulate, int r0, int n)
+    {
+        ref short q = ref MemoryMarshal.GetArrayDataReference(w.Values);
+        ref float scale = ref MemoryMarshal.GetArrayDataReference(w.Scales);
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        ref float br = ref MemoryMarshal.GetReference(bias);
+        int ld = w.Cols, r = r0, end = r0 + n;
+        for (; r + 4 <= end; r += 4)
+        {
+            ref short q0 = ref Unsafe.Add(ref q, r * ld + first);
+            int b = 0;
+            for (; b + 4 <= batch; b += 4) QuantizedTile4x4(ref q0, ld, cols, ref xr, ldx, b, ref yr, ldy, r, ref scale, ref br, accumulate);
+            for (; b < batch; b++) QuantizedTile4x1(ref q0, ld, cols, ref Unsafe.Add(ref xr, b * ldx), ref Unsafe.Add(ref yr, b * ldy), r, ref scale, ref br, accumulate);
+        }
+        for (; r < end; r++)
+            for (int b = 0; b < batch; b++)
+            {
+                ref short qr = ref Unsafe.Add(ref q, r * ld + first);
+                ref float xb = ref Unsafe.Add(ref xr, b * ldx);
+                var a = Vector256<float>.Zero;
+                int k = 0;
+                for (; k + 8 <= cols; k += 8) a = Fma.MultiplyAdd(Widen(ref qr, k), Vector256.LoadUnsafe(ref xb, (nuint)k), a);
+                float s = Vector256.Sum(a);
+                for (; k < cols; k++) s += Unsafe.Add(ref qr, k) * Unsafe.Add(ref xb, k);
+                StoreScaled(ref Unsafe.Add(ref yr, b * ldy), r, s, accumulate, ref scale, ref br);
+            }
+    }
+
+    /// <summary>Eight 16-bit weights from <paramref name="k"/> on as floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Widen(ref short q, int k) =>
+        Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(Vector128.LoadUnsafe(ref q, (nuint)k)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreScaled(ref float y, int r, float s, bool accumulate, ref float scale, ref float bias)
+    {
+        ref float o = ref Unsafe.Add(ref y, r);
+        o = (accumulate ? o : Unsafe.Add(ref bias, r)) + s * Unsafe.Add(ref scale, r);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void QuantizedTile4x1(ref short q0, int ld, int cols, ref float x, ref float y, int r, ref float scale, ref float bias, bool accumulate)
+    {
+        ref short q1 = ref Unsafe.Add(ref q0, ld);
+        ref short q2 = ref Unsafe.Add(ref q1, ld);
+        ref short q3 = ref Unsafe.Add(ref q2, ld);
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        int k = 0;
+        for (; k + 8 <= cols; k += 8)
+        {
+            var xv = Vector256.LoadUnsafe(ref x, (nuint)k);
+            a0 = Fma.MultiplyAdd(Widen(ref q0, k), xv, a0);
+            a1 = Fma.MultiplyAdd(Widen(ref q1, k), xv, a1);
+            a2 = Fma.MultiplyAdd(Widen(ref q2, k), xv, a2);
+            a3 = Fma.MultiplyAdd(Widen(ref q3, k), xv, a3);
+        }
+        float s0 = Vector256.Sum(a0), s1 = Vector256.Sum(a1), s2 = Vector256.Sum(a2), s3 = Vector256.Sum(a3);
+        for (; k < cols; k++)
+        {
+            float xv = Unsafe.Add(ref x, k);
+            s0 += Unsafe.Add(ref q0, k) * xv;
+            s1 += Unsafe.Add(ref q1, k) * xv;
+            s2 += Unsafe.Add(ref q2, k) * xv;
+            s3 += Unsafe.Add(ref q3, k) * xv;
+        }
+        StoreScaled(ref y, r, s0, accumulate, ref scale, ref bias);
+        StoreScaled(ref y, r + 1, s1, accumulate, ref scale, ref bias);
+        StoreScaled(ref y, r + 2, s2, accumulate, ref scale, ref bias);
+        StoreScaled(ref y, r + 3, s3, accumulate, ref scale, ref bias);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void QuantizedTile4x4(ref short q0, int ld, int cols, ref float x, int ldx, int b, ref float y, int ldy, int r, ref float scale, ref float bias, bool accumulate)
+    {
+        ref short q1 = ref Unsafe.Add(ref q0, ld);
+        ref short q2 = ref Unsafe.Add(ref q1, ld);
+        ref short q3 = ref Unsafe.Add(ref q2, ld);
+        ref float x0 = ref Unsafe.Add(ref x, b * ldx);
+        ref float x1 = ref Unsafe.Add(ref x0, ldx);
+        ref float x2 = ref Unsafe.Add(ref x1, ldx);
+        ref float x3 = ref Unsafe.Add(ref x2, ldx);
+        Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
+        Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector256<float> a20 = default, a21 = default, a22 = default, a23 = default;
+        Vector256<float> a30 = default, a31 = default, a32 = default, a33 = default;
+        int k = 0;
+        for (; k + 8 <= cols; k += 8)
+        {
+            var v0 = Vector256.LoadUnsafe(ref x0, (nuint)k);
+            var v1 = Vector256.LoadUnsafe(ref x1, (nuint)k);
+            var v2 = Vector256.LoadUnsafe(ref x2, (nuint)k);
+            var v3 = Vector256.LoadUnsafe(ref x3, (nuint)k);
+            var m = Widen(ref q0, k);
+            a00 = Fma.MultiplyAdd(m, v0, a00); a01 = Fma.MultiplyAdd(m, v1, a01); a02 = Fma.MultiplyAdd(m, v2, a02); a03 = Fma.MultiplyAdd(m, v3, a03);
+            m = Widen(ref q1, k);
+            a10 = Fma.MultiplyAdd(m, v0, a10); a11 = Fma.MultiplyAdd(m, v1, a11); a12 = Fma.MultiplyAdd(m, v2, a12); a13 = Fma.MultiplyAdd(m, v3, a13);
+            m = Widen(ref q2, k);
+            a20 = Fma.MultiplyAdd(m, v0, a20); a21 = Fma.MultiplyAdd(m, v1, a21); a22 = Fma.MultiplyAdd(m, v2, a22); a23 = Fma.MultiplyAdd(m, v3, a23);
+            m = Widen(ref q3, k);
+            a30 = Fma.MultiplyAdd(m, v0, a30); a31 = Fma.MultiplyAdd(m, v1, a31); a32 = Fma.MultiplyAdd(m, v2, a32); a33 = Fma.MultiplyAdd(m, v3, a33);
+        }
+        // s[4 * row + input]
+        Span<float> s =
+        [
+            Vector256.Sum(a00), Vector256.Sum(a01), Vector256.Sum(a02), Vector256.Sum(a03),
+            Vector256.Sum(a10), Vector256.Sum(a11), Vector256.Sum(a12), Vector256.Sum(a13),
+            Vector256.Sum(a20), Vector256.Sum(a21), Vector256.Sum(a22), Vector256.Sum(a23),
+            Vector256.Sum(a30), Vector256.Sum(a31), Vector256.Sum(a32), Vector256.Sum(a33),
+        ];
+        for (; k < cols; k++)
+            for (int i = 0; i < 4; i++)
+            {
+                float wv = Unsafe.Add(ref Unsafe.Add(ref q0, i * ld), k);
+                for (int j = 0; j < 4; j++) s[4 * i + j] += wv * Unsafe.Add(ref Unsafe.Add(ref x0, j * ldx), k);
+            }
+        for (int j = 0; j < 4; j++)
+        {
+            ref float yj = ref Unsafe.Add(ref y, (b + j) * ldy);
+            for (int i = 0; i < 4; i++) StoreScaled(ref yj, r + i, s[4 * i + j], accumulate, ref scale, ref bias);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -257,4 +412,44 @@ internal static class Simd
         Tanh(h);
         for (int k = 0; k < n; k++) h[k] *= o[k];
     }
+}
+
+/// <summary>
+/// A matrix of weights stored as 16-bit integers with one scale per row: <c>w[r, k] ≈ Values[r, k] · Scales[r]</c>, the
+/// scale being the row's largest magnitude over 32767, so every weight is within half a step (1/65534 of its row's
+/// largest) of its float32 value. Generation reads half the bytes per step.
+/// </summary>
+internal sealed class QuantizedRows
+{
+    /// <summary>Quantizes <paramref name="rows"/> rows of <paramref name="cols"/> values, <paramref name="ldw"/> apart.</summary>
+    public QuantizedRows(ReadOnlySpan<float> w, int ldw, int rows, int cols)
+    {
+        Rows = rows;
+        Cols = cols;
+        Values = new short[rows * cols];
+        Scales = new float[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            var row = w.Slice(r * ldw, cols);
+            float max = 0;
+            foreach (float v in row) max = Math.Max(max, Math.Abs(v));
+            if (!float.IsFinite(max)) throw new ArgumentException($"Row {r} holds a weight that is not a finite number.", nameof(w));
+            if (max == 0) continue;
+            Scales[r] = max / 32767f;
+            float inverse = 32767f / max;
+            for (int k = 0; k < cols; k++) Values[r * cols + k] = (short)Math.Clamp(MathF.Round(row[k] * inverse), -32767f, 32767f);
+        }
+    }
+
+    /// <summary>Row count.</summary>
+    public int Rows { get; }
+
+    /// <summary>Column count (the stride of <see cref="Values"/>).</summary>
+    public int Cols { get; }
+
+    /// <summary>The weights over their row's scale, row-major.</summary>
+    public short[] Values { get; }
+
+    /// <summary>Per row, the value of one step.</summary>
+    public float[] Scales { get; }
 }

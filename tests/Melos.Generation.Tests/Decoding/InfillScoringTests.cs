@@ -70,7 +70,7 @@ public sealed class InfillScoringTests
         {
             var forced = tiny.Score(c.Melody);
             Assert.Equal(forced.Length, c.TokenLogProbabilities.Count);
-            for (int t = 0; t < forced.Length; t++) Assert.Equal(forced[t], c.TokenLogProbabilities[t], 4); // float32: steps vs one pass
+            for (int t = 0; t < forced.Length; t++) Assert.Equal(forced[t], c.TokenLogProbabilities[t], tolerance: 1e-4); // 16-bit generation weights in the steps, float32 in the pass
             Assert.Equal(forced.Sum(), c.LogLikelihood, 3);
         }
 

@@ -97,7 +97,7 @@ public sealed class NoteGrammarTests
         Assert.Equal(encoded.Tokens.Skip(1).Take(forced.Length), forced);
         var logits = Tiny.Generator.Model.Forward(TokenBatch.Create([encoded], Tiny.Tokenizer.Pad));
         for (int i = 0; i < forced.Length; i++)
-            Assert.Equal(TokenSampling.LogProbability(logits.At(0, i), forced[i]), decoder.TokenLogProbabilities[i], 4);
+            Assert.Equal(TokenSampling.LogProbability(logits.At(0, i), forced[i]), decoder.TokenLogProbabilities[i], tolerance: 1e-4); // 16-bit generation weights vs float32
         Assert.True(forced.Count(t => Tiny.Tokenizer.KindOf(t) == NoteTokenKind.Copy) >= 2, "the AABB tune is written with copies");
         // The melody written is the primer, note for note.
         Assert.Equal(tune.Notes.Select(n => (n.Pitch.Number, n.Start, n.Length)),

@@ -66,7 +66,8 @@ public sealed class ExplainerTests
         var explanation = new Explainer(Generator).Explain(melody);
         var report = Evaluator.Evaluate(Generator.Model, Generator.Tokenizer, Generator.Vocabulary, [melody], null, out int skipped);
         Assert.Equal(0, skipped);
-        Assert.Equal(report.Overall.TotalNll / Math.Log(2), explanation.TotalBits, 4);
+        // Generation steps read 16-bit weights (LstmModel.QuantizedGeneration), the evaluator float32: within 1e-3 bits.
+        Assert.Equal(report.Overall.TotalNll / Math.Log(2), explanation.TotalBits, tolerance: 1e-3);
     }
 
     [Fact]
