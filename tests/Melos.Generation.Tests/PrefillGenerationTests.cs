@@ -8,61 +8,37 @@ namespace Melos.Generation.Tests;
 public sealed class PrefillGenerationTests
 {
     /// <summary>Forwards to a model but keeps the interface's token-by-token Prefill and counts the calls.</summary>
-    private sealed class SteppingOnly(ISequenceModel inner) : ISequenceModel
+    private sealed class SteppingOnly(ISequenceModel inner) : ForwardingModel(inner)
     {
         public int Steps { get; private set; }
 
         public int Prefills { get; private set; }
 
-        public string Architecture => inner.Architecture;
-
-        public int VocabularySize => inner.VocabularySize;
-
-        public ModelConfig Config => inner.Config;
-
-        public LogitsBatch Forward(TokenBatch batch) => inner.Forward(batch);
-
-        public IGenerationState CreateState() => inner.CreateState();
-
-        public float[] Step(IGenerationState state, int token, ConditionStep next)
+        public override float[] Step(IGenerationState state, int token, ConditionStep next)
         {
             Steps++;
-            return inner.Step(state, token, next);
+            return base.Step(state, token, next);
         }
-
-        public void Dispose() { }
     }
 
     /// <summary>Counts the Prefill calls of a model that keeps its own Prefill.</summary>
-    private sealed class Counting(ISequenceModel inner) : ISequenceModel
+    private sealed class Counting(ISequenceModel inner) : ForwardingAllModel(inner)
     {
         public int Steps { get; private set; }
 
         public List<int> PrefillLengths { get; } = [];
 
-        public string Architecture => inner.Architecture;
-
-        public int VocabularySize => inner.VocabularySize;
-
-        public ModelConfig Config => inner.Config;
-
-        public LogitsBatch Forward(TokenBatch batch) => inner.Forward(batch);
-
-        public IGenerationState CreateState() => inner.CreateState();
-
-        public float[] Step(IGenerationState state, int token, ConditionStep next)
+        public override float[] Step(IGenerationState state, int token, ConditionStep next)
         {
             Steps++;
-            return inner.Step(state, token, next);
+            return base.Step(state, token, next);
         }
 
-        public LogitsBatch Prefill(IGenerationState state, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next)
+        public override LogitsBatch Prefill(IGenerationState state, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next)
         {
             PrefillLengths.Add(tokens.Count);
-            return inner.Prefill(state, tokens, next);
+            return base.Prefill(state, tokens, next);
         }
-
-        public void Dispose() { }
     }
 
     [Theory]

@@ -241,35 +241,18 @@ public sealed class SearchTests
     }
 
     /// <summary>The model with a millisecond's pause before every step, so that concurrent callers meet.</summary>
-    private sealed class SlowCalls(ISequenceModel inner) : ISequenceModel
+    private sealed class SlowCalls(ISequenceModel inner) : ForwardingAllModel(inner)
     {
-        public string Architecture => inner.Architecture;
-
-        public int VocabularySize => inner.VocabularySize;
-
-        public ModelConfig Config => inner.Config;
-
-        public LogitsBatch Forward(TokenBatch batch) => inner.Forward(batch);
-
-        public IGenerationState CreateState() => inner.CreateState();
-
-        public float[] Step(IGenerationState state, int token, ConditionStep next)
+        public override float[] Step(IGenerationState state, int token, ConditionStep next)
         {
             Thread.Sleep(1);
-            return inner.Step(state, token, next);
+            return base.Step(state, token, next);
         }
 
-        public LogitsBatch StepBatch(IReadOnlyList<IGenerationState> states, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next)
+        public override LogitsBatch StepBatch(IReadOnlyList<IGenerationState> states, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next)
         {
             Thread.Sleep(1);
-            return inner.StepBatch(states, tokens, next);
+            return base.StepBatch(states, tokens, next);
         }
-
-        public LogitsBatch Prefill(IGenerationState state, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next) => inner.Prefill(state, tokens, next);
-
-        public IReadOnlyList<LogitsBatch> PrefillBatch(IReadOnlyList<IGenerationState> states, IReadOnlyList<IReadOnlyList<int>> tokens,
-            IReadOnlyList<IReadOnlyList<ConditionStep>> next) => inner.PrefillBatch(states, tokens, next);
-
-        public void Dispose() { }
     }
 }

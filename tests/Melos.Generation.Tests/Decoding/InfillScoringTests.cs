@@ -11,32 +11,18 @@ namespace Melos.Generation.Tests.Decoding;
 public sealed class InfillScoringTests
 {
     /// <summary>Forwards to a model, keeps its own Prefill, and counts the teacher-forced passes and their rows.</summary>
-    private sealed class CountingForward(ISequenceModel inner) : ISequenceModel
+    private sealed class CountingForward(ISequenceModel inner) : ForwardingAllModel(inner)
     {
         public int Forwards { get; set; }
 
         public int Rows { get; set; }
 
-        public string Architecture => inner.Architecture;
-
-        public int VocabularySize => inner.VocabularySize;
-
-        public ModelConfig Config => inner.Config;
-
-        public LogitsBatch Forward(TokenBatch batch)
+        public override LogitsBatch Forward(TokenBatch batch)
         {
             Forwards++;
             Rows += batch.BatchSize;
-            return inner.Forward(batch);
+            return base.Forward(batch);
         }
-
-        public IGenerationState CreateState() => inner.CreateState();
-
-        public float[] Step(IGenerationState state, int token, ConditionStep next) => inner.Step(state, token, next);
-
-        public LogitsBatch Prefill(IGenerationState state, IReadOnlyList<int> tokens, IReadOnlyList<ConditionStep> next) => inner.Prefill(state, tokens, next);
-
-        public void Dispose() { }
     }
 
     public static TheoryData<string, int> Cases => new() { { "grid", 3 }, { "note", 5 }, { "note-from-end", 8 } };
