@@ -34,7 +34,7 @@ public sealed class StepSpeedBench : IBenchmark
             Console.WriteLine();
             Console.WriteLine("| LSTM | Step: us per step | steps/s | Prefill of 193 tokens: ms | prefill tokens/s |");
             Console.WriteLine("|---|---|---|---|---|");
-            using (var shipped = Checkpoint.LoadModel(dir)) Lstm("shipped 2x256 (models/default)", shipped, cond);
+            using (var shipped = Checkpoint.LoadModel(dir)) Lstm("shipped (models/default)", shipped, cond);
             torch.manual_seed(1);
             using (var big = new LstmModel(new LstmConfig { Layers = 2, Hidden = 512, EmbeddingSize = 64, Dropout = 0 }, 42, 0, vocabulary)) Lstm("2x512, random weights", big, cond);
         }
@@ -53,7 +53,7 @@ public sealed class StepSpeedBench : IBenchmark
             Console.WriteLine("| batched generation: model, batch | Prefill of 193 tokens per melody, one melody at a time: ms | 384 StepBatch calls: ms | steps/s in StepBatch | melodies/s (prefill + steps) |");
             Console.WriteLine("|---|---|---|---|---|");
             using (var shipped = Checkpoint.LoadModel(dir))
-                foreach (int batch in new[] { 1, 8, 32 }) Batch("LSTM shipped 2x256", shipped, batch, cond, 5);
+                foreach (int batch in new[] { 1, 8, 32 }) Batch("LSTM shipped (models/default)", shipped, batch, cond, 5);
             torch.manual_seed(2);
             using var transformer = new TransformerModel(new TransformerConfig { Layers = 4, Width = 256, Heads = 8, FeedForward = 1024, Dropout = 0 }, 42, 0, vocabulary);
             foreach (int batch in new[] { 1, 8, 32 }) Batch("Transformer 4x256", transformer, batch, cond, 1);
