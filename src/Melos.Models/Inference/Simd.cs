@@ -51,21 +51,18 @@ internal static class Simd
     /// </summary>
     public const long ParallelWork = 1 << 18;
 
+    /// <summary>How many parts a product of <paramref name="rows"/> rows and <paramref name="work"/> multiply-adds is split into.</summary>
+    private static int Parts(int rows, long work, int threads) => work < ParallelWork ? 1 : Math.Max(1, Math.Min(threads, rows / 64));
+
     /// <summary>
-    /// Runs <paramref name="body"/>(first row, row count) over <paramref name="rows"/> rows, split between up to
-    /// <paramref name="threads"/> threads when the product (<paramref name="work"/> multiply-adds) is large enough
-    /// (<see cref="ParallelWork"/>). The parts start on the kernels' 4-row tiles and every output is computed by the same
-    /// arithmetic on any thread, so the result is identical bit for bit; only the time changes. A step of a 2x512 LSTM
-    /// is bound by how fast one core streams its weights, and two cores stream them about twice as fast.
+    /// Runs <paramref name="body"/>(first row, row count) over <paramref name="rows"/> rows in <paramref name="parts"/>
+    /// parts (<see cref="Parts"/>) on as many threads. The parts start on the kernels' 4-row tiles and every output is
+    /// computed by the same arithmetic on any thread, so the result is identical bit for bit; only the time changes. A
+    /// step of a 2x512 LSTM is bound by how fast one core streams its weights, and two cores stream them about twice as
+    /// fast.
     /// </summary>
-    private static void SplitRows(int rows, long work, int threads, Action<int, int> body)
+    private static void SplitRows(int rows, int parts, Action<int, int> body)
     {
-        int parts = work < ParallelWork ? 1 : Math.Min(threads, rows / 64);
-        if (parts <= 1)
-        {
-            body(0, rows);
-            return;
-        }
         int chunk = ((rows + parts - 1) / parts + 3) & ~3;
         Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p =>
         {
@@ -76,12 +73,21 @@ internal static class Simd
 
     /// <summary>
     /// <see cref="MatMul(ReadOnlySpan{float}, int, int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, Span{float}, int, bool)"/>
-    /// with its rows split between up to <paramref name="threads"/> threads when the product is large enough (the same
-    /// result bit for bit).
+    /// with its rows split between up to <paramref name="threads"/> threads when the product is large enough
+    /// (<see cref="ParallelWork"/>; the same result bit for bit).
     /// </summary>
     public static void MatMul(ReadOnlyMemory<float> w, int ldw, int rows, int cols, ReadOnlyMemory<float> bias,
-        ReadOnlyMemory<float> x, int ldx, int batch, Memory<float> y, int ldy, bool accumulate, int threads) =>
-        SplitRows(rows, (long)rows * cols * batch, threads, (r0, n) =>
+        ReadOnlyMemory<float> x, int ldx, int batch, Memory<float> y, int ldy, bool accumulate, int threads)
+    {
+        int parts = Parts(rows, (long)rows * cols * batch, threads);
+        if (parts == 1) MatMul(w.Span, ldw, rows, cols, bias.Span, x.Span, ldx, batch, y.Span, ldy, accumulate);
+        else FloatSplit(w, ldw, rows, cols, bias, x, ldx, batch, y, ldy, accumulate, parts);
+    }
+
+    // The closures live in methods of their own, so that the MatMul overloads allocate nothing on one thread.
+    private static void FloatSplit(ReadOnlyMemory<float> w, int ldw, int rows, int cols, ReadOnlyMemory<float> bias,
+        ReadOnlyMemory<float> x, int ldx, int batch, Memory<float> y, int ldy, bool accumulate, int parts) =>
+        SplitRows(rows, parts, (r0, n) =>
             MatMul(w.Span[(r0 * ldw)..], ldw, n, cols, accumulate ? default : bias.Span[r0..], x.Span, ldx, batch, y.Span[r0..], ldy, accumulate));
 
     /// <summary>Whether this processor runs the 16-bit weight kernels (AVX2 and FMA).</summary>
@@ -102,8 +108,14 @@ internal static class Simd
         if (x.Length < (long)(batch - 1) * ldx + cols || y.Length < (long)(batch - 1) * ldy + w.Rows)
             throw new ArgumentException("A span is too short for the shapes given.");
         if (!accumulate && bias.Length < w.Rows) throw new ArgumentException("The bias is shorter than the rows.", nameof(bias));
-        SplitRows(w.Rows, (long)w.Rows * cols * batch, threads, (r0, n) => QuantizedRange(w, first, cols, bias.Span, x.Span, ldx, batch, y.Span, ldy, accumulate, r0, n));
+        int parts = Parts(w.Rows, (long)w.Rows * cols * batch, threads);
+        if (parts == 1) QuantizedRange(w, first, cols, bias.Span, x.Span, ldx, batch, y.Span, ldy, accumulate, 0, w.Rows);
+        else QuantizedSplit(w, first, cols, bias, x, ldx, batch, y, ldy, accumulate, parts);
     }
+
+    private static void QuantizedSplit(QuantizedRows w, int first, int cols, ReadOnlyMemory<float> bias,
+        ReadOnlyMemory<float> x, int ldx, int batch, Memory<float> y, int ldy, bool accumulate, int parts) =>
+        SplitRows(w.Rows, parts, (r0, n) => QuantizedRange(w, first, cols, bias.Span, x.Span, ldx, batch, y.Span, ldy, accumulate, r0, n));
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void QuantizedRange(QuantizedRows w, int first, int cols, ReadOnlySpan<float> bias, ReadOnlySpan<float> x, int ldx, int batch,
