@@ -21,7 +21,7 @@ corpus=${CORPUS:-$work/nottingham.corpus}
 [ -f "$corpus" ] || melos corpus build "$d/nottingham" --out "$corpus" --force "${LICENCES[@]}" >/dev/null
 rm -rf "$work/sets"
 bench vae-eval "$vae" "$corpus" "$work/sets" --collection nottingham --pairs 100 --ar "$ar" --seed 1
-for set in midpoints ar; do
+for set in midpoints midpoints-even ar; do
   melos compare "$work/sets/$set" "$work/sets/real" --train "$corpus:train" --bars 4 --seed 1 --json > "$work/$set.json"
   echo "$set: $(grep -m1 -o '"discriminatorAccuracy": [0-9.]*' "$work/$set.json" || true) ($work/$set.json)"
 done

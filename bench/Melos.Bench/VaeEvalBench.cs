@@ -12,7 +12,7 @@ namespace Melos.Bench;
 /// The VAE's figures on a corpus's test split (bench/vae-figures.sh): reconstruction accuracy from the mean latent
 /// (teacher-forced, and greedy decoding through the grammar, MusicVAE's two measures), interpolation smoothness (along
 /// 9 steps between pairs of test windows, the Hamming distance of the decoded tokens to A never falls and to B never
-/// rises), the time of a 9-step interpolation warm, and three folders for <c>melos compare</c>: the midpoints, real
+/// rises; smooth and even paths), the time of a 9-step interpolation warm, and three folders for <c>melos compare</c>: the midpoints, real
 /// test windows held apart from the pairs, and 4-bar melodies of the autoregressive model in the same keys.
 /// </summary>
 public sealed class VaeEvalBench : IBenchmark
@@ -74,12 +74,16 @@ public sealed class VaeEvalBench : IBenchmark
         var order = Enumerable.Range(0, set.Windows.Count).ToArray();
         new Random(seed).Shuffle(order);
         pairs = Math.Min(pairs, order.Length / 3);
-        var dirs = new[] { "midpoints", "real", "ar" }.Select(d => Path.Combine(output, d)).ToArray();
+        var dirs = new[] { "midpoints", "real", "ar", "midpoints-even" }.Select(d => Path.Combine(output, d)).ToArray();
         foreach (var d in dirs) Directory.CreateDirectory(d);
-        int smoothInputs = 0, smoothEnds = 0;
-        var meanToA = new double[9];
-        var meanToB = new double[9];
         var windowMelodies = new Func<int, Melody>(i => space.Prepare(MelodyOf(set.Windows[i], space), "window").Melody);
+        var paths = new[] { InterpolationPath.Smooth, InterpolationPath.Even };
+        var smoothInputs = new int[2];
+        var smoothEnds = new int[2];
+        var repeats = new int[2];
+        var away = new double[2];
+        var meanToA = new double[2, 9];
+        var meanToB = new double[2, 9];
         for (int p = 0; p < pairs; p++)
         {
             int a = order[2 * p], b = order[2 * p + 1], real = order[2 * pairs + p];
@@ -87,21 +91,33 @@ public sealed class VaeEvalBench : IBenchmark
             var key = test[m].Key ?? Key.CMajor;
             var melodyA = WithKey(windowMelodies(a), key);
             var melodyB = WithKey(windowMelodies(b), key);
-            var steps = space.Interpolate(melodyA, melodyB, 9).Steps;
-            var toA = steps.Select(s => Hamming(s.Tokens, set.Windows[a])).ToList();
-            var toB = steps.Select(s => Hamming(s.Tokens, set.Windows[b])).ToList();
-            if (Monotonic(toA, rising: true) && Monotonic(toB, rising: false)) smoothInputs++;
-            for (int k = 0; k < 9; k++) { meanToA[k] += toA[k] / (double)pairs; meanToB[k] += toB[k] / (double)pairs; }
-            var endA = steps.Select(s => Hamming(s.Tokens, steps[0].Tokens)).ToList();
-            var endB = steps.Select(s => Hamming(s.Tokens, steps[^1].Tokens)).ToList();
-            if (Monotonic(endA, rising: true) && Monotonic(endB, rising: false)) smoothEnds++;
-            string name = string.Create(ci, $"{p + 1:000}.mid");
-            File.WriteAllBytes(Path.Combine(dirs[0], name), MidiMelody.Write(steps[4].Melody));
-            File.WriteAllBytes(Path.Combine(dirs[1], name), MidiMelody.Write(WithKey(windowMelodies(real), test[set.Origins[real].Melody].Key ?? Key.CMajor)));
+            for (int v = 0; v < paths.Length; v++)
+            {
+                var steps = space.Interpolate(melodyA, melodyB, 9, path: paths[v]).Steps;
+                var toA = steps.Select(s => Hamming(s.Tokens, set.Windows[a])).ToList();
+                var toB = steps.Select(s => Hamming(s.Tokens, set.Windows[b])).ToList();
+                if (Monotonic(toA, rising: true) && Monotonic(toB, rising: false)) smoothInputs[v]++;
+                for (int k = 0; k < 9; k++) { meanToA[v, k] += toA[k] / (double)pairs; meanToB[v, k] += toB[k] / (double)pairs; }
+                var endA = steps.Select(s => Hamming(s.Tokens, steps[0].Tokens)).ToList();
+                var endB = steps.Select(s => Hamming(s.Tokens, steps[^1].Tokens)).ToList();
+                if (Monotonic(endA, rising: true) && Monotonic(endB, rising: false)) smoothEnds[v]++;
+                for (int k = 1; k < 9; k++)
+                {
+                    if (steps[k].Tokens.SequenceEqual(steps[k - 1].Tokens)) repeats[v]++;
+                    away[v] += Math.Abs(steps[k].Position - k / 8.0) * 8 / (7.0 * pairs);
+                }
+                string name = string.Create(ci, $"{p + 1:000}.mid");
+                File.WriteAllBytes(Path.Combine(dirs[v == 0 ? 0 : 3], name), MidiMelody.Write(steps[4].Melody));
+            }
+            File.WriteAllBytes(Path.Combine(dirs[1], string.Create(ci, $"{p + 1:000}.mid")), MidiMelody.Write(WithKey(windowMelodies(real), test[set.Origins[real].Melody].Key ?? Key.CMajor)));
         }
-        Console.WriteLine(string.Create(ci, $"interpolation smoothness over {pairs} pairs, 9 steps: distance to A never falls and to B never rises for {smoothInputs / (double)pairs:0.00} of pairs (Hamming distance of the grid tokens to the input windows), {smoothEnds / (double)pairs:0.00} measured to the two reconstructions"));
-        Console.WriteLine($"mean Hamming distance (of {config.Length} tokens) to A along the 9 steps: {string.Join(" ", meanToA.Select(x => x.ToString("0.0", ci)))}");
-        Console.WriteLine($"mean Hamming distance (of {config.Length} tokens) to B along the 9 steps: {string.Join(" ", meanToB.Select(x => x.ToString("0.0", ci)))}");
+        for (int v = 0; v < paths.Length; v++)
+        {
+            var label = paths[v].ToString().ToLowerInvariant();
+            Console.WriteLine(string.Create(ci, $"{label} interpolation over {pairs} pairs, 9 steps: distance to A never falls and to B never rises for {smoothInputs[v] / (double)pairs:0.00} of pairs (Hamming distance of the grid tokens to the input windows), {smoothEnds[v] / (double)pairs:0.00} measured to the two reconstructions; {repeats[v]} of {8 * pairs} steps repeat the melody before them; inner steps lie {away[v]:0.00} steps from their even positions on average"));
+            Console.WriteLine($"{label}: mean Hamming distance (of {config.Length} tokens) to A along the 9 steps: {string.Join(" ", Enumerable.Range(0, 9).Select(k => meanToA[v, k].ToString("0.0", ci)))}");
+            Console.WriteLine($"{label}: mean Hamming distance (of {config.Length} tokens) to B along the 9 steps: {string.Join(" ", Enumerable.Range(0, 9).Select(k => meanToB[v, k].ToString("0.0", ci)))}");
+        }
 
         if (ar is not null)
         {
@@ -118,17 +134,20 @@ public sealed class VaeEvalBench : IBenchmark
         // Speed: a 9-step interpolation of two 4-bar melodies, warm.
         var x = WithKey(windowMelodies(order[0]), Key.CMajor);
         var y = WithKey(windowMelodies(order[1]), Key.CMajor);
-        for (int i = 0; i < 3; i++) space.Interpolate(x, y, 9);
-        var times = new List<double>();
-        for (int i = 0; i < 20; i++)
+        foreach (var path in paths)
         {
-            var t = Stopwatch.StartNew();
-            space.Interpolate(x, y, 9);
-            times.Add(t.Elapsed.TotalMilliseconds);
+            for (int i = 0; i < 3; i++) space.Interpolate(x, y, 9, path: path);
+            var times = new List<double>();
+            for (int i = 0; i < 20; i++)
+            {
+                var t = Stopwatch.StartNew();
+                space.Interpolate(x, y, 9, path: path);
+                times.Add(t.Elapsed.TotalMilliseconds);
+            }
+            times.Sort();
+            Console.WriteLine(string.Create(ci, $"9-step {path.ToString().ToLowerInvariant()} interpolation of {config.Bars} bars, warm: median {times[10]:0.0} ms, min {times[0]:0.0} ms, max {times[^1]:0.0} ms (20 runs)"));
         }
-        times.Sort();
-        Console.WriteLine(string.Create(ci, $"9-step interpolation of {config.Bars} bars, warm: median {times[10]:0.0} ms, min {times[0]:0.0} ms, max {times[^1]:0.0} ms (20 runs)"));
-        Console.WriteLine($"for melos compare: {dirs[0]} (midpoints), {dirs[1]} (real windows), {dirs[2]} (AR)");
+        Console.WriteLine($"for melos compare: {dirs[0]} (midpoints of the smooth path), {dirs[3]} (midpoints of the even path), {dirs[1]} (real windows), {dirs[2]} (AR)");
         return 0;
     }
 

@@ -19,6 +19,20 @@ public sealed record InterpolationStep(double Position, Melody Melody, IReadOnly
 /// <param name="NotesB">What was done to B.</param>
 public sealed record Interpolation(IReadOnlyList<InterpolationStep> Steps, IReadOnlyList<string> NotesA, IReadOnlyList<string> NotesB);
 
+/// <summary>How an interpolation places its melodies on the path between A's and B's latents.</summary>
+public enum InterpolationPath
+{
+    /// <summary>
+    /// The path decoded at <see cref="LatentSpace.SmoothSubdivisions"/> points per step; each inner step takes a point
+    /// less than a step from its even position whose melody keeps moving away from A and towards B (fewest tokens against
+    /// that direction, then nearest the even positions).
+    /// </summary>
+    Smooth,
+
+    /// <summary>The decodings of evenly spaced points, whatever their distances.</summary>
+    Even,
+}
+
 /// <summary>A corpus window near a query in latent space.</summary>
 /// <param name="Index">The melody's index in the list searched.</param>
 /// <param name="Bar">The window's first bar (0-based).</param>
@@ -167,12 +181,17 @@ public sealed class LatentSpace : IDisposable
 
     /// <summary>
     /// <paramref name="steps"/> melodies from A to B: the latent means of A's and B's windows (<see cref="Prepare"/>), slerped
-    /// at evenly spaced positions and decoded greedily, so the first is A's reconstruction and the last B's. Written in
-    /// <paramref name="key"/> (default A's key, else C major).
+    /// and decoded greedily, so the first is A's reconstruction and the last B's. Written in <paramref name="key"/> (default
+    /// A's key, else C major). With <see cref="InterpolationPath.Even"/> the melodies are the decodings of evenly spaced
+    /// points; with <see cref="InterpolationPath.Smooth"/> (the default) the path is decoded at
+    /// <see cref="SmoothSubdivisions"/> points per step and each inner step takes, from the points less than a step from its
+    /// even position, the decoding that keeps the morph moving away from A and towards B (<see cref="SmoothPath"/>); each
+    /// step's <see cref="InterpolationStep.Position"/> is the point it was decoded from.
     /// </summary>
     /// <exception cref="VaeInputException">A melody the VAE cannot read (another meter: the two must share the VAE's meter).</exception>
     /// <exception cref="ArgumentOutOfRangeException">Fewer than 2 steps.</exception>
-    public Interpolation Interpolate(Melody a, Melody b, int steps, Key? key = null, string nameA = "A", string nameB = "B", CancellationToken cancellation = default)
+    public Interpolation Interpolate(Melody a, Melody b, int steps, Key? key = null, string nameA = "A", string nameB = "B", CancellationToken cancellation = default,
+        InterpolationPath path = InterpolationPath.Smooth)
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
@@ -182,18 +201,97 @@ public sealed class LatentSpace : IDisposable
         var inA = Prepare(a, nameA);
         var inB = Prepare(b, nameB);
         var mu = Encode([inA.Tokens, inB.Tokens]);
-        var latents = new float[steps][];
-        for (int i = 0; i < steps; i++) latents[i] = Slerp(mu[0], mu[1], i / (double)(steps - 1));
+        int sub = path == InterpolationPath.Smooth && steps > 2 ? SmoothSubdivisions : 1;
+        int points = (steps - 1) * sub + 1;
+        var latents = new float[points][];
+        for (int i = 0; i < points; i++) latents[i] = Slerp(mu[0], mu[1], i / (double)(points - 1));
         var tempo = a.Tempos.IsEmpty ? 120 : a.Tempos[0].Bpm;
         var decoded = Decode(latents, RequestFor(key ?? a.Key ?? Key.CMajor, tempo), greedy: true, new Random(0), cancellation);
+        var tokens = decoded.Select(d => d.Tokens.Skip(1).ToArray()).ToList();
+        var chosen = sub == 1
+            ? [.. Enumerable.Range(0, steps)]
+            : SmoothPath([.. tokens.Select(t => Hamming(t, inA.Tokens))], [.. tokens.Select(t => Hamming(t, inB.Tokens))],
+                (x, y) => tokens[x].AsSpan().SequenceEqual(tokens[y]), steps, sub);
         var result = new InterpolationStep[steps];
         for (int i = 0; i < steps; i++)
         {
-            var m = decoded[i].Melody;
+            var m = decoded[chosen[i]].Melody;
             var info = m.Info with { Title = string.Create(CultureInfo.InvariantCulture, $"{nameA} to {nameB}, step {i + 1} of {steps}") };
-            result[i] = new InterpolationStep(i / (double)(steps - 1), Melody.Create(m.Notes, m.Key, m.Meters, m.Tempos, m.Chords, info, m.Length), [.. decoded[i].Tokens.Skip(1)]);
+            result[i] = new InterpolationStep(chosen[i] / (double)(points - 1), Melody.Create(m.Notes, m.Key, m.Meters, m.Tempos, m.Chords, info, m.Length), tokens[chosen[i]]);
         }
         return new Interpolation(result, inA.Notes, inB.Notes);
+    }
+
+    /// <summary>Points decoded per step of a smooth interpolation.</summary>
+    public const int SmoothSubdivisions = 4;
+
+    /// <summary>
+    /// The points a smooth interpolation takes, one per step: the first point for the first step, the last for the last,
+    /// and for inner step <c>i</c> one of the points less than a step from <c>i * sub</c>, the points rising strictly. Of
+    /// all such paths it takes the one where the distance to A falls and the distance to B rises by the fewest tokens in
+    /// all (none where such a path exists), then the one whose points lie nearest their even positions, a step that
+    /// repeats the melody before it counting as half a step away.
+    /// </summary>
+    /// <param name="toA">Each point's distance to A.</param>
+    /// <param name="toB">Each point's distance to B.</param>
+    /// <param name="same">Whether two points decode to the same melody.</param>
+    /// <param name="steps">Steps (at least 2).</param>
+    /// <param name="sub">Points per step; there are <c>(steps - 1) * sub + 1</c>.</param>
+    public static int[] SmoothPath(IReadOnlyList<int> toA, IReadOnlyList<int> toB, Func<int, int, bool> same, int steps, int sub)
+    {
+        ArgumentNullException.ThrowIfNull(toA);
+        ArgumentNullException.ThrowIfNull(toB);
+        ArgumentNullException.ThrowIfNull(same);
+        ArgumentOutOfRangeException.ThrowIfLessThan(steps, 2);
+        ArgumentOutOfRangeException.ThrowIfLessThan(sub, 1);
+        int points = (steps - 1) * sub + 1;
+        if (toA.Count != points || toB.Count != points) throw new ArgumentException($"{steps} steps of {sub} points need {points} distances, not {toA.Count} and {toB.Count}.", nameof(toA));
+        // Cost of a path: (tokens against the direction, sub-steps away from the even positions), compared in that order.
+        var cost = new (long Against, int Away)[steps][];
+        var from = new int[steps][];
+        var first = new int[steps];
+        for (int i = 0; i < steps; i++)
+        {
+            first[i] = i == 0 ? 0 : i == steps - 1 ? points - 1 : i * sub - sub + 1;
+            int count = i == 0 || i == steps - 1 ? 1 : 2 * sub - 1;
+            cost[i] = new (long, int)[count];
+            from[i] = new int[count];
+        }
+        cost[0][0] = (0, 0);
+        for (int i = 1; i < steps; i++)
+        {
+            for (int c = 0; c < cost[i].Length; c++)
+            {
+                int k = first[i] + c;
+                (long, int) best = (long.MaxValue, int.MaxValue);
+                int bestFrom = -1;
+                for (int p = 0; p < cost[i - 1].Length; p++)
+                {
+                    int j = first[i - 1] + p;
+                    if (j >= k || cost[i - 1][p].Against == long.MaxValue) continue;
+                    long against = cost[i - 1][p].Against + Math.Max(0, toA[j] - toA[k]) + Math.Max(0, toB[k] - toB[j]);
+                    int away = cost[i - 1][p].Away + Math.Abs(k - i * sub) + (same(j, k) ? (sub + 1) / 2 : 0);
+                    if (against < best.Item1 || (against == best.Item1 && away < best.Item2)) { best = (against, away); bestFrom = p; }
+                }
+                cost[i][c] = best;
+                from[i][c] = bestFrom;
+            }
+        }
+        var path = new int[steps];
+        int at = 0;
+        for (int i = steps - 1; i >= 0; i--)
+        {
+            path[i] = first[i] + at;
+            if (i > 0) at = from[i][at];
+        }
+        return path;
+    }
+
+    private static int Hamming(IReadOnlyList<int> a, IReadOnlyList<int> b)
+    {
+        int d = Math.Abs(a.Count - b.Count);
+        for (int i = 0; i < Math.Min(a.Count, b.Count); i++) if (a[i] != b[i]) d++;
+        return d;
     }
 
     /// <summary>The greedy decoding of a melody's mean latent (what <see cref="Interpolate"/> puts at its ends).</summary>

@@ -16,7 +16,8 @@ namespace Melos.Studio;
 /// <param name="Steps">Melodies from A to B, both ends included (2..16).</param>
 /// <param name="FirstBarA">The first bar of A to use (1-based); the VAE reads its bars from there.</param>
 /// <param name="FirstBarB">The first bar of B to use (1-based).</param>
-public sealed record MorphRequest(StudioMelody? A, StudioMelody? B, int Steps = 9, int FirstBarA = 1, int FirstBarB = 1);
+/// <param name="Even">Decode exactly evenly spaced points (by default each inner step may move less than a step to keep the morph moving away from A and towards B).</param>
+public sealed record MorphRequest(StudioMelody? A, StudioMelody? B, int Steps = 9, int FirstBarA = 1, int FirstBarB = 1, bool Even = false);
 
 /// <summary>One melody of a morph.</summary>
 /// <param name="Position">Where it lies between A (0) and B (1).</param>
@@ -86,7 +87,7 @@ public sealed class StudioMorph : IDisposable
             Interpolation result;
             try
             {
-                result = space.Interpolate(a, b, request.Steps, null, "a", "b", http.RequestAborted);
+                result = space.Interpolate(a, b, request.Steps, null, "a", "b", http.RequestAborted, request.Even ? InterpolationPath.Even : InterpolationPath.Smooth);
             }
             catch (VaeInputException e)
             {

@@ -1,3 +1,5 @@
+using FsCheck;
+using FsCheck.Xunit;
 using Melos.Formats.Midi;
 using Melos.Models.Training;
 using Melos.Models.Vae;
@@ -58,7 +60,7 @@ public sealed class LatentSpaceTests : IDisposable
         using var space = LatentSpace.Load(TinyVae.Shared.Directory);
         var a = TinyVae.Tune(0);
         var b = TinyVae.Tune(2, 2);
-        var result = space.Interpolate(a, b, 5);
+        var result = space.Interpolate(a, b, 5, path: InterpolationPath.Even);
         Assert.Equal(5, result.Steps.Count);
         Assert.Equal([0, 0.25, 0.5, 0.75, 1], result.Steps.Select(s => s.Position));
         Assert.Equal(space.Reconstruct(a).Tokens, result.Steps[0].Tokens);
@@ -71,6 +73,92 @@ public sealed class LatentSpaceTests : IDisposable
             Assert.Equal(TimeSignature.CommonTime, s.Melody.Meter);
         });
         Assert.Empty(result.NotesA);
+    }
+
+    [Fact]
+    public void A_smooth_interpolation_keeps_the_ends_and_goes_against_the_direction_no_more_than_the_even_one()
+    {
+        using var space = LatentSpace.Load(TinyVae.Shared.Directory);
+        int checkedPairs = 0;
+        for (int x = 0; x < TinyVae.Tunes.Length; x++)
+        {
+            for (int y = 0; y < TinyVae.Tunes.Length; y++)
+            {
+                if (x == y) continue;
+                var a = TinyVae.Tune(x);
+                var b = TinyVae.Tune(y, 2);
+                var smooth = space.Interpolate(a, b, 7).Steps;
+                var even = space.Interpolate(a, b, 7, path: InterpolationPath.Even).Steps;
+                Assert.Equal(even[0].Tokens, smooth[0].Tokens);
+                Assert.Equal(even[^1].Tokens, smooth[^1].Tokens);
+                Assert.Equal(0, smooth[0].Position);
+                Assert.Equal(1, smooth[^1].Position);
+                for (int i = 1; i < 6; i++)
+                {
+                    Assert.True(smooth[i].Position > smooth[i - 1].Position, $"positions rise: {string.Join(" ", smooth.Select(s => s.Position))}");
+                    Assert.True(Math.Abs(smooth[i].Position - i / 6.0) < 1 / 6.0, $"step {i} at {smooth[i].Position} is a step or more from {i / 6.0}");
+                }
+                var tokensA = space.Prepare(a, "a").Tokens;
+                var tokensB = space.Prepare(b, "b").Tokens;
+                Assert.True(Against(smooth, tokensA, tokensB) <= Against(even, tokensA, tokensB));
+                checkedPairs++;
+            }
+        }
+        Assert.Equal(12, checkedPairs);
+    }
+
+    /// <summary>Tokens by which the distance to A falls or the distance to B rises along the steps.</summary>
+    private static int Against(IReadOnlyList<InterpolationStep> steps, int[] a, int[] b)
+    {
+        static int Distance(IReadOnlyList<int> x, int[] y) => x.Zip(y).Count(p => p.First != p.Second);
+        int against = 0;
+        for (int i = 1; i < steps.Count; i++)
+        {
+            against += Math.Max(0, Distance(steps[i - 1].Tokens, a) - Distance(steps[i].Tokens, a));
+            against += Math.Max(0, Distance(steps[i].Tokens, b) - Distance(steps[i - 1].Tokens, b));
+        }
+        return against;
+    }
+
+    [Fact]
+    public void The_smooth_path_moves_a_step_off_its_even_point_only_to_keep_the_direction()
+    {
+        // 3 steps of 2 points: the inner step may take point 1, 2 or 3. Point 2 (its even point) is further from A (7)
+        // than the end (6); point 1 is further from B (7) than the start (6); point 3 keeps the direction.
+        int[] toA = [0, 2, 7, 3, 6], toB = [6, 7, 1, 3, 0];
+        Assert.Equal([0, 3, 4], LatentSpace.SmoothPath(toA, toB, (_, _) => false, 3, 2));
+        // Where the even point keeps the direction, it is taken.
+        Assert.Equal([0, 2, 4, 6, 8], LatentSpace.SmoothPath([0, 1, 2, 3, 4, 5, 6, 7, 8], [8, 7, 6, 5, 4, 3, 2, 1, 0], (_, _) => false, 5, 2));
+        // A repeated melody counts as half a step away: with 4 points a step, point 5 (one point off, a new melody) beats
+        // point 4 (the even point, the start's melody again); point 3 is further from A than the end.
+        Assert.Equal([0, 5, 8], LatentSpace.SmoothPath([0, 1, 2, 9, 0, 5, 6, 7, 8], [8, 7, 6, 9, 8, 3, 2, 1, 0], (x, y) => (x, y) is (0, 4) or (4, 0), 3, 4));
+        // No point keeps the direction: the fewest tokens against it.
+        Assert.Equal([0, 1, 4], LatentSpace.SmoothPath([5, 3, 1, 2, 6], [5, 6, 9, 8, 1], (_, _) => false, 3, 2));
+        Assert.Equal([0, 1], LatentSpace.SmoothPath([0, 3], [3, 0], (_, _) => false, 2, 1));
+        Assert.Throws<ArgumentException>(() => LatentSpace.SmoothPath([0, 1, 2], [2, 1, 0], (_, _) => false, 3, 2));
+    }
+
+    [Property(MaxTest = 200)]
+    public void The_smooth_path_is_valid_and_never_goes_against_the_direction_more_than_the_even_path(byte[] seedBytes, PositiveInt stepsRaw, PositiveInt subRaw)
+    {
+        int steps = 2 + stepsRaw.Get % 8, sub = 1 + subRaw.Get % 4, points = (steps - 1) * sub + 1;
+        var rng = new Random(seedBytes.Aggregate(17, (h, x) => h * 31 + x));
+        var toA = Enumerable.Range(0, points).Select(_ => rng.Next(0, 12)).ToArray();
+        var toB = Enumerable.Range(0, points).Select(_ => rng.Next(0, 12)).ToArray();
+        var path = LatentSpace.SmoothPath(toA, toB, (x, y) => toA[x] == toA[y] && toB[x] == toB[y], steps, sub);
+        Assert.Equal(steps, path.Length);
+        Assert.Equal(0, path[0]);
+        Assert.Equal(points - 1, path[^1]);
+        for (int i = 1; i < steps; i++) Assert.True(path[i] > path[i - 1]);
+        for (int i = 1; i < steps - 1; i++) Assert.True(Math.Abs(path[i] - i * sub) < sub);
+        int Against(int[] p) => Enumerable.Range(1, p.Length - 1).Sum(i => Math.Max(0, toA[p[i - 1]] - toA[p[i]]) + Math.Max(0, toB[p[i]] - toB[p[i - 1]]));
+        var evenPath = Enumerable.Range(0, steps).Select(i => i * sub).ToArray();
+        Assert.True(Against(path) <= Against(evenPath));
+        // Any other valid path: one random choice per inner step, kept rising.
+        var other = (int[])evenPath.Clone();
+        for (int i = 1; i < steps - 1; i++) other[i] = Math.Max(other[i - 1] + 1, i * sub + rng.Next(-(sub - 1), sub));
+        if (other.Zip(other.Skip(1)).All(q => q.First < q.Second) && Enumerable.Range(1, steps - 2).All(i => Math.Abs(other[i] - i * sub) < sub))
+            Assert.True(Against(path) <= Against(other));
     }
 
     [Fact]
@@ -139,6 +227,10 @@ public sealed class LatentSpaceTests : IDisposable
             Assert.Equal(Key.Parse("D"), m.Key);
             Assert.True(File.Exists(Path.Combine(outDir, $"step-0{i}.abc")));
         }
+        var (evenCode, evenOutput, evenErr) = Run(["interpolate", a, b, "--steps", "4", "--even", "--model", TinyVae.Shared.Directory, "--out", outDir, "--formats", "mid", "--force"]);
+        Assert.True(evenCode == 0, evenErr);
+        Assert.Matches(@"step-02\.mid\s+0\.333\s", evenOutput);
+        Assert.Matches(@"step-03\.mid\s+0\.667\s", evenOutput);
 
         var (gen, genOut, genErr) = Run(["generate", "--model", TinyVae.Shared.Directory, "--bars", "4", "--count", "2", "--out", Path.Combine(_dir, "prior"), "--formats", "mid"]);
         Assert.True(gen == 0, genErr);

@@ -53,9 +53,13 @@ public static class LatentCommands
         var output = new Option<string>("--out", "-o") { Description = "The folder to write step-01.mid, step-01.abc, ... into.", Required = true };
         var force = new Option<bool>("--force") { Description = "Overwrite existing files." };
         var formats = new Option<string?>("--formats") { Description = $"The files to write per melody, comma-separated (default all: {FileArguments.Names})." };
+        var even = new Option<bool>("--even")
+        {
+            Description = "Decode exactly evenly spaced points. By default the path is decoded at 4 points per step and each inner step takes, less than a step from its even point, the melody that keeps moving away from A and towards B.",
+        };
         var files = new MelodyFileCliOptions();
         var cmd = new Command("interpolate", "Morph melody A into melody B through a VAE's latent space: the first and last are A's and B's reconstructions.")
-            { a, b, steps, model, key, output, force, formats };
+            { a, b, steps, model, key, output, force, formats, even };
         files.AddTo(cmd);
         cmd.SetAction(pr => context.Guard(() =>
         {
@@ -73,7 +77,8 @@ public static class LatentCommands
             FileArguments.EnsureWritable(names.SelectMany(s => FileArguments.Formats.Targets(Path.Combine(outDir, s), outFormats)), pr.GetValue(force));
             FormatRegistry.CheckWrite(outFormats, fileOptions);
             using var space = LoadVae(pr.GetValue(model));
-            var result = space.Interpolate(melodyA, melodyB, n, theKey, Path.GetFileName(pathA), Path.GetFileName(pathB));
+            var result = space.Interpolate(melodyA, melodyB, n, theKey, Path.GetFileName(pathA), Path.GetFileName(pathB),
+                path: pr.GetValue(even) ? InterpolationPath.Even : InterpolationPath.Smooth);
             foreach (var note in result.NotesA) context.Err.WriteLine($"note: A ({TerminalText.Escape(Path.GetFileName(pathA))}): {note}");
             foreach (var note in result.NotesB) context.Err.WriteLine($"note: B ({TerminalText.Escape(Path.GetFileName(pathB))}): {note}");
             Directory.CreateDirectory(outDir);

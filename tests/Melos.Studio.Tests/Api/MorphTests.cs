@@ -45,7 +45,7 @@ public sealed class MorphTests : IAsyncLifetime
     [Fact]
     public async Task Morph_returns_the_steps_from_A_to_B_of_the_VAE_bars()
     {
-        var r = await _server.Ok<MorphResponse>("/api/morph", Body(5));
+        var r = await _server.Ok<MorphResponse>("/api/morph", Body(5, null, new { even = true }));
         Assert.Equal(5, r.Steps.Count);
         Assert.Equal([0, 0.25, 0.5, 0.75, 1], r.Steps.Select(s => s.Position));
         Assert.Equal(4, r.Bars);
@@ -56,8 +56,19 @@ public sealed class MorphTests : IAsyncLifetime
             Assert.Equal("G", s.Melody.Key);
             Assert.All(s.Melody.Notes, n => Assert.True(n.Start + n.Duration <= 16 + 1e-9));
         });
-        var again = await _server.Ok<MorphResponse>("/api/morph", Body(5));
+        var again = await _server.Ok<MorphResponse>("/api/morph", Body(5, null, new { even = true }));
         Assert.Equal(r.Steps.Select(s => s.Melody.Notes), again.Steps.Select(s => s.Melody.Notes));
+        // The default, smooth path: the same ends; each inner step less than a step from its even point, in order.
+        var smooth = await _server.Ok<MorphResponse>("/api/morph", Body(5));
+        Assert.Equal(r.Steps[0].Melody.Notes, smooth.Steps[0].Melody.Notes);
+        Assert.Equal(r.Steps[^1].Melody.Notes, smooth.Steps[^1].Melody.Notes);
+        Assert.Equal(0, smooth.Steps[0].Position);
+        Assert.Equal(1, smooth.Steps[^1].Position);
+        for (int i = 1; i < 4; i++)
+        {
+            Assert.True(smooth.Steps[i].Position > smooth.Steps[i - 1].Position);
+            Assert.True(Math.Abs(smooth.Steps[i].Position - i / 4.0) < 0.25, $"step {i} at {smooth.Steps[i].Position}");
+        }
     }
 
     [Fact]
