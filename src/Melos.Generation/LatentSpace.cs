@@ -23,15 +23,23 @@ public sealed record Interpolation(IReadOnlyList<InterpolationStep> Steps, IRead
 public enum InterpolationPath
 {
     /// <summary>
-    /// The path decoded at <see cref="LatentSpace.SmoothSubdivisions"/> points per step; each inner step takes a point
-    /// less than a step from its even position whose melody keeps moving away from A and towards B (fewest tokens against
-    /// that direction, then nearest the even positions).
+    /// The path decoded at <see cref="LatentSpace.SmoothSubdivisions"/> points per step, each inner point greedily and
+    /// <see cref="LatentSpace.SmoothSamples"/> times sampled; each inner step takes a melody decoded less than a step from
+    /// its even position that keeps moving away from A and towards B (fewest tokens against that direction, then nearest
+    /// the even positions, greedy decodings first).
     /// </summary>
     Smooth,
 
     /// <summary>The decodings of evenly spaced points, whatever their distances.</summary>
     Even,
 }
+
+/// <summary>A candidate melody for one step of a smooth interpolation (<see cref="LatentSpace.SmoothPath(IReadOnlyList{SmoothCandidate}, Func{int, int, bool}, int, int)"/>).</summary>
+/// <param name="Point">The point of the path it was decoded from.</param>
+/// <param name="ToA">Its distance to A (grid tokens that differ).</param>
+/// <param name="ToB">Its distance to B.</param>
+/// <param name="Penalty">Points of distance it counts as beside its own (a sampled decoding 1, the greedy one 0).</param>
+public readonly record struct SmoothCandidate(int Point, int ToA, int ToB, int Penalty);
 
 /// <summary>A corpus window near a query in latent space.</summary>
 /// <param name="Index">The melody's index in the list searched.</param>
@@ -184,9 +192,11 @@ public sealed class LatentSpace : IDisposable
     /// and decoded greedily, so the first is A's reconstruction and the last B's. Written in <paramref name="key"/> (default
     /// A's key, else C major). With <see cref="InterpolationPath.Even"/> the melodies are the decodings of evenly spaced
     /// points; with <see cref="InterpolationPath.Smooth"/> (the default) the path is decoded at
-    /// <see cref="SmoothSubdivisions"/> points per step and each inner step takes, from the points less than a step from its
-    /// even position, the decoding that keeps the morph moving away from A and towards B (<see cref="SmoothPath"/>); each
-    /// step's <see cref="InterpolationStep.Position"/> is the point it was decoded from.
+    /// <see cref="SmoothSubdivisions"/> points per step (each inner point greedily and <see cref="SmoothSamples"/> times
+    /// sampled at <see cref="SmoothSampleTemperature"/>, with fixed seeds) and each inner step takes, from the melodies
+    /// decoded less than a step from its even position, the one that keeps the morph moving away from A and towards B
+    /// (<see cref="SmoothPath(IReadOnlyList{SmoothCandidate}, Func{int, int, bool}, int, int)"/>); each step's
+    /// <see cref="InterpolationStep.Position"/> is the point it was decoded from. The candidates are decoded on up to 4 threads.
     /// </summary>
     /// <exception cref="VaeInputException">A melody the VAE cannot read (another meter: the two must share the VAE's meter).</exception>
     /// <exception cref="ArgumentOutOfRangeException">Fewer than 2 steps.</exception>
@@ -206,18 +216,28 @@ public sealed class LatentSpace : IDisposable
         var latents = new float[points][];
         for (int i = 0; i < points; i++) latents[i] = Slerp(mu[0], mu[1], i / (double)(points - 1));
         var tempo = a.Tempos.IsEmpty ? 120 : a.Tempos[0].Bpm;
-        var decoded = Decode(latents, RequestFor(key ?? a.Key ?? Key.CMajor, tempo), greedy: true, new Random(0), cancellation);
+        var request = RequestFor(key ?? a.Key ?? Key.CMajor, tempo);
+        // Every point decoded greedily; on a smooth path each inner point also sampled SmoothSamples times (fixed seeds).
+        var jobs = new List<(int Point, int Sample)>();
+        for (int k = 0; k < points; k++) jobs.Add((k, 0));
+        if (sub > 1)
+            for (int r = 1; r <= SmoothSamples; r++)
+                for (int k = 1; k < points - 1; k++) jobs.Add((k, r));
+        var decoded = DecodeParallel(latents, request, jobs, cancellation);
         var tokens = decoded.Select(d => d.Tokens.Skip(1).ToArray()).ToList();
-        var chosen = sub == 1
-            ? [.. Enumerable.Range(0, steps)]
-            : SmoothPath([.. tokens.Select(t => Hamming(t, inA.Tokens))], [.. tokens.Select(t => Hamming(t, inB.Tokens))],
-                (x, y) => tokens[x].AsSpan().SequenceEqual(tokens[y]), steps, sub);
+        int[] chosen;
+        if (sub == 1) chosen = [.. Enumerable.Range(0, steps)];
+        else
+        {
+            var candidates = jobs.Select((j, c) => new SmoothCandidate(j.Point, Hamming(tokens[c], inA.Tokens), Hamming(tokens[c], inB.Tokens), j.Sample == 0 ? 0 : 1)).ToList();
+            chosen = SmoothPath(candidates, (x, y) => tokens[x].AsSpan().SequenceEqual(tokens[y]), steps, sub);
+        }
         var result = new InterpolationStep[steps];
         for (int i = 0; i < steps; i++)
         {
             var m = decoded[chosen[i]].Melody;
             var info = m.Info with { Title = string.Create(CultureInfo.InvariantCulture, $"{nameA} to {nameB}, step {i + 1} of {steps}") };
-            result[i] = new InterpolationStep(chosen[i] / (double)(points - 1), Melody.Create(m.Notes, m.Key, m.Meters, m.Tempos, m.Chords, info, m.Length), tokens[chosen[i]]);
+            result[i] = new InterpolationStep(jobs[chosen[i]].Point / (double)(points - 1), Melody.Create(m.Notes, m.Key, m.Meters, m.Tempos, m.Chords, info, m.Length), tokens[chosen[i]]);
         }
         return new Interpolation(result, inA.Notes, inB.Notes);
     }
@@ -225,12 +245,41 @@ public sealed class LatentSpace : IDisposable
     /// <summary>Points decoded per step of a smooth interpolation.</summary>
     public const int SmoothSubdivisions = 4;
 
+    /// <summary>Samples drawn at each inner point of a smooth interpolation, beside its greedy decoding.</summary>
+    public const int SmoothSamples = 2;
+
+    /// <summary>The temperature of those samples.</summary>
+    public const double SmoothSampleTemperature = 0.5;
+
     /// <summary>
-    /// The points a smooth interpolation takes, one per step: the first point for the first step, the last for the last,
-    /// and for inner step <c>i</c> one of the points less than a step from <c>i * sub</c>, the points rising strictly. Of
-    /// all such paths it takes the one where the distance to A falls and the distance to B rises by the fewest tokens in
-    /// all (none where such a path exists), then the one whose points lie nearest their even positions, a step that
-    /// repeats the melody before it counting as half a step away.
+    /// Decodes job <c>j</c> = (point, sample) from <c>latents[point]</c>: greedily when sample is 0, else sampled at
+    /// <see cref="SmoothSampleTemperature"/> with a generator seeded by (point, sample), so the result does not depend
+    /// on the threads (up to 4) the jobs run on.
+    /// </summary>
+    private List<GeneratedMelody> DecodeParallel(IReadOnlyList<float[]> latents, GenerationRequest request, IReadOnlyList<(int Point, int Sample)> jobs, CancellationToken cancellation)
+    {
+        Check(request);
+        var decoder = Model.Decoder(latents);
+        var greedy = new DecodingPolicy(true);
+        var sampled = new DecodingPolicy(false, SmoothSampleTemperature);
+        var result = new GeneratedMelody[jobs.Count];
+        Parallel.For(0, jobs.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(Environment.ProcessorCount, 1, 4), CancellationToken = cancellation }, c =>
+        {
+            var (point, sample) = jobs[c];
+            var grammar = Grammars.For(Tokenizer, request, Vocabulary, out var forced);
+            var loop = new Decoder(decoder.Single(point), grammar, forced, sample == 0 ? greedy : sampled, new Random(point * 1009 + sample));
+            var notes = loop.Run(cancellation).ToList();
+            var template = MelodyGenerator.Template(request, c + 1);
+            var melody = Melody.Create(notes, template.Key, template.Meters, template.Tempos, template.Chords, template.Info, request.Length);
+            result[c] = new GeneratedMelody(melody, loop.LogLikelihood, [.. loop.Grammar.Tokens], loop.FallbackSteps);
+        });
+        return [.. result];
+    }
+
+    /// <summary>
+    /// The points a smooth interpolation takes, one per step, when each point has one candidate melody (its greedy
+    /// decoding): <see cref="SmoothPath(IReadOnlyList{SmoothCandidate}, Func{int, int, bool}, int, int)"/> with
+    /// candidate <c>k</c> at point <c>k</c>.
     /// </summary>
     /// <param name="toA">Each point's distance to A.</param>
     /// <param name="toB">Each point's distance to B.</param>
@@ -241,47 +290,75 @@ public sealed class LatentSpace : IDisposable
     {
         ArgumentNullException.ThrowIfNull(toA);
         ArgumentNullException.ThrowIfNull(toB);
-        ArgumentNullException.ThrowIfNull(same);
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 2);
         ArgumentOutOfRangeException.ThrowIfLessThan(sub, 1);
         int points = (steps - 1) * sub + 1;
         if (toA.Count != points || toB.Count != points) throw new ArgumentException($"{steps} steps of {sub} points need {points} distances, not {toA.Count} and {toB.Count}.", nameof(toA));
-        // Cost of a path: (tokens against the direction, sub-steps away from the even positions), compared in that order.
-        var cost = new (long Against, int Away)[steps][];
-        var from = new int[steps][];
-        var first = new int[steps];
+        return SmoothPath([.. Enumerable.Range(0, points).Select(k => new SmoothCandidate(k, toA[k], toB[k], 0))], same, steps, sub);
+    }
+
+    /// <summary>
+    /// The candidates a smooth interpolation takes, one per step: a candidate at the first point for the first step, at
+    /// the last point for the last, and for inner step <c>i</c> one at a point less than a step from <c>i * sub</c>, the
+    /// points rising strictly. Of all such paths it takes the one where the distance to A falls and the distance to B
+    /// rises by the fewest tokens in all (none where such a path exists), then the one whose candidates lie nearest
+    /// their even positions (in points, plus each candidate's <see cref="SmoothCandidate.Penalty"/>), a step that repeats
+    /// the melody before it counting as half a step away. Ties go to the earlier candidate.
+    /// </summary>
+    /// <param name="candidates">The candidate melodies: their points, distances and penalties.</param>
+    /// <param name="same">Whether two candidates (by index) are the same melody.</param>
+    /// <param name="steps">Steps (at least 2).</param>
+    /// <param name="sub">Points per step; there are <c>(steps - 1) * sub + 1</c>.</param>
+    /// <returns>The index of the candidate taken at each step.</returns>
+    /// <exception cref="ArgumentException">No candidate at the first or the last point, or one outside the points.</exception>
+    public static int[] SmoothPath(IReadOnlyList<SmoothCandidate> candidates, Func<int, int, bool> same, int steps, int sub)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        ArgumentNullException.ThrowIfNull(same);
+        ArgumentOutOfRangeException.ThrowIfLessThan(steps, 2);
+        ArgumentOutOfRangeException.ThrowIfLessThan(sub, 1);
+        int points = (steps - 1) * sub + 1;
+        if (candidates.Any(c => c.Point < 0 || c.Point >= points)) throw new ArgumentException($"A candidate lies outside points 0..{points - 1}.", nameof(candidates));
+        // The candidates each step may take, and the cost of the best path to each: (tokens against the direction, away).
+        var options = new int[steps][];
         for (int i = 0; i < steps; i++)
         {
-            first[i] = i == 0 ? 0 : i == steps - 1 ? points - 1 : i * sub - sub + 1;
-            int count = i == 0 || i == steps - 1 ? 1 : 2 * sub - 1;
-            cost[i] = new (long, int)[count];
-            from[i] = new int[count];
+            int step = i;
+            options[i] = i == 0 ? [.. Enumerable.Range(0, candidates.Count).Where(c => candidates[c].Point == 0).Take(1)]
+                : i == steps - 1 ? [.. Enumerable.Range(0, candidates.Count).Where(c => candidates[c].Point == points - 1).Take(1)]
+                : [.. Enumerable.Range(0, candidates.Count).Where(c => candidates[c].Point > 0 && candidates[c].Point < points - 1 && Math.Abs(candidates[c].Point - step * sub) < sub)];
+            if (options[i].Length == 0) throw new ArgumentException($"No candidate for step {i} of {steps}.", nameof(candidates));
         }
-        cost[0][0] = (0, 0);
+        var cost = new (long Against, long Away)[steps][];
+        var from = new int[steps][];
+        cost[0] = [(0, candidates[options[0][0]].Penalty)];
+        from[0] = [-1];
         for (int i = 1; i < steps; i++)
         {
-            for (int c = 0; c < cost[i].Length; c++)
+            cost[i] = new (long, long)[options[i].Length];
+            from[i] = new int[options[i].Length];
+            for (int o = 0; o < options[i].Length; o++)
             {
-                int k = first[i] + c;
-                (long, int) best = (long.MaxValue, int.MaxValue);
+                var k = candidates[options[i][o]];
+                (long, long) best = (long.MaxValue, long.MaxValue);
                 int bestFrom = -1;
-                for (int p = 0; p < cost[i - 1].Length; p++)
+                for (int p = 0; p < options[i - 1].Length; p++)
                 {
-                    int j = first[i - 1] + p;
-                    if (j >= k || cost[i - 1][p].Against == long.MaxValue) continue;
-                    long against = cost[i - 1][p].Against + Math.Max(0, toA[j] - toA[k]) + Math.Max(0, toB[k] - toB[j]);
-                    int away = cost[i - 1][p].Away + Math.Abs(k - i * sub) + (same(j, k) ? (sub + 1) / 2 : 0);
+                    var j = candidates[options[i - 1][p]];
+                    if (j.Point >= k.Point || cost[i - 1][p].Against == long.MaxValue) continue;
+                    long against = cost[i - 1][p].Against + Math.Max(0, j.ToA - k.ToA) + Math.Max(0, k.ToB - j.ToB);
+                    long away = cost[i - 1][p].Away + Math.Abs(k.Point - i * sub) + k.Penalty + (same(options[i - 1][p], options[i][o]) ? (sub + 1) / 2 : 0);
                     if (against < best.Item1 || (against == best.Item1 && away < best.Item2)) { best = (against, away); bestFrom = p; }
                 }
-                cost[i][c] = best;
-                from[i][c] = bestFrom;
+                cost[i][o] = best;
+                from[i][o] = bestFrom;
             }
         }
         var path = new int[steps];
         int at = 0;
         for (int i = steps - 1; i >= 0; i--)
         {
-            path[i] = first[i] + at;
+            path[i] = options[i][at];
             if (i > 0) at = from[i][at];
         }
         return path;

@@ -138,6 +138,22 @@ public sealed class LatentSpaceTests : IDisposable
         Assert.Throws<ArgumentException>(() => LatentSpace.SmoothPath([0, 1, 2], [2, 1, 0], (_, _) => false, 3, 2));
     }
 
+    [Fact]
+    public void A_sampled_candidate_is_taken_only_where_it_keeps_the_direction_or_lies_nearer()
+    {
+        // 3 steps of 2 points; greedy candidates 0..4 at points 0..4, samples 5 and 6 at point 2.
+        SmoothCandidate G(int point, int a, int b) => new(point, a, b, 0);
+        var greedy = new[] { G(0, 0, 6), G(1, 1, 9), G(2, 8, 2), G(3, 9, 1), G(4, 6, 0) };
+        // Every greedy inner candidate goes against the direction; sample 6 does not.
+        SmoothCandidate[] withSamples = [.. greedy, new(2, 7, 1, 1), new(2, 3, 3, 1)];
+        Assert.Equal([0, 6, 4], LatentSpace.SmoothPath(withSamples, (_, _) => false, 3, 2));
+        // Where the greedy candidate at the even point keeps the direction, it beats a sample there (penalty 1).
+        SmoothCandidate[] fine = [G(0, 0, 6), G(1, 1, 9), G(2, 3, 3), G(3, 9, 1), G(4, 6, 0), new(2, 4, 2, 1)];
+        Assert.Equal([0, 2, 4], LatentSpace.SmoothPath(fine, (_, _) => false, 3, 2));
+        Assert.Throws<ArgumentException>(() => LatentSpace.SmoothPath([G(0, 0, 1), G(4, 1, 0)], (_, _) => false, 3, 2));
+        Assert.Throws<ArgumentException>(() => LatentSpace.SmoothPath([G(0, 0, 1), G(2, 1, 1), G(5, 1, 0)], (_, _) => false, 3, 2));
+    }
+
     [Property(MaxTest = 200)]
     public void The_smooth_path_is_valid_and_never_goes_against_the_direction_more_than_the_even_path(byte[] seedBytes, PositiveInt stepsRaw, PositiveInt subRaw)
     {

@@ -24,6 +24,14 @@ public sealed class LatentDecoder : ISequenceModel
         _bias = bias;
     }
 
+    /// <summary>A decoder for latent <paramref name="index"/> alone (sharing the weights), so decoders of different latents can run on different threads.</summary>
+    public LatentDecoder Single(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
+        return new LatentDecoder(_vae, _inference, [_init[index]], [_bias[index]]);
+    }
+
     /// <summary>The number of latents.</summary>
     public int Count => _init.Length;
 
