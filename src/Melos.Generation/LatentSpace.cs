@@ -310,7 +310,7 @@ public sealed class LatentSpace : IDisposable
     /// <param name="steps">Steps (at least 2).</param>
     /// <param name="sub">Points per step; there are <c>(steps - 1) * sub + 1</c>.</param>
     /// <returns>The index of the candidate taken at each step.</returns>
-    /// <exception cref="ArgumentException">No candidate at the first or the last point, or one outside the points.</exception>
+    /// <exception cref="ArgumentException">No candidate for a step, one outside the points, or no path of rising points.</exception>
     public static int[] SmoothPath(IReadOnlyList<SmoothCandidate> candidates, Func<int, int, bool> same, int steps, int sub)
     {
         ArgumentNullException.ThrowIfNull(candidates);
@@ -354,6 +354,7 @@ public sealed class LatentSpace : IDisposable
                 from[i][o] = bestFrom;
             }
         }
+        if (cost[steps - 1][0].Against == long.MaxValue) throw new ArgumentException("No path of rising points joins the candidates of the first and the last step.", nameof(candidates));
         var path = new int[steps];
         int at = 0;
         for (int i = steps - 1; i >= 0; i--)

@@ -152,6 +152,8 @@ public sealed class LatentSpaceTests : IDisposable
         Assert.Equal([0, 2, 4], LatentSpace.SmoothPath(fine, (_, _) => false, 3, 2));
         Assert.Throws<ArgumentException>(() => LatentSpace.SmoothPath([G(0, 0, 1), G(4, 1, 0)], (_, _) => false, 3, 2));
         Assert.Throws<ArgumentException>(() => LatentSpace.SmoothPath([G(0, 0, 1), G(2, 1, 1), G(5, 1, 0)], (_, _) => false, 3, 2));
+        // 4 steps of 2 points: step 1 may take only point 3 and step 2 only point 3 too, so no rising path exists.
+        Assert.Throws<ArgumentException>(() => LatentSpace.SmoothPath([G(0, 0, 1), G(3, 1, 1), G(6, 1, 0)], (_, _) => false, 4, 2));
     }
 
     [Property(MaxTest = 200)]
