@@ -132,16 +132,19 @@ public sealed class LatentSpace : IDisposable
         var decoder = Model.Decoder(latents);
         var policy = greedy ? new DecodingPolicy(true) : DecodingPolicy.Of(request);
         var result = new List<GeneratedMelody>(latents.Count);
-        for (int i = 0; i < latents.Count; i++)
-        {
-            var grammar = Grammars.For(Tokenizer, request, Vocabulary, out var forced);
-            var loop = new Decoder(decoder, grammar, forced, policy, rng);
-            var notes = loop.Run(cancellation).ToList();
-            var template = MelodyGenerator.Template(request, i + 1);
-            var melody = Melody.Create(notes, template.Key, template.Meters, template.Tempos, template.Chords, template.Info, request.Length);
-            result.Add(new GeneratedMelody(melody, loop.LogLikelihood, [.. loop.Grammar.Tokens], loop.FallbackSteps));
-        }
+        for (int i = 0; i < latents.Count; i++) result.Add(DecodeOne(decoder, request, policy, rng, i + 1, cancellation));
         return result;
+    }
+
+    /// <summary>One melody (number <paramref name="number"/> of the request) from the next state of <paramref name="decoder"/>, through the request's grid grammar.</summary>
+    private GeneratedMelody DecodeOne(LatentDecoder decoder, GenerationRequest request, DecodingPolicy policy, Random rng, int number, CancellationToken cancellation)
+    {
+        var grammar = Grammars.For(Tokenizer, request, Vocabulary, out var forced);
+        var loop = new Decoder(decoder, grammar, forced, policy, rng);
+        var notes = loop.Run(cancellation).ToList();
+        var template = MelodyGenerator.Template(request, number);
+        var melody = Melody.Create(notes, template.Key, template.Meters, template.Tempos, template.Chords, template.Info, request.Length);
+        return new GeneratedMelody(melody, loop.LogLikelihood, [.. loop.Grammar.Tokens], loop.FallbackSteps);
     }
 
     /// <summary>Refuses a request the VAE cannot serve (other bars or meter, beam search, best-of-N).</summary>
@@ -266,12 +269,7 @@ public sealed class LatentSpace : IDisposable
         Parallel.For(0, jobs.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(Environment.ProcessorCount, 1, 4), CancellationToken = cancellation }, c =>
         {
             var (point, sample) = jobs[c];
-            var grammar = Grammars.For(Tokenizer, request, Vocabulary, out var forced);
-            var loop = new Decoder(decoder.Single(point), grammar, forced, sample == 0 ? greedy : sampled, new Random(point * 1009 + sample));
-            var notes = loop.Run(cancellation).ToList();
-            var template = MelodyGenerator.Template(request, c + 1);
-            var melody = Melody.Create(notes, template.Key, template.Meters, template.Tempos, template.Chords, template.Info, request.Length);
-            result[c] = new GeneratedMelody(melody, loop.LogLikelihood, [.. loop.Grammar.Tokens], loop.FallbackSteps);
+            result[c] = DecodeOne(decoder.Single(point), request, sample == 0 ? greedy : sampled, new Random(point * 1009 + sample), c + 1, cancellation);
         });
         return [.. result];
     }
